@@ -1,0 +1,69 @@
+#pragma once
+// One connection to one Redis server. A value type (movable, not a
+// singleton), so that a router can hold several of them.
+
+#include <statesync/endpoint.hpp>
+#include <statesync/export.hpp>
+#include <statesync/reply.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace statesync {
+
+using Clock = std::chrono::steady_clock;
+
+class STATESYNC_API Connection {
+public:
+  // Connects, authenticates, selects the db and sets the client name.
+  // Throws Error(unavailable | refused | protocol | server).
+  static Connection open(const Endpoint& endpoint, const std::string& client_name);
+
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
+  ~Connection();
+
+  // Sends one command and waits (at most the reply timeout) for its reply.
+  // An error reply is returned, not thrown: callers decide what it means.
+  Reply command(std::span<const std::string_view> args);
+  Reply command(std::initializer_list<std::string_view> args);
+
+  // Pipelining: append() encodes into the output buffer; flush() writes it
+  // out; read_reply() reads the next reply in order.
+  void append(std::span<const std::string_view> args);
+  void append(std::initializer_list<std::string_view> args);
+  void flush();
+  std::size_t pending_output() const noexcept;
+  Reply read_reply();
+
+  // Waits for a reply until `deadline` (or forever when nullopt); nullopt
+  // when the deadline passes first or the wait is interrupted (a signal,
+  // the wake fd). For replies that may take long to come,
+  // like pushed messages or a blocking pop.
+  std::optional<Reply> read_reply_until(std::optional<Clock::time_point> deadline);
+  // A reply already received and decoded, without waiting for the socket.
+  std::optional<Reply> buffered_reply();
+
+  // While waiting in read_reply_until(), `fd` becoming readable ends the
+  // wait early (a self-pipe written by a signal handler, say). -1: none.
+  void set_wake_fd(int fd) noexcept;
+
+  int fd() const noexcept;
+  const Endpoint& endpoint() const noexcept;
+  std::string where() const;
+
+private:
+  struct Impl;
+  explicit Connection(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Throws Error for an error reply (classified), returns the reply otherwise.
+STATESYNC_API Reply expect_ok(Reply reply, std::string_view what);
+
+} // namespace statesync

@@ -1,0 +1,10 @@
+#pragma once
+
+#include <statesync/export.hpp>
+
+namespace statesync {
+
+// The library's version, "MAJOR.MINOR.PATCH".
+STATESYNC_API const char* version() noexcept;
+
+} // namespace statesync

@@ -1,0 +1,205 @@
+// A connection: transport plus protocol, with deadlines on every wait.
+
+#include "deadline.hpp"
+#include "resp.hpp"
+#include "transport.hpp"
+
+#include <statesync/connection.hpp>
+#include <statesync/error.hpp>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <poll.h>
+
+namespace statesync {
+
+using detail::Readiness;
+
+struct Connection::Impl {
+  Endpoint endpoint;
+  std::unique_ptr<detail::Transport> transport;
+  detail::ReplyReader reader;
+  std::string output;
+  std::size_t output_sent = 0;
+  int wake_fd = -1;
+  std::array<char, 64 * 1024> input{};
+
+  [[noreturn]] void lost(const char* why) const {
+    throw Error(ErrorKind::unavailable, fmt::format("connection to {} lost: {}", endpoint.where(), why));
+  }
+
+  [[noreturn]] void no_reply() const {
+    throw Error(ErrorKind::unavailable, fmt::format("no reply from {} within {}", endpoint.where(),
+                                                    detail::seconds_text(endpoint.reply_timeout)));
+  }
+
+  Clock::time_point reply_deadline() const { return Clock::now() + endpoint.reply_timeout; }
+
+  // Writes all pending output; the server must take it within the reply
+  // timeout.
+  void flush() {
+    const auto deadline = reply_deadline();
+    while (output_sent < output.size()) {
+      const auto result = transport->write(output.data() + output_sent, output.size() - output_sent);
+      if (result.closed) {
+        lost("write failed");
+      }
+      output_sent += result.bytes;
+      if (result.bytes == 0 &&
+          detail::wait_fd(transport->fd(), result.wants, deadline) == Readiness::timed_out) {
+        no_reply();
+      }
+    }
+    output.clear();
+    output_sent = 0;
+  }
+
+  enum class Received { reply, timed_out, interrupted };
+
+  // Reads until a whole reply is decoded, the deadline passes, or (when
+  // `stop_on_interrupt`) a signal or the wake fd interrupts the wait.
+  Received receive(std::optional<Reply>& reply, std::optional<Clock::time_point> deadline,
+                   bool stop_on_interrupt) {
+    if (output_sent < output.size()) {
+      flush();
+    }
+    for (;;) {
+      if ((reply = reader.next())) {
+        return Received::reply;
+      }
+      const auto result = transport->read(input.data(), input.size());
+      if (result.bytes > 0) {
+        reader.feed(input.data(), result.bytes);
+        continue;
+      }
+      if (result.closed) {
+        lost("server closed the connection");
+      }
+      switch (detail::wait_fd(transport->fd(), result.wants, deadline, stop_on_interrupt ? wake_fd : -1)) {
+      case Readiness::ready:
+        break;
+      case Readiness::timed_out:
+        return Received::timed_out;
+      case Readiness::interrupted:
+        if (stop_on_interrupt) {
+          return Received::interrupted;
+        }
+        break;
+      }
+    }
+  }
+
+  Reply read_reply() {
+    std::optional<Reply> reply;
+    if (receive(reply, reply_deadline(), false) != Received::reply) {
+      no_reply();
+    }
+    return std::move(*reply);
+  }
+
+  void handshake(const std::string& client_name) {
+    const bool authenticating = endpoint.password.has_value();
+    if (authenticating) {
+      if (endpoint.user) {
+        append({"AUTH", *endpoint.user, *endpoint.password});
+      } else {
+        append({"AUTH", *endpoint.password});
+      }
+    }
+    const std::string db = std::to_string(endpoint.db);
+    if (endpoint.db != 0) {
+      append({"SELECT", db});
+    }
+    append({"CLIENT", "SETNAME", client_name});
+
+    if (authenticating) {
+      const Reply reply = read_reply();
+      if (reply.is_error()) {
+        throw Error(classify_server_error(reply.str),
+                    fmt::format("authentication failed for user '{}' at {}: {}", endpoint.user.value_or("default"),
+                                endpoint.where(), reply.str));
+      }
+    }
+    if (endpoint.db != 0) {
+      const Reply reply = read_reply();
+      if (reply.is_error()) {
+        throw Error(classify_server_error(reply.str),
+                    fmt::format("cannot select db {} at {}: {}", endpoint.db, endpoint.where(), reply.str));
+      }
+    }
+    // The name only helps operators read CLIENT LIST: a user not allowed to
+    // set it can still work, but a server that wants a password must say so.
+    const Reply named = read_reply();
+    if (named.is_error() && classify_server_error(named.str) == ErrorKind::refused &&
+        named.str.starts_with("NOAUTH")) {
+      throw Error(ErrorKind::refused, fmt::format("{} requires a password: {}", endpoint.where(), named.str));
+    }
+  }
+
+  void append(std::initializer_list<std::string_view> args) {
+    detail::encode_command(std::span(args.begin(), args.size()), output);
+  }
+};
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+Connection Connection::open(const Endpoint& endpoint, const std::string& client_name) {
+  if (endpoint.tls.enabled && !endpoint.socket_path.empty()) {
+    throw Error(ErrorKind::usage, "TLS is for TCP connections, not a Unix socket");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->endpoint = endpoint;
+  impl->transport = detail::open_transport(endpoint, Clock::now() + endpoint.connect_timeout);
+  impl->handshake(client_name);
+  return Connection(std::move(impl));
+}
+
+Reply Connection::command(std::span<const std::string_view> args) {
+  append(args);
+  return impl_->read_reply();
+}
+
+Reply Connection::command(std::initializer_list<std::string_view> args) {
+  return command(std::span(args.begin(), args.size()));
+}
+
+void Connection::append(std::span<const std::string_view> args) { detail::encode_command(args, impl_->output); }
+
+void Connection::append(std::initializer_list<std::string_view> args) {
+  append(std::span(args.begin(), args.size()));
+}
+
+void Connection::flush() { impl_->flush(); }
+
+std::size_t Connection::pending_output() const noexcept { return impl_->output.size() - impl_->output_sent; }
+
+Reply Connection::read_reply() { return impl_->read_reply(); }
+
+std::optional<Reply> Connection::read_reply_until(std::optional<Clock::time_point> deadline) {
+  std::optional<Reply> reply;
+  impl_->receive(reply, deadline, true);
+  return reply;
+}
+
+std::optional<Reply> Connection::buffered_reply() { return impl_->reader.next(); }
+
+void Connection::set_wake_fd(int fd) noexcept { impl_->wake_fd = fd; }
+
+int Connection::fd() const noexcept { return impl_->transport->fd(); }
+
+const Endpoint& Connection::endpoint() const noexcept { return impl_->endpoint; }
+
+std::string Connection::where() const { return impl_->endpoint.where(); }
+
+Reply expect_ok(Reply reply, std::string_view what) {
+  if (reply.is_error()) {
+    throw Error(classify_server_error(reply.str), fmt::format("{}: {}", what, reply.str));
+  }
+  return reply;
+}
+
+} // namespace statesync

@@ -1,0 +1,78 @@
+// The library against a real redis-server that the fixture starts.
+
+#include "redis_server.hpp"
+
+#include <statesync/connection.hpp>
+#include <statesync/error.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace statesync;
+using statesync::testing::RedisServer;
+
+TEST_CASE("a connection sends commands and reads their replies") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "statesync-test");
+  CHECK(connection.command({"SET", "k", std::string_view("v\0w", 3)}).is_status("OK"));
+  const Reply value = connection.command({"GET", "k"});
+  CHECK(value.str == std::string("v\0w", 3));
+  CHECK(connection.command({"CLIENT", "GETNAME"}).str == "statesync-test");
+}
+
+TEST_CASE("a pipeline of many commands reads its replies in order") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "statesync-test");
+  constexpr int count = 20000;
+  for (int i = 0; i < count; ++i) {
+    connection.append({"INCR", "counter"});
+  }
+  for (int i = 1; i <= count; ++i) {
+    const Reply reply = connection.read_reply();
+    REQUIRE(reply.integer == i);
+  }
+}
+
+TEST_CASE("connections are values: several at once, moved around") {
+  RedisServer first;
+  RedisServer second;
+  std::vector<Connection> connections;
+  connections.push_back(Connection::open(first.endpoint(), "a"));
+  connections.push_back(Connection::open(second.endpoint(), "b"));
+  connections[0].command({"SET", "where", "first"});
+  connections[1].command({"SET", "where", "second"});
+  Connection moved = std::move(connections[1]);
+  CHECK(connections[0].command({"GET", "where"}).str == "first");
+  CHECK(moved.command({"GET", "where"}).str == "second");
+}
+
+TEST_CASE("error replies are returned; expect_ok turns them into classified errors") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "statesync-test");
+  const Reply reply = connection.command({"NOSUCHCOMMAND"});
+  CHECK(reply.is_error());
+  try {
+    expect_ok(reply, "NOSUCHCOMMAND");
+    FAIL("expected an error");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::server);
+  }
+}
+
+TEST_CASE("a server that goes away is reported as unavailable") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "statesync-test");
+  server.stop();
+  try {
+    connection.command({"PING"});
+    FAIL("expected an error");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::unavailable);
+  }
+}
+
+TEST_CASE("read_reply_until returns nothing when its deadline passes") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "statesync-test");
+  connection.command({"SUBSCRIBE", "quiet"});
+  CHECK_FALSE(connection.read_reply_until(Clock::now() + std::chrono::milliseconds(50)));
+}

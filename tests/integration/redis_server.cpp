@@ -1,0 +1,82 @@
+#include "redis_server.hpp"
+
+#include <statesync/connection.hpp>
+#include <statesync/error.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <netinet/in.h>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace statesync::testing {
+namespace {
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), length);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+} // namespace
+
+RedisServer::RedisServer() : port_(free_port()) {
+  char pattern[] = "/tmp/statesync-redis-XXXXXX";
+  dir_ = ::mkdtemp(pattern);
+  const std::string port = std::to_string(port_);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--dir", dir_.c_str(),
+             "--save", "", "--appendonly", "no", "--logfile", "redis.log", nullptr);
+    ::_exit(127);
+  }
+  // Ready when a PING answers; bounded, so a server that never comes up
+  // fails the test instead of hanging it.
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    try {
+      auto connection = Connection::open(endpoint(), "statesync-test-ready");
+      if (connection.command({"PING"}).is_status("PONG")) {
+        return;
+      }
+    } catch (const Error&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stop();
+  throw std::runtime_error("redis-server did not start");
+}
+
+RedisServer::~RedisServer() {
+  stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+Endpoint RedisServer::endpoint() const {
+  Endpoint endpoint;
+  endpoint.port = port_;
+  endpoint.connect_timeout = std::chrono::milliseconds(2000);
+  endpoint.reply_timeout = std::chrono::milliseconds(5000);
+  return endpoint;
+}
+
+void RedisServer::stop() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+}
+
+} // namespace statesync::testing

@@ -1,0 +1,29 @@
+#pragma once
+// A real redis-server for the library's integration tests: a free loopback
+// port, a temporary folder, readiness by PING, stopped in the destructor
+// (so also when a test fails).
+
+#include <statesync/endpoint.hpp>
+
+#include <string>
+#include <sys/types.h>
+
+namespace statesync::testing {
+
+class RedisServer {
+public:
+  RedisServer();
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+  ~RedisServer();
+
+  Endpoint endpoint() const;
+  void stop();
+
+private:
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+} // namespace statesync::testing

@@ -1,0 +1,148 @@
+#include "connection_options.hpp"
+
+#include "duration.hpp"
+#include "tool_main.hpp"
+
+#include <statesync/error.hpp>
+
+#include <cstdlib>
+#include <unistd.h>
+
+namespace statesync::tools {
+namespace {
+
+std::optional<std::string> environment(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
+} // namespace
+
+void add_connection_options(CLI::App& app, ConnectionArgs& args) {
+  const char* group = "Connection";
+  app.add_option("-u,--url", args.url,
+                 "Server URL: redis://[user[:pass]@]host[:port][/db], rediss:// (TLS), unix:///path[?db=N]")
+      ->option_text("URL")
+      ->group(group);
+  app.add_option("-h,--host", args.host, "Server host name or address (overrides the URL's)")
+      ->option_text("HOST")
+      ->group(group);
+  app.add_option("-p,--port", args.port, "Server port (overrides the URL's)")
+      ->option_text("PORT")
+      ->check(CLI::Range(1, 65535))
+      ->group(group);
+  app.add_option("-s,--socket", args.socket, "Unix socket path (instead of host and port)")
+      ->option_text("PATH")
+      ->group(group);
+  app.add_option("-a,--pass", args.password,
+                 "Password (visible to other users in the process list: prefer STATESYNC_AUTH)")
+      ->option_text("PASSWORD")
+      ->group(group);
+  app.add_option("--user", args.user, "ACL user name")->option_text("USER")->group(group);
+  app.add_option("--db", args.db, "Database number")->option_text("N")->check(CLI::NonNegativeNumber)->group(group);
+  app.add_flag("--tls", args.tls, "Connect with TLS")->group(group);
+  app.add_option("--cacert", args.ca_file, "CA certificate file to verify the server")
+      ->option_text("FILE")
+      ->group(group);
+  app.add_option("--cacertdir", args.ca_dir, "Directory of CA certificates to verify the server")
+      ->option_text("DIR")
+      ->group(group);
+  app.add_option("--cert", args.cert_file, "Client certificate for mutual TLS")->option_text("FILE")->group(group);
+  app.add_option("--key", args.key_file, "Private key of the client certificate")
+      ->option_text("FILE")
+      ->group(group);
+  app.add_option("--sni", args.sni, "Server name to send and verify (default: the host)")
+      ->option_text("NAME")
+      ->group(group);
+  app.add_flag("--insecure", args.insecure, "Do not verify the server's certificate (warns)")->group(group);
+  app.add_option("--connect-timeout", args.connect_timeout, "Seconds to wait for the connection (default 5)")
+      ->option_text("SECONDS")
+      ->check(CLI::PositiveNumber)
+      ->group(group);
+  app.add_option("--timeout", args.reply_timeout,
+                 "Seconds to wait for a command's reply (default 10); never bounds waiting for messages or a lock")
+      ->option_text("SECONDS")
+      ->check(CLI::PositiveNumber)
+      ->group(group);
+  app.add_flag("-v,--verbose", args.verbose, "Say more on standard error")->group(group);
+}
+
+Endpoint resolve_endpoint(const ConnectionArgs& args) {
+  std::optional<std::string> url = args.url;
+  if (!url) {
+    url = environment("STATESYNC_URL");
+  }
+  if (!url) {
+    url = environment("REDIS_URL");
+  }
+  Endpoint endpoint = url ? parse_url(*url) : Endpoint{};
+  if (args.host) {
+    endpoint.host = *args.host;
+    endpoint.socket_path.clear();
+  }
+  if (args.port) {
+    endpoint.port = *args.port;
+    endpoint.socket_path.clear();
+  }
+  if (args.socket) {
+    endpoint.socket_path = *args.socket;
+  }
+  if (args.db) {
+    endpoint.db = *args.db;
+  }
+  if (args.user) {
+    endpoint.user = args.user;
+  }
+  if (args.password) {
+    endpoint.password = args.password;
+  } else if (!endpoint.password) {
+    endpoint.password = environment("STATESYNC_AUTH");
+    if (!endpoint.password) {
+      endpoint.password = environment("REDISCLI_AUTH");
+    }
+  }
+  TlsOptions& tls = endpoint.tls;
+  tls.enabled = tls.enabled || args.tls;
+  tls.ca_file = args.ca_file.value_or("");
+  tls.ca_dir = args.ca_dir.value_or("");
+  tls.cert_file = args.cert_file.value_or("");
+  tls.key_file = args.key_file.value_or("");
+  tls.sni = args.sni.value_or("");
+  tls.insecure = args.insecure;
+  const bool tls_detail = args.ca_file || args.ca_dir || args.cert_file || args.key_file || args.sni || args.insecure;
+  if (tls_detail && !tls.enabled) {
+    throw Error(ErrorKind::usage, "TLS options need --tls or a rediss:// URL");
+  }
+  endpoint.connect_timeout = to_milliseconds(args.connect_timeout);
+  endpoint.reply_timeout = to_milliseconds(args.reply_timeout);
+  return endpoint;
+}
+
+std::string client_name(const char* tool) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) {
+    host[0] = '\0';
+  }
+  // CLIENT SETNAME refuses spaces and control characters.
+  std::string name = std::string(tool) + ":" + host + ":" + std::to_string(::getpid());
+  for (char& c : name) {
+    if (c <= ' ' || c > '~') {
+      c = '_';
+    }
+  }
+  return name;
+}
+
+Connection open_connection(const ConnectionArgs& args, const char* tool) {
+  const Endpoint endpoint = resolve_endpoint(args);
+  if (endpoint.tls.insecure) {
+    report("warning: --insecure: the server's certificate is not verified");
+  }
+  report_verbose("connecting to " + endpoint.where());
+  return Connection::open(endpoint, client_name(tool));
+}
+
+} // namespace statesync::tools

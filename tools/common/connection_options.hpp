@@ -1,0 +1,47 @@
+#pragma once
+// The connection options all three tools take, spelled as redis-cli spells
+// them, and how they combine with the URL and the environment.
+
+#include <statesync/connection.hpp>
+#include <statesync/endpoint.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+namespace statesync::tools {
+
+struct ConnectionArgs {
+  std::optional<std::string> url;
+  std::optional<std::string> host;
+  std::optional<int> port;
+  std::optional<std::string> socket;
+  std::optional<std::string> password;
+  std::optional<std::string> user;
+  std::optional<int> db;
+  bool tls = false;
+  std::optional<std::string> ca_file;
+  std::optional<std::string> ca_dir;
+  std::optional<std::string> cert_file;
+  std::optional<std::string> key_file;
+  std::optional<std::string> sni;
+  bool insecure = false;
+  double connect_timeout = 5.0;
+  double reply_timeout = 10.0;
+  bool verbose = false;
+};
+
+void add_connection_options(CLI::App& app, ConnectionArgs& args);
+
+// The endpoint the options, the URL and the environment name together.
+// Throws Error(usage) for a URL that does not parse.
+Endpoint resolve_endpoint(const ConnectionArgs& args);
+
+// "statesync-pub:host:pid": what CLIENT LIST shows for this process.
+std::string client_name(const char* tool);
+
+// Resolves the endpoint, warns about --insecure, and connects.
+Connection open_connection(const ConnectionArgs& args, const char* tool);
+
+} // namespace statesync::tools

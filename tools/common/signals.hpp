@@ -1,0 +1,21 @@
+#pragma once
+// Signal handling that only records: a handler sets a flag and writes a
+// byte to a self-pipe, and the tool acts on it in its own loop.
+
+#include <initializer_list>
+
+namespace statesync::tools {
+
+// Installs recording handlers for `signals` (without SA_RESTART, so that
+// blocking calls return and the tool can look).
+void catch_signals(std::initializer_list<int> signals);
+
+// The last caught signal not yet taken, or 0; taking clears it.
+int take_signal() noexcept;
+// The last caught signal, or 0; it stays.
+int caught_signal() noexcept;
+
+// Readable while a caught signal waits to be taken: for poll().
+int signal_fd() noexcept;
+
+} // namespace statesync::tools

@@ -1,0 +1,78 @@
+#include "tool_main.hpp"
+
+#include "exit_status.hpp"
+#include "output.hpp"
+
+#include <statesync/error.hpp>
+#include <statesync/version.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace statesync::tools {
+namespace {
+
+std::string tool_name = "statesync";
+bool verbose_output = false;
+
+} // namespace
+
+std::unique_ptr<CLI::App> make_app(const char* tool, const char* description) {
+  tool_name = tool;
+  auto app = std::make_unique<CLI::App>(description, tool);
+  app->set_help_flag("--help", "Print this help and exit");
+  app->set_version_flag("--version", std::string(tool) + " " + statesync::version(), "Print the version and exit");
+  app->get_formatter()->column_width(34);
+  return app;
+}
+
+void report(const std::string& message) {
+  std::string line = tool_name + ": " + message + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+void set_verbose(bool verbose) { verbose_output = verbose; }
+
+bool verbose() { return verbose_output; }
+
+void report_verbose(const std::string& message) {
+  if (verbose_output) {
+    report(message);
+  }
+}
+
+int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+  // A closed pipe shows up as EPIPE on write, which the output code turns
+  // into a quiet exit.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return exit_ok;
+  } catch (const CLI::CallForVersion&) {
+    std::cout << app.version() << '\n';
+    return exit_ok;
+  } catch (const CLI::ParseError& error) {
+    report(std::string(error.what()) + " (see --help)");
+    return exit_usage;
+  }
+  try {
+    return body();
+  } catch (const OutputClosed&) {
+    return exit_ok;
+  } catch (const Error& error) {
+    report(error.what());
+    return exit_status_for(error.kind());
+  } catch (const std::bad_alloc&) {
+    report("out of memory");
+    return exit_internal;
+  } catch (const std::exception& error) {
+    report(std::string("internal error (a bug, please report it): ") + error.what());
+    return exit_internal;
+  }
+}
+
+} // namespace statesync::tools
