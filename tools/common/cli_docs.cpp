@@ -14,6 +14,7 @@ struct OptionDoc {
   std::vector<std::string> longs;  // without the dashes
   std::string description;
   std::string value; // "" for flags, else the value's name (FILE, DIR, N ...)
+  std::string group;
 };
 
 std::vector<OptionDoc> options_of(const CLI::App& app) {
@@ -22,8 +23,8 @@ std::vector<OptionDoc> options_of(const CLI::App& app) {
     if (!option->nonpositional()) {
       continue;
     }
-    OptionDoc doc{option->get_snames(), option->get_lnames(), option->get_description(), ""};
-    if (option->get_type_size() != 0) {
+    OptionDoc doc{option->get_snames(), option->get_lnames(), option->get_description(), "", option->get_group()};
+    if (option->get_expected_max() != 0) {
       doc.value = option->get_option_text().empty() ? "VALUE" : option->get_option_text();
     }
     docs.push_back(std::move(doc));
@@ -175,10 +176,51 @@ std::string fish_completion(const CLI::App& app) {
   return out;
 }
 
+namespace {
+
+// Text for man(7): hyphens are \\- and a leading dot or quote is escaped.
+std::string troff_text(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '-') {
+      out += "\\-";
+    } else if (c == '\\') {
+      out += "\\e";
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) {
+    out.insert(0, "\\&");
+  }
+  return out;
+}
+
+} // namespace
+
+std::string options_troff(const CLI::App& app, const std::string& group) {
+  std::string out;
+  for (const auto& doc : options_of(app)) {
+    if (doc.group != group) {
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const auto& name : doc.shorts) {
+      names.push_back("\\fB\\-" + name + "\\fR");
+    }
+    for (const auto& name : doc.longs) {
+      names.push_back("\\fB\\-\\-" + name + "\\fR");
+    }
+    out += fmt::format(".TP\n{}{}\n{}\n", fmt::join(names, ", "),
+                       doc.value.empty() ? "" : " \\fI" + doc.value + "\\fR", troff_text(doc.description));
+  }
+  return out;
+}
+
 std::string exit_status_troff() {
   std::string out = ".TS\nl l.\n";
   for (const auto& row : exit_status_table()) {
-    out += fmt::format("{}\tT{{\n{}\nT}}\n", row.status, row.meaning);
+    out += fmt::format("{}\tT{{\n{}\nT}}\n", row.status, troff_text(row.meaning));
   }
   out += ".TE\n";
   return out;

@@ -18,4 +18,7 @@ std::string option_names(const CLI::App& app);
 // The exit-status table as man(7) markup.
 std::string exit_status_troff();
 
+// The options of one help group (e.g. "Connection") as man(7) .TP entries.
+std::string options_troff(const CLI::App& app, const std::string& group);
+
 } // namespace statesync::tools

@@ -30,6 +30,7 @@ void write_docs(const std::filesystem::path& dir, const CLI::App& app) {
   write_file(dir / "zsh" / ("_" + name), zsh_completion(app));
   write_file(dir / "fish" / (name + ".fish"), fish_completion(app));
   write_file(dir / "options" / (name + ".txt"), option_names(app));
+  write_file(dir / "man" / (name + ".connection-options.troff"), options_troff(app, "Connection"));
 }
 
 } // namespace

@@ -1,0 +1,12 @@
+#include <statesync/retained.hpp>
+
+namespace statesync {
+
+std::string retained_state_key(std::string_view prefix, std::string_view channel) {
+  std::string key;
+  key.reserve(prefix.size() + 6 + channel.size());
+  key.append(prefix).append("state:").append(channel);
+  return key;
+}
+
+} // namespace statesync
