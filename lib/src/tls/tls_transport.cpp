@@ -1,8 +1,10 @@
 // TLS through OpenSSL over a connected TCP socket: verification of the
 // certificate and the host name by default, SNI, client certificates.
+// Built as the libstatesync-tls module (see tls_module.hpp), or into a
+// static libstatesync.
 
 #include "deadline.hpp"
-#include "transport.hpp"
+#include "tls_module.hpp"
 
 #include <statesync/error.hpp>
 
@@ -118,10 +120,20 @@ private:
   std::unique_ptr<SSL, SslDeleter> ssl_;
 };
 
+// Closes the socket unless the handshake succeeds.
+struct SocketOwner {
+  int fd;
+  ~SocketOwner() {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+};
+
 } // namespace
 
-std::unique_ptr<Transport> start_tls(int fd, const Endpoint& endpoint, Clock::time_point deadline) {
-  SocketTransport owner(fd); // closes the socket if the handshake fails
+Transport* start_tls_transport(int fd, const Endpoint& endpoint, Clock::time_point deadline) {
+  SocketOwner owner{fd};
   auto context = make_context(endpoint);
   std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(context.get()));
   if (!ssl || SSL_set_fd(ssl.get(), fd) != 1) {
@@ -165,8 +177,15 @@ std::unique_ptr<Transport> start_tls(int fd, const Endpoint& endpoint, Clock::ti
       tls_failed(endpoint, fmt::format("timed out after {}", seconds_text(endpoint.connect_timeout)));
     }
   }
-  owner.release();
-  return std::make_unique<TlsTransport>(fd, std::move(context), std::move(ssl));
+  owner.fd = -1;
+  return new TlsTransport(fd, std::move(context), std::move(ssl));
 }
 
 } // namespace statesync::detail
+
+#ifndef STATESYNC_TLS_BUILTIN
+extern "C" __attribute__((visibility("default"))) statesync::detail::Transport*
+statesync_start_tls(int fd, const statesync::Endpoint& endpoint, statesync::Clock::time_point deadline) {
+  return statesync::detail::start_tls_transport(fd, endpoint, deadline);
+}
+#endif
