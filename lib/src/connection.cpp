@@ -43,6 +43,10 @@ struct Connection::Impl {
     while (output_sent < output.size()) {
       const auto result = transport->write(output.data() + output_sent, output.size() - output_sent);
       if (result.closed) {
+        // The unsent rest is dropped so that what the server sent before
+        // it closed (why it refused a request, say) can still be read.
+        output.clear();
+        output_sent = 0;
         lost("write failed");
       }
       output_sent += result.bytes;

@@ -162,12 +162,22 @@ class Certificates:
         with open(ext, "w") as f:
             if san:
                 f.write(f"subjectAltName={san}\n")
-        args = ["x509", "-req", "-in", csr, "-CA", self.ca_cert, "-CAkey", self.ca_key, "-CAcreateserial",
-                "-out", cert, "-extfile", ext]
         if expired:
-            # Valid from a day ago to a minute ago (openssl 3 takes a start date only via `ca`;
-            # a certificate valid for 0 days expires as it is made).
-            args += ["-days", "0"]
-        else:
-            args += ["-days", "2"]
-        self._run(*args)
+            # `openssl x509` refuses a validity in the past; `openssl ca` takes dates.
+            self._sign_expired(csr, cert, san)
+            return
+        self._run("x509", "-req", "-in", csr, "-CA", self.ca_cert, "-CAkey", self.ca_key, "-CAcreateserial",
+                  "-out", cert, "-extfile", ext, "-days", "2")
+
+    def _sign_expired(self, csr, cert, san):
+        d = self.dir
+        open(f"{d}/index.txt", "w").close()
+        with open(f"{d}/serial", "w") as f:
+            f.write("1000\n")
+        with open(f"{d}/ca.cnf", "w") as f:
+            f.write(f"[ca]\ndefault_ca = ca_section\n[ca_section]\ndatabase = {d}/index.txt\n"
+                    f"new_certs_dir = {d}\nserial = {d}/serial\ndefault_md = sha256\npolicy = any\n"
+                    f"[any]\ncommonName = supplied\n[ext]\nsubjectAltName = {san}\n")
+        self._run("ca", "-batch", "-config", f"{d}/ca.cnf", "-cert", self.ca_cert, "-keyfile", self.ca_key,
+                  "-in", csr, "-out", cert, "-startdate", "20200101000000Z", "-enddate", "20200102000000Z",
+                  "-extensions", "ext")

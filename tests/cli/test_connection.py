@@ -248,3 +248,53 @@ def test_plain_to_a_tls_port_fails_clearly(servers, certificates):
 def test_tls_options_without_tls_are_usage(redis, certificates):
     result = ping("-p", redis.port, "--cacert", certificates.ca_cert)
     assert result.returncode == 64
+
+
+def test_password_is_hidden_from_the_process_list(servers):
+    """-a and a URL's password are blanked in argv once parsed, so ps and
+    /proc/PID/cmdline no longer show them (the man pages still recommend
+    STATESYNC_AUTH: there is a window before parsing)."""
+    from conftest import spawn
+    server = servers(password="hunter2")
+    sub = spawn("statesync-sub", "-p", server.port, "-a", "hunter2", "-u", "redis://:hunter2@127.0.0.1", "ch")
+    try:
+        for _ in range(1000):
+            if server.command("PUBSUB", "NUMSUB", "ch")[1] == 1:
+                break
+            time.sleep(0.01)
+        with open(f"/proc/{sub.pid}/cmdline", "rb") as f:
+            cmdline = f.read()
+        assert b"hunter2" not in cmdline
+        assert b"-a\0*******\0" in cmdline
+        clients = server.command("CLIENT", "LIST")
+        assert b"hunter2" not in clients
+    finally:
+        sub.kill()
+        sub.wait()
+
+
+def test_verbose_output_never_shows_the_password(servers):
+    server = servers(password="hunter2")
+    result = run(TOOL, "-v", "-u", f"redis://:hunter2@127.0.0.1:{server.port}", "ch", "x")
+    assert result.returncode == 0
+    assert b"hunter2" not in result.stderr
+    wrong = run(TOOL, "-v", "-u", f"redis://:hunter3@127.0.0.1:{server.port}", "ch", "x")
+    assert wrong.returncode == 77
+    assert b"hunter3" not in wrong.stderr
+
+
+def test_tls_expired_certificate_is_refused(servers, certificates):
+    server = servers(tls=certificates, extra=[f"tls-cert-file {certificates.expired_cert}",
+                                              f"tls-key-file {certificates.expired_key}"])
+    result = ping("--tls", "-p", server.tls_port, "--cacert", certificates.ca_cert)
+    assert result.returncode == 69
+    assert b"certificate verify failed: certificate has expired" in result.stderr
+
+
+def test_tls_certificate_for_another_host_is_refused(servers, certificates):
+    server = servers(tls=certificates, extra=[f"tls-cert-file {certificates.wrong_host_cert}",
+                                              f"tls-key-file {certificates.wrong_host_key}"])
+    result = ping("--tls", "-p", server.tls_port, "--cacert", certificates.ca_cert)
+    assert result.returncode == 69
+    assert b"certificate verify failed: hostname mismatch" in result.stderr or \
+        b"certificate verify failed: IP address mismatch" in result.stderr

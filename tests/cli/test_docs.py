@@ -30,14 +30,15 @@ def generated(tmp_path_factory):
 
 
 def names_in(text):
-    """Option names on man(7) lines: \\fB\\-l\\fR, \\fB\\-\\-lines\\fR."""
-    return set(re.findall(r"\\fB((?:\\-){1,2}[A-Za-z0-9][A-Za-z0-9-]*)\\fR", text))
+    """Option names on man(7) lines, \\fB\\-l\\fR, \\fB\\-\\-skip\\-empty\\fR, as the
+    user types them: -l, --skip-empty."""
+    found = re.findall(r"\\fB((?:\\-){1,2}[A-Za-z0-9](?:[A-Za-z0-9]|\\-|-)*)\\fR", text)
+    return {name.replace("\\-", "-") for name in found}
 
 
 def tool_options(generated, tool):
     with open(generated / "options" / f"{tool}.txt") as f:
-        names = set(f.read().split())
-    return {n.replace("-", "\\-", 2 if n.startswith("--") else 1) for n in names}
+        return set(f.read().split())
 
 
 def section(page, title):
@@ -65,7 +66,7 @@ def test_man_page_documents_exactly_the_options(generated, tool):
     for match in re.finditer(r"^\.TP\n(.*)$", options_section, re.M):
         documented |= names_in(match.group(1))
     connection = names_in(section(page, "CONNECTION OPTIONS"))
-    expected = tool_options(generated, tool) - connection - {"\\-\\-help", "\\-\\-version"}
+    expected = tool_options(generated, tool) - connection - {"--help", "--version"}
     assert documented == expected
 
 
@@ -110,7 +111,7 @@ def test_help_lists_what_the_man_page_lists(generated, tool):
     result = run(tool, "--help")
     assert result.returncode == 0
     for name in tool_options(generated, tool):
-        assert name.replace("\\-", "-").encode() in result.stdout
+        assert name.encode() in result.stdout
 
 
 @pytest.mark.parametrize("tool", TOOLS)

@@ -206,10 +206,10 @@ std::string options_troff(const CLI::App& app, const std::string& group) {
     }
     std::vector<std::string> names;
     for (const auto& name : doc.shorts) {
-      names.push_back("\\fB\\-" + name + "\\fR");
+      names.push_back("\\fB\\-" + troff_text(name) + "\\fR");
     }
     for (const auto& name : doc.longs) {
-      names.push_back("\\fB\\-\\-" + name + "\\fR");
+      names.push_back("\\fB\\-\\-" + troff_text(name) + "\\fR");
     }
     out += fmt::format(".TP\n{}{}\n{}\n", fmt::join(names, ", "),
                        doc.value.empty() ? "" : " \\fI" + doc.value + "\\fR", troff_text(doc.description));

@@ -136,13 +136,17 @@ std::string client_name(const char* tool) {
   return name;
 }
 
-Connection open_connection(const ConnectionArgs& args, const char* tool) {
-  const Endpoint endpoint = resolve_endpoint(args);
+Endpoint checked_endpoint(const ConnectionArgs& args) {
+  Endpoint endpoint = resolve_endpoint(args);
   if (endpoint.tls.insecure) {
     report("warning: --insecure: the server's certificate is not verified");
   }
   report_verbose("connecting to " + endpoint.where());
-  return Connection::open(endpoint, client_name(tool));
+  return endpoint;
+}
+
+Connection open_connection(const ConnectionArgs& args, const char* tool) {
+  return Connection::open(checked_endpoint(args), client_name(tool));
 }
 
 } // namespace statesync::tools

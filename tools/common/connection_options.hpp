@@ -41,6 +41,10 @@ Endpoint resolve_endpoint(const ConnectionArgs& args);
 // "statesync-pub:host:pid": what CLIENT LIST shows for this process.
 std::string client_name(const char* tool);
 
+// Resolves the endpoint and warns about --insecure: for a tool whose
+// library object opens the connection itself (a Subscriber).
+Endpoint checked_endpoint(const ConnectionArgs& args);
+
 // Resolves the endpoint, warns about --insecure, and connects.
 Connection open_connection(const ConnectionArgs& args, const char* tool);
 

@@ -1,5 +1,6 @@
 #include "tool_main.hpp"
 
+#include "argv_secrets.hpp"
 #include "exit_status.hpp"
 #include "output.hpp"
 
@@ -59,6 +60,7 @@ int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& b
     report(std::string(error.what()) + " (see --help)");
     return exit_usage;
   }
+  hide_secrets_in_argv(argc, argv);
   try {
     return body();
   } catch (const OutputClosed&) {

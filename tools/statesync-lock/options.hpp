@@ -6,16 +6,46 @@
 #include <CLI/CLI.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace statesync::tools {
 
+// What happens to the command when the lock is lost under it.
+enum class OnLost { term, kill, ignore };
+
+// Run a command under the lock, or one of the operators' inspections.
+enum class LockMode { run, status, list, release };
+
 struct LockOptions {
   ConnectionArgs connection;
-  std::vector<std::string> arguments;
+  bool nonblock = false;
+  std::optional<double> wait;
+  int conflict_exit_code = 1;
+  std::optional<std::string> command_string; // -c: run through /bin/sh
+  double ttl = 30.0;
+  OnLost on_lost = OnLost::term;
+  int limit = 1;
+  double hold = 0.0;
+  std::optional<double> max_runtime;
+  std::string key_prefix = "statesync:";
+  bool status = false;
+  bool list = false;
+  bool release = false;
+  bool json = false;
+  std::string name; // NAME; --list's PATTERN
+
+  // Filled by finish_lock_options():
+  LockMode mode = LockMode::run;
+  std::vector<std::string> command; // argv to execvp, or sh -c STRING
 };
 
 std::unique_ptr<CLI::App> make_lock_app(LockOptions& options);
+
+// After parsing: takes the command from what follows NAME (after an
+// optional "--"), picks the mode and checks that the options fit together.
+// Throws Error(usage).
+void finish_lock_options(const CLI::App& app, LockOptions& options);
 
 } // namespace statesync::tools

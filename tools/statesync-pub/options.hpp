@@ -3,9 +3,12 @@
 
 #include "common/connection_options.hpp"
 
+#include <statesync/retained.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,9 +16,51 @@ namespace statesync::tools {
 
 struct PubOptions {
   ConnectionArgs connection;
-  std::vector<std::string> arguments;
+  std::vector<std::string> arguments; // CHANNEL MESSAGE...
+  bool lines = false;
+  bool null = false;
+  bool whole_stdin = false;
+  std::optional<std::string> file;
+  std::optional<std::string> delimiter;
+  bool skip_empty = false;
+  std::optional<std::string> channel_field;
+  bool retain = false;
+  std::optional<double> ttl;
+  bool clear = false;
+  std::optional<long long> require_subscribers;
+  bool sharded = false;
+  long long repeat = 1;
+  double interval = 0.0;
+  bool progress = false;
+  std::string key_prefix{default_key_prefix};
 };
 
 std::unique_ptr<CLI::App> make_pub_app(PubOptions& options);
+
+// Where the messages come from: the forms of the command line.
+enum class InputMode {
+  arguments,   // CHANNEL MESSAGE...
+  lines,       // -l
+  records,     // -0 or -d: records split at one byte
+  whole_stdin, // -x
+  file,        // -f
+  clear,       // --clear CHANNEL
+};
+
+// What the options ask for once checked against each other. Throws
+// Error(usage) for combinations that do not make sense.
+struct PubPlan {
+  InputMode mode = InputMode::arguments;
+  std::string channel;                      // empty with --channel-field
+  std::vector<std::string> messages;        // InputMode::arguments
+  char separator = '\n';                    // lines and records
+  std::optional<std::string> channel_field; // decoded
+};
+
+PubPlan plan_pub(const PubOptions& options);
+
+// "\t", "\n", "\r", "\0", "\\", "\xHH" or plain bytes, as -d and
+// --channel-field take them. Throws Error(usage) for a bad escape.
+std::string decode_escapes(const std::string& text, const char* option);
 
 } // namespace statesync::tools

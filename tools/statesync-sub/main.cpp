@@ -1,18 +1,177 @@
-#include "options.hpp"
+// statesync-sub: prints the messages published to channels (or runs a
+// command for each), with counts, timeouts, retained state and reconnects.
 
+#include "command_runner.hpp"
+#include "message_printer.hpp"
+#include "options.hpp"
+#include "wake_set.hpp"
+
+#include "common/duration.hpp"
+#include "common/exit_status.hpp"
+#include "common/output.hpp"
+#include "common/signals.hpp"
 #include "common/tool_main.hpp"
 
-#include <statesync/connection.hpp>
+#include <statesync/subscriber.hpp>
+
+#include <fmt/format.h>
+
+#include <csignal>
 
 using namespace statesync;
 using namespace statesync::tools;
 
+namespace {
+
+SubscriberOptions subscriber_options(const SubOptions& options) {
+  SubscriberOptions result;
+  result.endpoint = checked_endpoint(options.connection);
+  result.client_name = client_name("statesync-sub");
+  result.mode = options.patterns  ? SubscriptionMode::patterns
+                : options.sharded ? SubscriptionMode::sharded
+                                  : SubscriptionMode::channels;
+  result.names = options.channels;
+  result.retained = options.retained;
+  result.key_prefix = options.key_prefix;
+  result.reconnect.enabled = !options.no_reconnect;
+  if (options.give_up) {
+    result.reconnect.give_up_after = to_milliseconds(*options.give_up);
+  }
+  if (options.keepalive) {
+    result.keepalive = to_milliseconds(*options.keepalive);
+  }
+  return result;
+}
+
+std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a, std::optional<Clock::time_point> b) {
+  if (!a || !b) {
+    return a ? a : b;
+  }
+  return std::min(*a, *b);
+}
+
+// The message loop, and what ends it.
+class Session {
+public:
+  Session(const SubOptions& options, const MessagePrinter& printer, const CommandRunner* runner)
+      : options_(options), printer_(printer), runner_(runner) {}
+
+  int run(Subscriber& subscriber) {
+    const auto start = Clock::now();
+    std::optional<Clock::time_point> stop_at;
+    if (options_.wait) {
+      stop_at = start + to_milliseconds(*options_.wait);
+    }
+    last_message_ = start;
+    for (;;) {
+      if (const int signal = caught_signal()) {
+        subscriber.close();
+        return exit_signal_base + signal;
+      }
+      std::optional<Clock::time_point> deadline = stop_at;
+      if (options_.idle) {
+        deadline = earliest(deadline, last_message_ + to_milliseconds(*options_.idle));
+      }
+      std::optional<SubscriberEvent> event = subscriber.next(deadline);
+      if (!event) {
+        if (WakeSet::output_closed()) {
+          throw OutputClosed{};
+        }
+        const auto now = Clock::now();
+        if (stop_at && now >= *stop_at) {
+          subscriber.close();
+          return options_.count && received_ < *options_.count ? exit_not_this_time : exit_ok;
+        }
+        if (options_.idle && now >= last_message_ + to_milliseconds(*options_.idle)) {
+          subscriber.close();
+          return exit_ok;
+        }
+        continue; // a signal (looked at above) or an early wake
+      }
+      const bool done = handle_burst(subscriber, std::move(*event));
+      if (done) {
+        subscriber.close();
+        return exit_ok;
+      }
+    }
+  }
+
+private:
+  // Handles `first` and whatever else has already arrived, then writes the
+  // output once: every message is written before the next wait.
+  bool handle_burst(Subscriber& subscriber, SubscriberEvent first) {
+    bool done = false;
+    bool any_message = false;
+    try {
+      std::optional<SubscriberEvent> event = std::move(first);
+      do {
+        any_message = handle(*event) || any_message;
+        done = options_.count && received_ >= *options_.count;
+      } while (!done && caught_signal() == 0 && (event = subscriber.poll()));
+    } catch (...) {
+      write_stdout(out_);
+      throw;
+    }
+    write_stdout(out_);
+    out_.clear();
+    if (any_message) {
+      last_message_ = Clock::now();
+    }
+    return done;
+  }
+
+  // True for a message.
+  bool handle(const SubscriberEvent& event) {
+    switch (event.type) {
+    case SubscriberEvent::Type::connection_lost:
+      report(event.detail + "; reconnecting (messages published meanwhile are lost)");
+      return false;
+    case SubscriberEvent::Type::reconnected:
+      report("reconnected to " + event.detail + (options_.retained ? "; printing the current state again" : ""));
+      return false;
+    case SubscriberEvent::Type::message:
+      break;
+    }
+    ++received_;
+    if (runner_ == nullptr) {
+      printer_.append(out_, event.message);
+      return true;
+    }
+    if (const auto failure = runner_->run(event.message)) {
+      report(fmt::format("'{}' {} (message on '{}'); going on", options_.command.front(), *failure,
+                         event.message.channel));
+    }
+    return true;
+  }
+
+  const SubOptions& options_;
+  const MessagePrinter& printer_;
+  const CommandRunner* runner_;
+  long long received_ = 0;
+  Clock::time_point last_message_;
+  std::string out_;
+};
+
+} // namespace
+
 int main(int argc, char** argv) {
   SubOptions options;
   auto app = make_sub_app(options);
-  return run_tool(*app, argc, argv, [&] {
-    auto connection = open_connection(options.connection, "statesync-sub");
-    expect_ok(connection.command({"PING"}), "PING");
-    return 0;
+  const int parsed_argc = split_command(argc, argv, options);
+  return run_tool(*app, parsed_argc, argv, [&] {
+    check_options(options);
+    set_verbose(options.connection.verbose);
+    // Everything that can be refused is checked before connecting.
+    const MessagePrinter printer(options, colour_wanted());
+    std::optional<CommandRunner> runner;
+    if (options.exec) {
+      runner.emplace(options.command);
+    }
+    catch_signals({SIGINT, SIGTERM});
+    const WakeSet wake(signal_fd());
+    Subscriber subscriber(subscriber_options(options));
+    subscriber.set_wake_fd(wake.fd());
+    Session session(options, printer, runner ? &*runner : nullptr);
+    return session.run(subscriber);
   });
 }

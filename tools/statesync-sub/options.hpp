@@ -3,9 +3,12 @@
 
 #include "common/connection_options.hpp"
 
+#include <statesync/retained.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,9 +16,34 @@ namespace statesync::tools {
 
 struct SubOptions {
   ConnectionArgs connection;
-  std::vector<std::string> arguments;
+  std::vector<std::string> channels; // or patterns with -P
+  bool patterns = false;
+  bool sharded = false;
+  std::optional<long long> count;
+  std::optional<double> wait;
+  std::optional<double> idle;
+  bool no_newline = false;
+  bool null = false;
+  std::optional<std::string> format;
+  bool json = false;
+  bool retained = false;
+  bool no_reconnect = false;
+  std::optional<double> give_up;
+  std::optional<double> keepalive;
+  bool exec = false;
+  std::vector<std::string> command; // --exec: the words after "--"
+  std::string key_prefix{default_key_prefix};
 };
 
 std::unique_ptr<CLI::App> make_sub_app(SubOptions& options);
+
+// With --exec, the words after the first "--" are the command, not
+// channels: splits them off before CLI11 parses the rest. Returns the argc
+// to parse; the command words go to `options.command`.
+int split_command(int argc, char** argv, SubOptions& options);
+
+// Checks what CLI11 cannot: combinations of options, and the command.
+// Throws Error(usage).
+void check_options(SubOptions& options);
 
 } // namespace statesync::tools

@@ -1,0 +1,173 @@
+#pragma once
+// A lease-based lock (or, with a limit above 1, a counting semaphore) in
+// Redis, with fencing tokens, notification-driven waiting and inspection.
+//
+// Keys, for a lock NAME (prefix default "statesync:"); the {NAME} hash tag
+// keeps every key of one lock in one cluster slot, so each script touches
+// one slot:
+//   <prefix>lock:{NAME}          the holder's token, with a PX expiry. Plain
+//                                `SET key token NX PX ttl`, so another client
+//                                using that convention (redis-py's Lock)
+//                                excludes us on the same key and we it.
+//   <prefix>lock:{NAME}:fence    the fencing counter: incremented on every
+//                                acquisition, in the same script as the SET;
+//                                never expires
+//   <prefix>lock:{NAME}:signal   a list that release pushes to and waiters
+//                                block on (short expiry)
+//   <prefix>lock:{NAME}:info     hash: holder token -> "fence since_ms ttl_ms
+//                                pid host", for inspection; expires with
+//                                the lease
+//   <prefix>lock:{NAME}:holders  semaphore only: sorted set of holder
+//                                tokens scored by lease end (server time, ms)
+//   <prefix>lock:{NAME}:limit    semaphore only: its limit; every user of
+//                                the name must give the same one
+
+#include <statesync/connection.hpp>
+#include <statesync/export.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace statesync {
+
+struct STATESYNC_API LockKeys {
+  std::string lock, fence, signal, info, holders, limit;
+};
+
+STATESYNC_API LockKeys lock_keys(std::string_view prefix, std::string_view name);
+
+// One holder of a lock, as inspection and a refused attempt see it.
+struct STATESYNC_API Holder {
+  std::string token;                             // the value in Redis (ours: random hex:host:pid)
+  bool ours = false;                             // false: another client's (no metadata)
+  std::string host;                              // ours only
+  long long pid = 0;                             // ours only
+  long long fence = 0;                           // ours only: the fencing token it got
+  long long since_ms = 0;                        // ours only: Unix time of acquisition, server clock
+  std::chrono::milliseconds held{0};             // ours only: how long it has held the lock
+  std::chrono::milliseconds ttl{0};              // ours only: its lease length
+  std::optional<std::chrono::milliseconds> left; // time to expiry; nullopt: no expiry
+
+  // "host:pid", or "another client" for a holder that is not ours.
+  std::string who() const;
+};
+
+struct STATESYNC_API LockSpec {
+  std::string name;
+  std::string prefix = "statesync:";
+  std::chrono::milliseconds ttl{30000};
+  int limit = 1; // above 1: a counting semaphore
+};
+
+// Outcome of one acquisition attempt.
+struct STATESYNC_API Attempt {
+  bool acquired = false;
+  long long fence = 0;         // acquired: the fencing token
+  std::vector<Holder> holders; // refused: the holder whose lease ends first
+  long long holder_count = 0;  // refused: how many hold it
+};
+
+enum class AcquireResult { acquired, timed_out, interrupted };
+
+class STATESYNC_API Lock {
+public:
+  // `connection` must outlive the Lock. Throws Error(usage) for an empty
+  // name, a TTL under 1 ms or a limit under 1.
+  Lock(Connection& connection, LockSpec spec);
+  Lock(const Lock&) = delete;
+  Lock& operator=(const Lock&) = delete;
+  ~Lock();
+
+  // One attempt, no waiting. Throws Error(usage) when the name is used with
+  // another limit (or as a plain lock by one and a semaphore by another).
+  Attempt try_acquire();
+
+  // Attempts until acquired, `deadline` passes (nullopt: never; a past one:
+  // a single attempt), or the connection's wake fd / a signal interrupts
+  // the wait. Between attempts it blocks on the release signal, for at most
+  // the time until the first holder's lease ends. `on_wait` is called after
+  // every refused attempt; `wake_every` makes it attempt (and report) at
+  // least that often, for a live display.
+  AcquireResult acquire(std::optional<Clock::time_point> deadline,
+                        const std::function<void(const Attempt&)>& on_wait = {},
+                        std::optional<std::chrono::milliseconds> wake_every = std::nullopt);
+
+  // Renewal in two steps, so that a caller can wait for the reply next to
+  // other events (poll on connection().fd()): send, then collect.
+  void send_renewal();
+  bool renewal_in_flight() const noexcept { return renewal_sent_.has_value(); }
+  // The reply if it has arrived (no waiting): true renewed, false the token
+  // is no longer there (deleted, expired, taken over). Throws Error on a
+  // lost connection.
+  std::optional<bool> collect_renewal();
+  // Both steps, waiting at most the reply timeout.
+  bool renew();
+
+  // Releases now (hold 0), or keeps the lock `hold` longer and lets it
+  // expire. Returns false if it was no longer ours. Waits at most the reply
+  // timeout.
+  bool release(std::chrono::milliseconds hold = std::chrono::milliseconds(0));
+
+  bool held() const noexcept { return held_; }
+  long long fence() const noexcept { return fence_; }
+  // Send time of the last successful acquisition or renewal: the lease
+  // runs at least until lease_start() + ttl.
+  Clock::time_point lease_start() const noexcept { return lease_start_; }
+  const LockSpec& spec() const noexcept { return spec_; }
+  Connection& connection() noexcept { return connection_; }
+
+private:
+  Reply run(std::initializer_list<std::string_view> args);
+  void finish_pending();
+  bool apply_renewal(const Reply& reply);
+
+  Connection& connection_;
+  LockSpec spec_;
+  LockKeys keys_;
+  std::string token_;
+  std::string meta_;
+  bool held_ = false;
+  long long fence_ = 0;
+  Clock::time_point lease_start_{};
+  std::optional<Clock::time_point> renewal_sent_;
+  // A blocking pop whose reply has not been read (an interrupted wait).
+  std::optional<Clock::time_point> pending_pop_until_;
+  std::chrono::milliseconds retry_after_{0};
+};
+
+// Releases on destruction (errors ignored: the lease expires anyway).
+class STATESYNC_API LockGuard {
+public:
+  explicit LockGuard(Lock& lock) : lock_(lock) {}
+  LockGuard(const LockGuard&) = delete;
+  LockGuard& operator=(const LockGuard&) = delete;
+  ~LockGuard();
+
+private:
+  Lock& lock_;
+};
+
+// Inspection and repair, for operators.
+struct STATESYNC_API LockStatus {
+  std::string name;
+  bool held = false;
+  int limit = 1;            // above 1: a semaphore
+  long long last_fence = 0; // the last fencing token handed out (0: none)
+  std::vector<Holder> holders;
+};
+
+STATESYNC_API LockStatus lock_status(Connection& connection, std::string_view prefix, std::string_view name);
+
+// Held locks whose names match the glob `pattern`, sorted by name.
+STATESYNC_API std::vector<LockStatus> list_locks(Connection& connection, std::string_view prefix,
+                                                 std::string_view pattern);
+
+// Deletes the lock whoever holds it (and every semaphore holder), and wakes
+// the waiters. Returns the status it had. The fencing counter stays.
+STATESYNC_API LockStatus force_release(Connection& connection, std::string_view prefix, std::string_view name);
+
+} // namespace statesync

@@ -1,0 +1,115 @@
+#pragma once
+// A subscriber: subscribes to channels, patterns or sharded channels and
+// hands out what arrives through a pull interface, next(deadline). It owns
+// its connection and keeps it: when the connection is lost it reconnects
+// with exponential backoff and jitter and subscribes again, telling the
+// caller through "lost" and "back" events (the library never prints).
+//
+// With `retained`, it first delivers the retained state of each channel
+// (see retained.hpp), read in the same MULTI/EXEC that subscribes, so that
+// no live message is missed or repeated between the state and the stream.
+// For a pattern, that read is a KEYS scan of the state keys: a cost that
+// grows with the size of the database, paid at each (re)connect.
+
+#include <statesync/connection.hpp>
+#include <statesync/endpoint.hpp>
+#include <statesync/export.hpp>
+#include <statesync/retained.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace statesync {
+
+enum class SubscriptionMode {
+  channels, // SUBSCRIBE
+  patterns, // PSUBSCRIBE: glob patterns
+  sharded,  // SSUBSCRIBE
+};
+
+struct STATESYNC_API ReconnectPolicy {
+  bool enabled = true;
+  // The first wait before reconnecting; it doubles after every failed
+  // attempt up to `max_delay` (the ceiling), and each wait is shortened by
+  // a random amount of up to half (jitter, so that many subscribers that
+  // lost the same server do not come back in lockstep).
+  std::chrono::milliseconds first_delay{100};
+  std::chrono::milliseconds max_delay{10000};
+  // Give up (next() throws Error(unavailable)) when the connection is not
+  // back this long after it was lost. nullopt: try forever.
+  std::optional<std::chrono::milliseconds> give_up_after;
+};
+
+struct STATESYNC_API SubscriberOptions {
+  Endpoint endpoint;
+  std::string client_name;
+  SubscriptionMode mode = SubscriptionMode::channels;
+  std::vector<std::string> names; // channels, or patterns in patterns mode
+  // Deliver the retained state of each channel first (of each channel a
+  // pattern matches, in patterns mode; not in sharded mode).
+  bool retained = false;
+  std::string key_prefix{default_key_prefix};
+  ReconnectPolicy reconnect;
+  // PING after this long without traffic; no answer within the reply
+  // timeout counts as a lost connection. nullopt: never.
+  std::optional<std::chrono::milliseconds> keepalive;
+};
+
+struct STATESYNC_API Message {
+  std::string channel;
+  std::string pattern; // the pattern that matched (patterns mode), else empty
+  std::string payload;
+  // Set for a retained state (its version), unset for a live message.
+  std::optional<long long> version;
+
+  bool retained() const noexcept { return version.has_value(); }
+};
+
+struct STATESYNC_API SubscriberEvent {
+  enum class Type {
+    message,         // `message` is set
+    connection_lost, // `detail` says why; reconnecting follows (unless disabled)
+    reconnected,     // `detail` says where; retained states follow again
+  };
+  Type type = Type::message;
+  Message message;
+  std::string detail;
+};
+
+class STATESYNC_API Subscriber {
+public:
+  // Connects and subscribes. Throws Error: usage for options that do not
+  // fit together, unavailable/refused/server/protocol as a connection does.
+  // The first connection is not retried: a wrong address fails at once.
+  explicit Subscriber(SubscriberOptions options);
+  Subscriber(Subscriber&&) noexcept;
+  Subscriber& operator=(Subscriber&&) noexcept;
+  ~Subscriber();
+
+  // The next event, waiting until `deadline` (nullopt: no limit). Nothing
+  // when the deadline passes or the wait is interrupted (a signal, the
+  // wake fd): the caller looks at why and calls again. Throws Error when
+  // the connection is lost and reconnecting is disabled or gave up, or
+  // for anything reconnecting cannot mend (refused, server errors).
+  std::optional<SubscriberEvent> next(std::optional<Clock::time_point> deadline);
+
+  // An event already received, without waiting or reading the socket: for
+  // handling a burst in one go before writing output once.
+  std::optional<SubscriberEvent> poll();
+
+  // While waiting in next(), `fd` becoming readable ends the wait early.
+  void set_wake_fd(int fd) noexcept;
+
+  // Unsubscribes and disconnects, without waiting for the server: for a
+  // clean exit. Errors are ignored; the subscriber is done afterwards.
+  void close() noexcept;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace statesync

@@ -1,0 +1,273 @@
+// The lock's lifecycle: acquire (waiting on the release signal), renew,
+// release. Every state change is one run of lock.lua.
+
+#include "deadline.hpp"
+#include "lock_reply.hpp"
+#include "lock_script.hpp"
+
+#include <statesync/error.hpp>
+#include <statesync/lock.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <sys/random.h>
+#include <unistd.h>
+
+namespace statesync {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A holder that is not ours does not push the release signal, so it is
+// looked at again at least this often.
+constexpr milliseconds foreign_recheck{1000};
+// Past a holder's expiry before looking again, so the key has surely gone.
+constexpr milliseconds expiry_margin{5};
+
+std::string host_name() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) {
+    return "unknown";
+  }
+  return host.data();
+}
+
+// Unique per acquisition: 16 random bytes, then who, for people reading
+// the key with redis-cli.
+std::string make_token(const std::string& host) {
+  std::array<unsigned char, 16> random{};
+  std::size_t filled = 0;
+  while (filled < random.size()) {
+    const auto n = ::getrandom(random.data() + filled, random.size() - filled, 0);
+    if (n < 0) {
+      throw Error(ErrorKind::internal, "cannot read random bytes for the lock token");
+    }
+    filled += static_cast<std::size_t>(n);
+  }
+  std::string token;
+  for (const unsigned char byte : random) {
+    token += fmt::format("{:02x}", byte);
+  }
+  return fmt::format("{}:{}:{}", token, host, ::getpid());
+}
+
+// BLPOP's timeout in seconds, from whole milliseconds (0 would mean forever).
+std::string pop_timeout(milliseconds wait) {
+  const auto ms = std::max<long long>(wait.count(), 1);
+  return fmt::format("{}.{:03}", ms / 1000, ms % 1000);
+}
+
+} // namespace
+
+std::string Holder::who() const {
+  return ours ? fmt::format("{}:{}", host, pid) : "another client";
+}
+
+LockKeys lock_keys(std::string_view prefix, std::string_view name) {
+  const std::string base = fmt::format("{}lock:{{{}}}", prefix, name);
+  return {base, base + ":fence", base + ":signal", base + ":info", base + ":holders", base + ":limit"};
+}
+
+Lock::Lock(Connection& connection, LockSpec spec) : connection_(connection), spec_(std::move(spec)) {
+  if (spec_.name.empty()) {
+    throw Error(ErrorKind::usage, "a lock needs a name");
+  }
+  if (spec_.ttl < milliseconds(1)) {
+    throw Error(ErrorKind::usage, "a lock's TTL must be at least 1 ms");
+  }
+  if (spec_.limit < 1) {
+    throw Error(ErrorKind::usage, "a semaphore's limit must be at least 1");
+  }
+  keys_ = lock_keys(spec_.prefix, spec_.name);
+  const std::string host = host_name();
+  token_ = make_token(host);
+  meta_ = fmt::format("{} {}", ::getpid(), host);
+}
+
+Lock::~Lock() = default;
+
+Reply Lock::run(std::initializer_list<std::string_view> args) {
+  return detail::run_lock_script(connection_, keys_, args);
+}
+
+void Lock::finish_pending() {
+  // An interrupted wait left a blocking pop outstanding; its reply comes
+  // by its own timeout.
+  while (pending_pop_until_) {
+    if (connection_.read_reply_until(*pending_pop_until_)) {
+      pending_pop_until_.reset();
+    } else if (Clock::now() >= *pending_pop_until_) {
+      throw Error(ErrorKind::unavailable,
+                  fmt::format("no reply from {} to a wait for lock '{}'", connection_.where(), spec_.name));
+    }
+  }
+  if (renewal_sent_) {
+    apply_renewal(connection_.read_reply());
+  }
+}
+
+Attempt Lock::try_acquire() {
+  const std::string what = fmt::format("cannot acquire lock '{}'", spec_.name);
+  const std::string ttl = std::to_string(spec_.ttl.count());
+  const std::string limit = std::to_string(spec_.limit);
+  finish_pending();
+  const auto sent = Clock::now();
+  const Reply reply = expect_ok(run({"acquire", token_, ttl, meta_, limit}), what);
+  using Type = Reply::Type;
+  const long long outcome = detail::lock_reply_element(reply, 0, Type::integer, what).integer;
+  const long long value = detail::lock_reply_element(reply, 1, Type::integer, what).integer;
+  Attempt attempt;
+  if (outcome == 1) {
+    held_ = true;
+    fence_ = value;
+    lease_start_ = sent;
+    attempt.acquired = true;
+    attempt.fence = value;
+    return attempt;
+  }
+  if (outcome == -1) {
+    throw Error(ErrorKind::usage,
+                value == 1 ? fmt::format("lock '{}' is in use as a plain lock, not a semaphore of {}: every user of a "
+                                         "name must give the same limit",
+                                         spec_.name, spec_.limit)
+                           : fmt::format("lock '{}' is in use as a semaphore of {}, not {}: every user of a name "
+                                         "must give the same limit",
+                                         spec_.name, value, spec_.limit));
+  }
+  const Holder holder =
+      detail::parse_holder(detail::lock_reply_element(reply, 2, Type::string, what).str, value, reply.elements.at(3),
+                           detail::lock_reply_element(reply, 5, Type::integer, what).integer);
+  attempt.holder_count = detail::lock_reply_element(reply, 4, Type::integer, what).integer;
+  retry_after_ = holder.left ? *holder.left + expiry_margin : foreign_recheck;
+  if (!holder.ours) {
+    retry_after_ = std::min(retry_after_, foreign_recheck);
+  }
+  attempt.holders.push_back(holder);
+  return attempt;
+}
+
+AcquireResult Lock::acquire(std::optional<Clock::time_point> deadline,
+                            const std::function<void(const Attempt&)>& on_wait,
+                            std::optional<milliseconds> wake_every) {
+  for (;;) {
+    if (!pending_pop_until_) {
+      const Attempt attempt = try_acquire();
+      if (attempt.acquired) {
+        return AcquireResult::acquired;
+      }
+      if (on_wait) {
+        on_wait(attempt);
+      }
+      const auto now = Clock::now();
+      if (deadline && now >= *deadline) {
+        return AcquireResult::timed_out;
+      }
+      // Until a release signals, the first lease ends, or the caller's
+      // deadline; a holder that expires without releasing is seen by time.
+      milliseconds wait = retry_after_;
+      if (deadline) {
+        wait = std::min(wait, std::chrono::ceil<milliseconds>(*deadline - now));
+      }
+      if (wake_every) {
+        wait = std::min(wait, *wake_every);
+      }
+      connection_.append({"BLPOP", keys_.signal, pop_timeout(wait)});
+      connection_.flush();
+      // The server answers by the pop's own timeout: a reply later than
+      // that plus the reply timeout means the server has stopped answering.
+      pending_pop_until_ = now + wait + connection_.endpoint().reply_timeout;
+    }
+    const auto reply = connection_.read_reply_until(*pending_pop_until_);
+    if (!reply) {
+      if (Clock::now() >= *pending_pop_until_) {
+        pending_pop_until_.reset();
+        throw Error(ErrorKind::unavailable,
+                    fmt::format("no reply from {} within {} while waiting for lock '{}'", connection_.where(),
+                                detail::seconds_text(connection_.endpoint().reply_timeout), spec_.name));
+      }
+      return AcquireResult::interrupted;
+    }
+    pending_pop_until_.reset();
+    expect_ok(*reply, fmt::format("cannot wait for lock '{}'", spec_.name));
+  }
+}
+
+void Lock::send_renewal() {
+  if (!held_ || renewal_sent_) {
+    return;
+  }
+  finish_pending();
+  const std::string ttl = std::to_string(spec_.ttl.count());
+  const std::string limit = std::to_string(spec_.limit);
+  connection_.append(detail::lock_script_call(true, keys_, {"renew", token_, ttl, limit}));
+  renewal_sent_ = Clock::now();
+  connection_.flush();
+}
+
+std::optional<bool> Lock::collect_renewal() {
+  if (!renewal_sent_) {
+    return std::nullopt;
+  }
+  auto reply = connection_.read_reply_until(Clock::now());
+  if (!reply) {
+    return std::nullopt;
+  }
+  return apply_renewal(*reply);
+}
+
+bool Lock::apply_renewal(const Reply& reply) {
+  const auto sent = *renewal_sent_;
+  renewal_sent_.reset();
+  Reply outcome = reply;
+  if (detail::is_noscript(outcome)) {
+    const std::string ttl = std::to_string(spec_.ttl.count());
+    const std::string limit = std::to_string(spec_.limit);
+    outcome = connection_.command(detail::lock_script_call(false, keys_, {"renew", token_, ttl, limit}));
+  }
+  expect_ok(outcome, fmt::format("cannot renew lock '{}'", spec_.name));
+  if (outcome.type != Reply::Type::integer) {
+    throw Error(ErrorKind::protocol,
+                fmt::format("cannot renew lock '{}': unexpected reply {}", spec_.name, outcome.describe()));
+  }
+  if (outcome.integer == 1) {
+    lease_start_ = sent;
+    return true;
+  }
+  held_ = false;
+  return false;
+}
+
+bool Lock::renew() {
+  send_renewal();
+  if (!renewal_sent_) {
+    return false;
+  }
+  return apply_renewal(connection_.read_reply());
+}
+
+bool Lock::release(milliseconds hold) {
+  if (!held_) {
+    return false;
+  }
+  finish_pending();
+  if (!held_) {
+    return false;
+  }
+  held_ = false;
+  const std::string limit = std::to_string(spec_.limit);
+  const Reply reply =
+      hold.count() > 0 ? run({"renew", token_, std::to_string(hold.count()), limit}) : run({"release", token_, limit});
+  return expect_ok(reply, fmt::format("cannot release lock '{}'", spec_.name)).integer == 1;
+}
+
+LockGuard::~LockGuard() {
+  try {
+    lock_.release();
+  } catch (const Error&) {
+    // The lease runs out on its own.
+  }
+}
+
+} // namespace statesync

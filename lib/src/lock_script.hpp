@@ -1,0 +1,25 @@
+#pragma once
+// Calls of lib/src/lock.lua as the server caches it: EVALSHA by its SHA1,
+// and EVAL with the whole body only after a NOSCRIPT answer (a restarted
+// server, SCRIPT FLUSH), which caches it again.
+
+#include <statesync/connection.hpp>
+#include <statesync/lock.hpp>
+
+#include <initializer_list>
+#include <string_view>
+#include <vector>
+
+namespace statesync::detail {
+
+// The command's arguments: EVALSHA (cached) or EVAL, the script, the six
+// keys, then `args`. The views point into `keys`, `args` and the script.
+std::vector<std::string_view> lock_script_call(bool cached, const LockKeys& keys,
+                                               std::initializer_list<std::string_view> args);
+
+bool is_noscript(const Reply& reply);
+
+// Runs the script and returns its reply, error replies included.
+Reply run_lock_script(Connection& connection, const LockKeys& keys, std::initializer_list<std::string_view> args);
+
+} // namespace statesync::detail

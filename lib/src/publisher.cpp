@@ -1,0 +1,265 @@
+// Publishing: PUBLISH or SPUBLISH, the retain and clear scripts, and the
+// pipelined stream with its bounded window.
+
+#include "publish_script.hpp"
+
+#include <statesync/error.hpp>
+#include <statesync/publisher.hpp>
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace statesync {
+namespace {
+
+std::string_view publish_command(const PublisherOptions& options) {
+  return options.sharded ? "SPUBLISH" : "PUBLISH";
+}
+
+// Channel names are binary-safe; messages about them must stay one line.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7f || c == '\\') {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+[[noreturn]] void refused(const Connection& connection, std::string_view channel, const Reply& reply) {
+  throw Error(classify_server_error(reply.str),
+              fmt::format("cannot publish to '{}' at {}: {}", printable(channel), connection.where(), reply.str));
+}
+
+Error unexpected(const Connection& connection, const char* what, const Reply& reply) {
+  return Error(ErrorKind::protocol,
+               fmt::format("unexpected reply to {} from {}: {}", what, connection.where(), reply.describe()));
+}
+
+// {receivers, second}: what both scripts return.
+bool is_pair_of_integers(const Reply& reply) {
+  return reply.type == Reply::Type::array && reply.elements.size() == 2 &&
+         reply.elements[0].type == Reply::Type::integer && reply.elements[1].type == Reply::Type::integer;
+}
+
+// The retain script's keys and arguments, owning what the views need.
+struct RetainArgs {
+  std::string key;
+  std::string ttl_ms;
+  std::array<std::string_view, 7> keys_and_args;
+
+  RetainArgs(const PublisherOptions& options, std::string_view channel, std::string_view payload,
+             std::chrono::milliseconds ttl)
+      : key(retained_state_key(options.key_prefix, channel)), ttl_ms(std::to_string(ttl.count())),
+        keys_and_args{
+            key, channel, payload, ttl_ms, publish_command(options), retained_payload_field, retained_version_field} {}
+  RetainArgs(const RetainArgs&) = delete;
+  RetainArgs& operator=(const RetainArgs&) = delete;
+};
+
+} // namespace
+
+Publisher::Publisher(Connection& connection, PublisherOptions options)
+    : connection_(connection), options_(std::move(options)) {}
+
+long long Publisher::publish(std::string_view channel, std::string_view payload) {
+  const std::array<std::string_view, 3> args = {publish_command(options_), channel, payload};
+  const Reply reply = detail::call(connection_, args);
+  if (reply.is_error()) {
+    refused(connection_, channel, reply);
+  }
+  if (reply.type != Reply::Type::integer) {
+    throw unexpected(connection_, "PUBLISH", reply);
+  }
+  return reply.integer;
+}
+
+Retained Publisher::retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
+  const RetainArgs args(options_, channel, payload, ttl);
+  const Reply reply = detail::retain_script().run(connection_, 1, args.keys_and_args);
+  if (reply.is_error()) {
+    refused(connection_, channel, reply);
+  }
+  if (!is_pair_of_integers(reply)) {
+    throw unexpected(connection_, "the retain script", reply);
+  }
+  return {reply.elements[0].integer, reply.elements[1].integer};
+}
+
+Cleared Publisher::clear(std::string_view channel) {
+  const std::string key = retained_state_key(options_.key_prefix, channel);
+  const std::array<std::string_view, 3> keys_and_args = {key, channel, publish_command(options_)};
+  const Reply reply = detail::clear_script().run(connection_, 1, keys_and_args);
+  if (reply.is_error()) {
+    refused(connection_, channel, reply);
+  }
+  if (!is_pair_of_integers(reply)) {
+    throw unexpected(connection_, "the clear script", reply);
+  }
+  return {reply.elements[0].integer, reply.elements[1].integer != 0};
+}
+
+PublishStream::PublishStream(Publisher& publisher, OnAck on_ack, StreamWindow window)
+    : publisher_(publisher), on_ack_(std::move(on_ack)), window_(window) {
+  if (window_.commands == 0) {
+    window_.commands = 1;
+  }
+}
+
+void PublishStream::publish(std::string_view channel, std::string_view payload) {
+  fail_if_failed();
+  publisher_.connection().append({publish_command(publisher_.options()), channel, payload});
+  in_flight_.push_back(false);
+  ++sent_;
+  after_append();
+}
+
+void PublishStream::retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
+  fail_if_failed();
+  const RetainArgs args(publisher_.options(), channel, payload, ttl);
+  const detail::Script& script = detail::retain_script();
+  if (!script_cached_) {
+    // The first one goes alone, so that a NOSCRIPT can be answered with
+    // EVAL; after it the server has the script and EVALSHA can be
+    // pipelined. (A SCRIPT FLUSH in the middle of a stream is then an
+    // error reply like any other: the payloads already sent are gone.)
+    finish();
+    in_flight_.push_back(true);
+    ++sent_;
+    try {
+      take_reply(script.run(publisher_.connection(), 1, args.keys_and_args));
+    } catch (const Error& error) {
+      fail(error);
+    }
+    fail_if_failed();
+    script_cached_ = true;
+    return;
+  }
+  publisher_.connection().append(script.evalsha(1, args.keys_and_args));
+  in_flight_.push_back(true);
+  ++sent_;
+  after_append();
+}
+
+void PublishStream::send() {
+  flush();
+  take_ready();
+}
+
+void PublishStream::finish() {
+  take(0);
+}
+
+void PublishStream::after_append() {
+  if (in_flight_.size() >= window_.commands) {
+    // Half the window is taken back at once, so that the pipe stays full
+    // and the socket is not written once per command.
+    take(window_.commands / 2);
+  } else if (publisher_.connection().pending_output() >= window_.bytes) {
+    flush();
+    take_ready();
+  }
+}
+
+void PublishStream::flush() {
+  Connection& connection = publisher_.connection();
+  try {
+    connection.flush();
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::unavailable) {
+      fail(error);
+    }
+    // The server may have said why before it closed (see detail::call):
+    // read what it sent; an error reply among it becomes the failure.
+    try {
+      while (!in_flight_.empty()) {
+        take_reply(connection.read_reply());
+      }
+    } catch (const Error&) {
+      // Nothing more to read.
+    }
+    fail(error);
+  }
+}
+
+void PublishStream::take(std::size_t keep_in_flight) {
+  flush();
+  try {
+    // After an error reply every reply still in flight is read all the
+    // same: the messages behind it were published, and are counted.
+    while (in_flight_.size() > (error_ ? 0 : keep_in_flight)) {
+      take_reply(publisher_.connection().read_reply());
+    }
+  } catch (const Error& error) {
+    fail(error);
+  }
+  fail_if_failed();
+}
+
+void PublishStream::take_ready() {
+  try {
+    while (!in_flight_.empty()) {
+      auto reply = publisher_.connection().read_reply_until(Clock::now());
+      if (!reply) {
+        break;
+      }
+      take_reply(*reply);
+    }
+  } catch (const Error& error) {
+    fail(error);
+  }
+  if (error_) {
+    take(0);
+  }
+}
+
+void PublishStream::take_reply(const Reply& reply) {
+  const bool retained = in_flight_.front();
+  in_flight_.pop_front();
+  const std::uint64_t message = acknowledged_ + failed_ + 1;
+  const Connection& connection = publisher_.connection();
+  if (reply.is_error()) {
+    ++failed_;
+    if (!error_) {
+      error_ = Error(classify_server_error(reply.str),
+                     fmt::format("message {} failed at {}: {}", message, connection.where(), reply.str));
+    }
+    return;
+  }
+  Acknowledgement ack{message, 0, 0};
+  if (retained && is_pair_of_integers(reply)) {
+    ack.receivers = reply.elements[0].integer;
+    ack.version = reply.elements[1].integer;
+  } else if (!retained && reply.type == Reply::Type::integer) {
+    ack.receivers = reply.integer;
+  } else {
+    ++failed_;
+    if (!error_) {
+      error_ = unexpected(connection, retained ? "the retain script" : "PUBLISH", reply);
+    }
+    return;
+  }
+  ++acknowledged_;
+  on_ack_(ack);
+}
+
+void PublishStream::fail_if_failed() {
+  if (error_) {
+    throw *error_;
+  }
+}
+
+void PublishStream::fail(const Error& error) {
+  if (!error_) {
+    error_ = error;
+  }
+  in_flight_.clear();
+  throw *error_;
+}
+
+} // namespace statesync

@@ -1,0 +1,228 @@
+// The lock and semaphore of the library against a real redis-server.
+
+#include "redis_server.hpp"
+
+#include <statesync/connection.hpp>
+#include <statesync/error.hpp>
+#include <statesync/lock.hpp>
+
+#include <doctest/doctest.h>
+
+#include <thread>
+#include <unistd.h>
+
+using namespace statesync;
+using statesync::testing::RedisServer;
+using std::chrono::milliseconds;
+
+namespace {
+
+Connection connect(const RedisServer& server) {
+  return Connection::open(server.endpoint(), "statesync-test");
+}
+
+LockSpec spec(std::string name, int limit = 1, milliseconds ttl = milliseconds(10000)) {
+  LockSpec s;
+  s.name = std::move(name);
+  s.ttl = ttl;
+  s.limit = limit;
+  return s;
+}
+
+// Bounded: until the server shows `count` clients blocked in BLPOP.
+void wait_for_blocked(Connection& observer, int count) {
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::string clients = observer.command({"CLIENT", "LIST"}).str;
+    int blocked = 0;
+    for (std::size_t at = clients.find("cmd=blpop"); at != std::string::npos; at = clients.find("cmd=blpop", at + 1)) {
+      ++blocked;
+    }
+    if (blocked == count) {
+      return;
+    }
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  FAIL("no client blocked in BLPOP");
+}
+
+} // namespace
+
+TEST_CASE("try_acquire, conflict, release; the fencing token increases") {
+  RedisServer server;
+  auto a = connect(server);
+  auto b = connect(server);
+  Lock first(a, spec("job"));
+  Lock second(b, spec("job"));
+  const Attempt got = first.try_acquire();
+  CHECK(got.acquired);
+  CHECK(got.fence == 1);
+  const Attempt refused = second.try_acquire();
+  CHECK_FALSE(refused.acquired);
+  REQUIRE(refused.holders.size() == 1);
+  CHECK(refused.holders[0].ours);
+  CHECK(refused.holders[0].pid == ::getpid());
+  CHECK(refused.holders[0].fence == 1);
+  CHECK(first.release());
+  CHECK_FALSE(first.held());
+  CHECK(second.try_acquire().fence == 2);
+  CHECK_FALSE(first.release()); // not held any more
+}
+
+TEST_CASE("a past deadline is one attempt; a release wakes a waiter") {
+  RedisServer server;
+  auto a = connect(server);
+  auto b = connect(server);
+  auto observer = connect(server);
+  Lock holder(a, spec("job"));
+  Lock waiter(b, spec("job"));
+  REQUIRE(holder.try_acquire().acquired);
+  CHECK(waiter.acquire(Clock::now()) == AcquireResult::timed_out);
+  CHECK(waiter.acquire(Clock::now() + milliseconds(50)) == AcquireResult::timed_out);
+  std::thread releaser([&] {
+    wait_for_blocked(observer, 1);
+    holder.release();
+  });
+  int refusals = 0;
+  const auto result = waiter.acquire(Clock::now() + std::chrono::seconds(30), [&](const Attempt&) { ++refusals; });
+  releaser.join();
+  CHECK(result == AcquireResult::acquired);
+  CHECK(refusals >= 1);
+}
+
+TEST_CASE("an expired holder is noticed by its remaining TTL") {
+  RedisServer server;
+  auto a = connect(server);
+  auto b = connect(server);
+  Lock holder(a, spec("job", 1, milliseconds(200)));
+  Lock waiter(b, spec("job"));
+  REQUIRE(holder.try_acquire().acquired); // never renewed, never released
+  CHECK(waiter.acquire(Clock::now() + std::chrono::seconds(10)) == AcquireResult::acquired);
+}
+
+TEST_CASE("the wake fd interrupts a wait, which resumes where it was") {
+  RedisServer server;
+  auto a = connect(server);
+  auto b = connect(server);
+  Lock holder(a, spec("job"));
+  Lock waiter(b, spec("job"));
+  REQUIRE(holder.try_acquire().acquired);
+  int wake[2];
+  REQUIRE(::pipe(wake) == 0);
+  b.set_wake_fd(wake[0]);
+  REQUIRE(::write(wake[1], "x", 1) == 1);
+  CHECK(waiter.acquire(std::nullopt) == AcquireResult::interrupted);
+  char byte;
+  REQUIRE(::read(wake[0], &byte, 1) == 1);
+  CHECK(holder.release());
+  CHECK(waiter.acquire(Clock::now() + std::chrono::seconds(10)) == AcquireResult::acquired);
+  ::close(wake[0]);
+  ::close(wake[1]);
+}
+
+TEST_CASE("renewal extends the lease; a deleted key is reported lost") {
+  RedisServer server;
+  auto a = connect(server);
+  auto admin = connect(server);
+  Lock lock(a, spec("job", 1, milliseconds(5000)));
+  REQUIRE(lock.try_acquire().acquired);
+  admin.command({"PEXPIRE", "statesync:lock:{job}", "100"});
+  CHECK(lock.renew());
+  CHECK(admin.command({"PTTL", "statesync:lock:{job}"}).integer > 100);
+  lock.send_renewal();
+  CHECK(lock.renewal_in_flight());
+  std::optional<bool> renewed;
+  for (int i = 0; i < 1000 && !renewed; ++i) {
+    renewed = lock.collect_renewal();
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  CHECK(renewed == true);
+  admin.command({"DEL", "statesync:lock:{job}"});
+  CHECK_FALSE(lock.renew());
+  CHECK_FALSE(lock.held());
+}
+
+TEST_CASE("an empty script cache falls back to EVAL") {
+  RedisServer server;
+  auto a = connect(server);
+  Lock lock(a, spec("job"));
+  a.command({"SCRIPT", "FLUSH"});
+  REQUIRE(lock.try_acquire().acquired);
+  a.command({"SCRIPT", "FLUSH"});
+  lock.send_renewal();
+  CHECK(lock.renew()); // collects the in-flight renewal (NOSCRIPT, then EVAL) first
+  a.command({"SCRIPT", "FLUSH"});
+  CHECK(lock.release());
+}
+
+TEST_CASE("release with hold keeps the key for the hold") {
+  RedisServer server;
+  auto a = connect(server);
+  Lock lock(a, spec("job"));
+  REQUIRE(lock.try_acquire().acquired);
+  CHECK(lock.release(milliseconds(1500)));
+  const long long ttl = a.command({"PTTL", "statesync:lock:{job}"}).integer;
+  CHECK(ttl > 0);
+  CHECK(ttl <= 1500);
+}
+
+TEST_CASE("the guard releases") {
+  RedisServer server;
+  auto a = connect(server);
+  Lock lock(a, spec("job"));
+  {
+    REQUIRE(lock.try_acquire().acquired);
+    LockGuard guard(lock);
+  }
+  CHECK(a.command({"EXISTS", "statesync:lock:{job}"}).integer == 0);
+}
+
+TEST_CASE("a semaphore admits its limit; a different limit is a usage error") {
+  RedisServer server;
+  std::vector<Connection> connections;
+  for (int i = 0; i < 4; ++i) {
+    connections.push_back(connect(server));
+  }
+  std::vector<std::unique_ptr<Lock>> locks;
+  for (auto& connection : connections) {
+    locks.push_back(std::make_unique<Lock>(connection, spec("pool", 3)));
+  }
+  for (int i = 0; i < 3; ++i) {
+    CHECK(locks[static_cast<std::size_t>(i)]->try_acquire().acquired);
+  }
+  const Attempt refused = locks[3]->try_acquire();
+  CHECK_FALSE(refused.acquired);
+  CHECK(refused.holder_count == 3);
+  Lock other_limit(connections[3], spec("pool", 2));
+  CHECK_THROWS_AS(other_limit.try_acquire(), Error);
+  Lock plain(connections[3], spec("pool"));
+  CHECK_THROWS_AS(plain.try_acquire(), Error);
+  CHECK(locks[1]->release());
+  CHECK(locks[3]->acquire(Clock::now() + std::chrono::seconds(5)) == AcquireResult::acquired);
+  const LockStatus status = lock_status(connections[0], "statesync:", "pool");
+  CHECK(status.limit == 3);
+  CHECK(status.holders.size() == 3);
+  const auto listed = list_locks(connections[0], "statesync:", "p*");
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].name == "pool");
+}
+
+TEST_CASE("inspection: status, list, force release") {
+  RedisServer server;
+  auto a = connect(server);
+  auto admin = connect(server);
+  Lock lock(a, spec("alpha"));
+  REQUIRE(lock.try_acquire().acquired);
+  LockStatus status = lock_status(admin, "statesync:", "alpha");
+  CHECK(status.held);
+  CHECK(status.last_fence == 1);
+  REQUIRE(status.holders.size() == 1);
+  CHECK(status.holders[0].ttl == milliseconds(10000));
+  CHECK(lock_status(admin, "statesync:", "beta").held == false);
+  const auto listed = list_locks(admin, "statesync:", "*");
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].name == "alpha");
+  CHECK(list_locks(admin, "statesync:", "b*").empty());
+  CHECK(force_release(admin, "statesync:", "alpha").held);
+  CHECK_FALSE(lock_status(admin, "statesync:", "alpha").held);
+  CHECK_FALSE(lock.renew());
+}

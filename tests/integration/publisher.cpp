@@ -1,0 +1,197 @@
+// The publisher against a real redis-server: receiver counts, retained
+// state and its version, clearing, and the pipelined stream's order,
+// window and honest count after a failure.
+
+#include "redis_server.hpp"
+
+#include <statesync/error.hpp>
+#include <statesync/publisher.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace statesync;
+using statesync::testing::RedisServer;
+
+namespace {
+
+// A subscriber on its own connection; returns the payloads of `count`
+// messages.
+struct Listener {
+  Connection connection;
+
+  Listener(const RedisServer& server, std::string_view channel, std::string_view command = "SUBSCRIBE")
+      : connection(Connection::open(server.endpoint(), "listener")) {
+    connection.command({command, channel}); // the confirmation: subscribed
+  }
+
+  std::vector<std::string> payloads(std::size_t count) {
+    std::vector<std::string> out;
+    while (out.size() < count) {
+      const auto reply = connection.read_reply_until(Clock::now() + std::chrono::seconds(10));
+      REQUIRE(reply);
+      REQUIRE(reply->elements.size() == 3);
+      out.push_back(reply->elements[2].str);
+    }
+    return out;
+  }
+};
+
+} // namespace
+
+TEST_CASE("publish returns how many subscribers received the message") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "publisher");
+  Publisher publisher(connection);
+  CHECK(publisher.publish("news", "nobody") == 0);
+  Listener listener(server, "news");
+  const std::string binary("a\0b\r\n\xff", 6);
+  CHECK(publisher.publish("news", binary) == 1);
+  CHECK(listener.payloads(1) == std::vector<std::string>{binary});
+}
+
+TEST_CASE("retain stores the state with a version that goes up by one, and publishes") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "publisher");
+  Publisher publisher(connection, {"app:", false});
+  Listener listener(server, "state");
+  const Retained first = publisher.retain("state", "v1");
+  const Retained second = publisher.retain("state", std::string_view("v\0002", 3));
+  CHECK(first.receivers == 1);
+  CHECK(first.version == 1);
+  CHECK(second.version == 2);
+  const std::string key = retained_state_key("app:", "state");
+  CHECK(connection.command({"HGET", key, "payload"}).str == std::string("v\0002", 3));
+  CHECK(connection.command({"HGET", key, "version"}).str == "2");
+  CHECK(connection.command({"TTL", key}).integer == -1);
+  CHECK(listener.payloads(2) == std::vector<std::string>{"v1", std::string("v\0002", 3)});
+}
+
+TEST_CASE("a TTL makes the state expire; a later retain without one makes it permanent") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "publisher");
+  Publisher publisher(connection);
+  const std::string key = retained_state_key(default_key_prefix, "temp");
+  publisher.retain("temp", "x", std::chrono::milliseconds(60000));
+  const long long ttl = connection.command({"PTTL", key}).integer;
+  CHECK(ttl > 0);
+  CHECK(ttl <= 60000);
+  publisher.retain("temp", "y");
+  CHECK(connection.command({"PTTL", key}).integer == -1);
+}
+
+TEST_CASE("clear deletes the state and publishes an empty message") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "publisher");
+  Publisher publisher(connection);
+  publisher.retain("state", "v1");
+  Listener listener(server, "state");
+  const Cleared cleared = publisher.clear("state");
+  CHECK(cleared.existed);
+  CHECK(cleared.receivers == 1);
+  CHECK(listener.payloads(1) == std::vector<std::string>{""});
+  CHECK(connection.command({"EXISTS", retained_state_key(default_key_prefix, "state")}).integer == 0);
+  CHECK_FALSE(publisher.clear("state").existed);
+}
+
+TEST_CASE("a flushed script cache is answered with EVAL") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "publisher");
+  Publisher publisher(connection);
+  publisher.retain("state", "v1");
+  connection.command({"SCRIPT", "FLUSH"});
+  CHECK(publisher.retain("state", "v2").version == 2);
+}
+
+TEST_CASE("sharded publishing uses SPUBLISH, also for retained messages") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "publisher");
+  Publisher publisher(connection, {std::string(default_key_prefix), true});
+  Listener listener(server, "shard", "SSUBSCRIBE");
+  CHECK(publisher.publish("shard", "a") == 1);
+  CHECK(publisher.retain("shard", "b").receivers == 1);
+  CHECK(listener.payloads(2) == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("a stream keeps order and acknowledges every message, with a small window") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "publisher");
+  Publisher publisher(connection);
+  Listener listener(server, "stream");
+  std::vector<Acknowledgement> acks;
+  PublishStream stream(publisher, [&](const Acknowledgement& ack) { acks.push_back(ack); }, {16, 256});
+  constexpr int count = 20000;
+  for (int i = 0; i < count; ++i) {
+    stream.publish("stream", std::to_string(i));
+    CHECK(stream.sent() - stream.acknowledged() <= 16);
+  }
+  stream.finish();
+  CHECK(stream.acknowledged() == count);
+  REQUIRE(acks.size() == count);
+  for (int i = 0; i < count; ++i) {
+    CHECK(acks[static_cast<std::size_t>(i)].message == static_cast<std::uint64_t>(i + 1));
+    CHECK(acks[static_cast<std::size_t>(i)].receivers == 1);
+  }
+  const auto received = listener.payloads(count);
+  for (int i = 0; i < count; ++i) {
+    REQUIRE(received[static_cast<std::size_t>(i)] == std::to_string(i));
+  }
+}
+
+TEST_CASE("a retained stream increments the version per message") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "publisher");
+  Publisher publisher(connection);
+  std::vector<long long> versions;
+  PublishStream stream(publisher, [&](const Acknowledgement& ack) { versions.push_back(ack.version); }, {4, 1024});
+  for (int i = 0; i < 10; ++i) {
+    stream.retain("state", std::to_string(i));
+  }
+  stream.finish();
+  CHECK(versions == std::vector<long long>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+  CHECK(connection.command({"HGET", retained_state_key(default_key_prefix, "state"), "payload"}).str == "9");
+}
+
+TEST_CASE("an error reply mid-stream fails the stream and the count stays honest") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "publisher");
+  connection.command({"SET", retained_state_key(default_key_prefix, "bad"), "not a hash"});
+  Publisher publisher(connection);
+  PublishStream stream(publisher, [](const Acknowledgement&) {}, {64, 4096});
+  stream.retain("good", "1");
+  stream.retain("bad", "2"); // WRONGTYPE inside the script
+  stream.retain("good", "3");
+  try {
+    stream.finish();
+    FAIL("expected an error");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::server);
+    CHECK(std::string(error.what()).find("message 2 failed") != std::string::npos);
+    CHECK(std::string(error.what()).find("WRONGTYPE") != std::string::npos);
+  }
+  // The third was published all the same, and is counted.
+  CHECK(stream.acknowledged() == 2);
+  CHECK_THROWS_AS(stream.publish("good", "4"), Error);
+}
+
+TEST_CASE("a server that goes away fails the stream as unavailable") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "publisher");
+  Publisher publisher(connection);
+  PublishStream stream(publisher, [](const Acknowledgement&) {}, {8, 1024});
+  stream.publish("ch", "before");
+  stream.finish();
+  server.stop();
+  try {
+    for (int i = 0; i < 1000; ++i) {
+      stream.publish("ch", "after");
+    }
+    stream.finish();
+    FAIL("expected an error");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::unavailable);
+  }
+  CHECK(stream.acknowledged() == 1);
+}

@@ -1,0 +1,99 @@
+#include "inspect.hpp"
+
+#include "common/exit_status.hpp"
+#include "common/output.hpp"
+#include "wait_display.hpp"
+
+#include <fmt/format.h>
+
+namespace statesync::tools {
+namespace {
+
+// A JSON string literal: quotes, backslashes and control characters
+// escaped; other bytes as they are (lock names and hosts are text).
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string holder_json(const Holder& holder) {
+  const std::string left = holder.left ? std::to_string(holder.left->count()) : "null";
+  if (!holder.ours) {
+    return fmt::format(R"({{"token":{},"ours":false,"left_ms":{}}})", json_string(holder.token), left);
+  }
+  return fmt::format(
+      R"({{"token":{},"ours":true,"host":{},"pid":{},"fence":{},"since":{},"held_ms":{},"ttl_ms":{},"left_ms":{}}})",
+      json_string(holder.token), json_string(holder.host), holder.pid, holder.fence,
+      json_string(utc_time(holder.since_ms)), holder.held.count(), holder.ttl.count(), left);
+}
+
+} // namespace
+
+std::string status_text(const LockStatus& status) {
+  if (!status.held) {
+    return fmt::format("{} free (last fencing token {})\n", status.name, status.last_fence);
+  }
+  std::string out;
+  for (const Holder& holder : status.holders) {
+    const std::string limit = status.limit > 1 ? fmt::format(" [limit {}]", status.limit) : std::string();
+    out += fmt::format("{} held by {}{}\n", status.name, describe_holder(holder, true), limit);
+  }
+  return out;
+}
+
+std::string status_json(const LockStatus& status) {
+  std::string holders;
+  for (const Holder& holder : status.holders) {
+    holders += (holders.empty() ? "" : ",") + holder_json(holder);
+  }
+  return fmt::format(R"({{"name":{},"held":{},"limit":{},"last_fence":{},"holders":[{}]}})", json_string(status.name),
+                     status.held, status.limit, status.last_fence, holders);
+}
+
+int inspect(Connection& connection, const LockOptions& options) {
+  const auto show = [&](const LockStatus& status) {
+    write_stdout(options.json ? status_json(status) + "\n" : status_text(status));
+  };
+  switch (options.mode) {
+  case LockMode::status: {
+    const LockStatus status = lock_status(connection, options.key_prefix, options.name);
+    show(status);
+    return status.held ? exit_ok : exit_not_this_time;
+  }
+  case LockMode::release: {
+    const LockStatus status = force_release(connection, options.key_prefix, options.name);
+    show(status);
+    return status.held ? exit_ok : exit_not_this_time;
+  }
+  case LockMode::list: {
+    const auto locks = list_locks(connection, options.key_prefix, options.name);
+    if (options.json) {
+      std::string out;
+      for (const LockStatus& status : locks) {
+        out += (out.empty() ? "" : ",") + status_json(status);
+      }
+      write_stdout("[" + out + "]\n");
+    } else {
+      for (const LockStatus& status : locks) {
+        show(status);
+      }
+    }
+    return exit_ok;
+  }
+  case LockMode::run:
+    break;
+  }
+  return exit_internal;
+}
+
+} // namespace statesync::tools

@@ -1,0 +1,105 @@
+#include "run.hpp"
+
+#include "child.hpp"
+#include "common/duration.hpp"
+#include "common/exit_status.hpp"
+#include "common/signals.hpp"
+#include "common/tool_main.hpp"
+#include "relayed_signals.hpp"
+#include "supervise.hpp"
+#include "wait_display.hpp"
+
+#include <statesync/error.hpp>
+#include <statesync/lock.hpp>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+
+namespace statesync::tools {
+namespace {
+
+// nullopt once acquired; else the exit status (conflict, timeout, signal).
+std::optional<int> acquire(Lock& lock, const LockOptions& options) {
+  std::optional<Clock::time_point> deadline;
+  if (options.nonblock) {
+    deadline = Clock::now();
+  } else if (options.wait) {
+    deadline = Clock::now() + to_milliseconds(*options.wait);
+  }
+  WaitDisplay display(options.name, verbose(), ::isatty(STDERR_FILENO) == 1);
+  for (;;) {
+    switch (lock.acquire(
+        deadline, [&](const Attempt& attempt) { display.refused(attempt); }, display.refresh())) {
+    case AcquireResult::acquired:
+      display.done();
+      report_verbose(fmt::format("acquired '{}' (fencing token {})", options.name, lock.fence()));
+      return std::nullopt;
+    case AcquireResult::timed_out:
+      display.done();
+      report_verbose(fmt::format("'{}' not acquired", options.name));
+      return options.conflict_exit_code;
+    case AcquireResult::interrupted:
+      if (const int signal = take_signal(); is_relayed(signal)) {
+        display.done();
+        report_verbose(fmt::format("stopped waiting for '{}': {}", options.name, ::strsignal(signal)));
+        return exit_signal_base + signal;
+      }
+      break; // anything else: keep waiting
+    }
+  }
+}
+
+// What the command learns about the lock it runs under.
+void export_lock_environment(const Lock& lock) {
+  ::setenv("STATESYNC_LOCK_NAME", lock.spec().name.c_str(), 1);
+  ::setenv("STATESYNC_LOCK_TOKEN", std::to_string(lock.fence()).c_str(), 1);
+  ::setenv("STATESYNC_LOCK_TTL_MS", std::to_string(lock.spec().ttl.count()).c_str(), 1);
+}
+
+// True if the lock was still ours. A failure to reach the server is only
+// a warning: the lease ends on its own.
+bool release(Lock& lock, std::chrono::milliseconds hold) {
+  try {
+    return lock.release(hold);
+  } catch (const Error& error) {
+    report(fmt::format("warning: {}; the lock expires within its TTL", error.what()));
+    return true;
+  }
+}
+
+} // namespace
+
+int run_locked(Connection& connection, const LockOptions& options) {
+  catch_signals(relayed_signals);
+  catch_signals({SIGCHLD});
+  connection.set_wake_fd(signal_fd());
+  Lock lock(connection, LockSpec{options.name, options.key_prefix, to_milliseconds(options.ttl), options.limit});
+  if (const auto status = acquire(lock, options)) {
+    return *status;
+  }
+  export_lock_environment(lock);
+  Child child(options.command);
+  if (const auto error = child.exec_error()) {
+    child.wait();
+    report(fmt::format("cannot run '{}': {}", options.command.front(), std::strerror(*error)));
+    release(lock, std::chrono::milliseconds(0));
+    return *error == ENOENT ? exit_not_found : exit_cannot_execute;
+  }
+  const auto result =
+      supervise(lock, child, options.on_lost,
+                options.max_runtime ? std::optional(to_milliseconds(*options.max_runtime)) : std::nullopt);
+  if (result.lost) {
+    return exit_lock_lost;
+  }
+  if (!release(lock, to_milliseconds(options.hold))) {
+    report(fmt::format("lock '{}' lost: it was gone when the command ended", options.name));
+    return exit_lock_lost;
+  }
+  return exit_status_of(result.wait_status);
+}
+
+} // namespace statesync::tools

@@ -1,0 +1,28 @@
+#pragma once
+// Byte encodings for output: hex, base64, JSON strings, UTF-8 checking,
+// timestamps. Each appends to a string, so that a burst of messages is
+// formatted into one buffer without temporary strings.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace statesync::tools {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+// Lower-case hex, two digits per byte.
+void append_hex(std::string& out, std::string_view bytes);
+// Standard base64 (RFC 4648) with padding.
+void append_base64(std::string& out, std::string_view bytes);
+// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool is_valid_utf8(std::string_view bytes) noexcept;
+// A JSON string literal with its quotes: `"`, `\` and control characters
+// escaped (control characters as \u00XX). `text` must be valid UTF-8.
+void append_json_string(std::string& out, std::string_view text);
+// "2026-11-27T09:12:49.123456Z": UTC, microseconds.
+void append_iso8601(std::string& out, SystemTime time);
+// "1795770769.123456": seconds since the epoch, microseconds.
+void append_unix_time(std::string& out, SystemTime time);
+
+} // namespace statesync::tools

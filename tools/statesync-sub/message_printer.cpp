@@ -1,0 +1,94 @@
+#include "message_printer.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <unistd.h>
+
+namespace statesync::tools {
+namespace {
+
+constexpr std::string_view channel_colour = "\033[1;35m";
+constexpr std::string_view colour_off = "\033[0m";
+
+void append_json_field(std::string& out, std::string_view name, std::string_view bytes) {
+  out += '"';
+  out += name;
+  if (is_valid_utf8(bytes)) {
+    out += "\":";
+    append_json_string(out, bytes);
+  } else {
+    out += "_base64\":\"";
+    append_base64(out, bytes);
+    out += '"';
+  }
+}
+
+} // namespace
+
+bool colour_wanted() {
+  const char* no_colour = std::getenv("NO_COLOR");
+  return ::isatty(STDOUT_FILENO) == 1 && (no_colour == nullptr || *no_colour == '\0');
+}
+
+void append_json(std::string& out, const Message& message, SystemTime received) {
+  out += '{';
+  append_json_field(out, "channel", message.channel);
+  if (!message.pattern.empty()) {
+    out += ',';
+    append_json_field(out, "pattern", message.pattern);
+  }
+  if (message.version) {
+    fmt::format_to(std::back_inserter(out), ",\"retained\":true,\"version\":{}", *message.version);
+  }
+  out += ",\"time\":\"";
+  append_iso8601(out, received);
+  out += "\",";
+  append_json_field(out, "payload", message.payload);
+  out += '}';
+}
+
+MessagePrinter::MessagePrinter(const SubOptions& options, bool colour)
+    : style_(options.json                 ? Style::json
+             : options.format             ? Style::format
+             : options.connection.verbose ? Style::channel_and_payload
+                                          : Style::payload),
+      terminator_(options.no_newline ? ""
+                  : options.null     ? std::string(1, '\0')
+                                     : "\n"),
+      colour_(colour), needs_time_(false) {
+  if (options.format) {
+    template_ = FormatTemplate::parse(*options.format);
+    needs_time_ = template_->uses_time();
+  }
+  needs_time_ = needs_time_ || style_ == Style::json;
+}
+
+void MessagePrinter::append(std::string& out, const Message& message) const {
+  const SystemTime received = needs_time_ ? std::chrono::system_clock::now() : SystemTime{};
+  switch (style_) {
+  case Style::payload:
+    out += message.payload;
+    break;
+  case Style::channel_and_payload:
+    if (colour_) {
+      out += channel_colour;
+      out += message.channel;
+      out += colour_off;
+    } else {
+      out += message.channel;
+    }
+    out += ' ';
+    out += message.payload;
+    break;
+  case Style::format:
+    template_->render(out, message, received);
+    break;
+  case Style::json:
+    append_json(out, message, received);
+    break;
+  }
+  out += terminator_;
+}
+
+} // namespace statesync::tools

@@ -1,0 +1,43 @@
+#pragma once
+// How statesync-sub prints one message: the payload (default), the channel
+// and the payload (-v), a template (-F) or a JSON object (--json); then a
+// newline, a NUL (-0) or nothing (-N). Appends to a buffer that the tool
+// writes once per burst.
+
+#include "format_template.hpp"
+#include "options.hpp"
+
+#include <statesync/subscriber.hpp>
+
+#include <optional>
+#include <string>
+
+namespace statesync::tools {
+
+class MessagePrinter {
+public:
+  // Throws Error(usage) for a bad template. `colour`: colour the channel
+  // name of -v output (on a terminal without NO_COLOR).
+  MessagePrinter(const SubOptions& options, bool colour);
+
+  void append(std::string& out, const Message& message) const;
+
+private:
+  enum class Style { payload, channel_and_payload, format, json };
+  Style style_;
+  std::optional<FormatTemplate> template_;
+  std::string terminator_;
+  bool colour_;
+  bool needs_time_;
+};
+
+// Whether -v should colour: standard output is a terminal and NO_COLOR is
+// unset or empty.
+bool colour_wanted();
+
+// One JSON object (without terminator): channel, pattern, retained state's
+// version, receive time, payload; a field whose bytes are not valid UTF-8
+// becomes NAME_base64 with base64.
+void append_json(std::string& out, const Message& message, SystemTime received);
+
+} // namespace statesync::tools

@@ -1,0 +1,26 @@
+#pragma once
+// What ends statesync-sub's waits early: a caught signal, or the reader of
+// standard output going away (`statesync-sub ch | head -1` must end when
+// head does, not at the next message). One epoll fd watches both, so the
+// subscriber can wait on the socket and this one fd.
+
+namespace statesync::tools {
+
+class WakeSet {
+public:
+  explicit WakeSet(int signal_fd);
+  WakeSet(const WakeSet&) = delete;
+  WakeSet& operator=(const WakeSet&) = delete;
+  ~WakeSet();
+
+  // Readable when something happened.
+  int fd() const noexcept { return epoll_fd_; }
+
+  // Whether standard output is a pipe or socket whose reader has gone.
+  static bool output_closed() noexcept;
+
+private:
+  int epoll_fd_;
+};
+
+} // namespace statesync::tools
