@@ -50,8 +50,7 @@ struct Connection::Impl {
         lost("write failed");
       }
       output_sent += result.bytes;
-      if (result.bytes == 0 &&
-          detail::wait_fd(transport->fd(), result.wants, deadline) == Readiness::timed_out) {
+      if (result.bytes == 0 && detail::wait_fd(transport->fd(), result.wants, deadline) == Readiness::timed_out) {
         no_reply();
       }
     }
@@ -63,8 +62,7 @@ struct Connection::Impl {
 
   // Reads until a whole reply is decoded, the deadline passes, or (when
   // `stop_on_interrupt`) a signal or the wake fd interrupts the wait.
-  Received receive(std::optional<Reply>& reply, std::optional<Clock::time_point> deadline,
-                   bool stop_on_interrupt) {
+  Received receive(std::optional<Reply>& reply, std::optional<Clock::time_point> deadline, bool stop_on_interrupt) {
     if (output_sent < output.size()) {
       flush();
     }
@@ -135,8 +133,7 @@ struct Connection::Impl {
     // The name only helps operators read CLIENT LIST: a user not allowed to
     // set it can still work, but a server that wants a password must say so.
     const Reply named = read_reply();
-    if (named.is_error() && classify_server_error(named.str) == ErrorKind::refused &&
-        named.str.starts_with("NOAUTH")) {
+    if (named.is_error() && classify_server_error(named.str) == ErrorKind::refused && named.str.starts_with("NOAUTH")) {
       throw Error(ErrorKind::refused, fmt::format("{} requires a password: {}", endpoint.where(), named.str));
     }
   }
@@ -171,17 +168,25 @@ Reply Connection::command(std::initializer_list<std::string_view> args) {
   return command(std::span(args.begin(), args.size()));
 }
 
-void Connection::append(std::span<const std::string_view> args) { detail::encode_command(args, impl_->output); }
+void Connection::append(std::span<const std::string_view> args) {
+  detail::encode_command(args, impl_->output);
+}
 
 void Connection::append(std::initializer_list<std::string_view> args) {
   append(std::span(args.begin(), args.size()));
 }
 
-void Connection::flush() { impl_->flush(); }
+void Connection::flush() {
+  impl_->flush();
+}
 
-std::size_t Connection::pending_output() const noexcept { return impl_->output.size() - impl_->output_sent; }
+std::size_t Connection::pending_output() const noexcept {
+  return impl_->output.size() - impl_->output_sent;
+}
 
-Reply Connection::read_reply() { return impl_->read_reply(); }
+Reply Connection::read_reply() {
+  return impl_->read_reply();
+}
 
 std::optional<Reply> Connection::read_reply_until(std::optional<Clock::time_point> deadline) {
   std::optional<Reply> reply;
@@ -189,15 +194,25 @@ std::optional<Reply> Connection::read_reply_until(std::optional<Clock::time_poin
   return reply;
 }
 
-std::optional<Reply> Connection::buffered_reply() { return impl_->reader.next(); }
+std::optional<Reply> Connection::buffered_reply() {
+  return impl_->reader.next();
+}
 
-void Connection::set_wake_fd(int fd) noexcept { impl_->wake_fd = fd; }
+void Connection::set_wake_fd(int fd) noexcept {
+  impl_->wake_fd = fd;
+}
 
-int Connection::fd() const noexcept { return impl_->transport->fd(); }
+int Connection::fd() const noexcept {
+  return impl_->transport->fd();
+}
 
-const Endpoint& Connection::endpoint() const noexcept { return impl_->endpoint; }
+const Endpoint& Connection::endpoint() const noexcept {
+  return impl_->endpoint;
+}
 
-std::string Connection::where() const { return impl_->endpoint.where(); }
+std::string Connection::where() const {
+  return impl_->endpoint.where();
+}
 
 Reply expect_ok(Reply reply, std::string_view what) {
   if (reply.is_error()) {

@@ -4,7 +4,9 @@
 
 namespace statesync {
 
-bool Reply::is_status(const char* text) const { return type == Type::status && str == text; }
+bool Reply::is_status(const char* text) const {
+  return type == Type::status && str == text;
+}
 
 std::string Reply::describe() const {
   switch (type) {

@@ -60,8 +60,7 @@ void encode_command(std::span<const std::string_view> args, std::string& out) {
     lengths.push_back(arg.size());
   }
   char* encoded = nullptr;
-  const int length =
-      redisFormatCommandArgv(&encoded, static_cast<int>(args.size()), pointers.data(), lengths.data());
+  const int length = redisFormatCommandArgv(&encoded, static_cast<int>(args.size()), pointers.data(), lengths.data());
   if (length < 0) {
     throw Error(ErrorKind::usage, "command too large to encode");
   }
@@ -75,7 +74,9 @@ ReplyReader::ReplyReader() : reader_(redisReaderCreate()) {
   }
 }
 
-ReplyReader::~ReplyReader() { redisReaderFree(reader_); }
+ReplyReader::~ReplyReader() {
+  redisReaderFree(reader_);
+}
 
 void ReplyReader::feed(const char* data, std::size_t size) {
   if (redisReaderFeed(reader_, data, size) != REDIS_OK) {
@@ -91,8 +92,7 @@ std::optional<Reply> ReplyReader::next() {
   if (raw == nullptr) {
     return std::nullopt;
   }
-  const std::unique_ptr<redisReply, decltype(&freeReplyObject)> owned(static_cast<redisReply*>(raw),
-                                                                      &freeReplyObject);
+  const std::unique_ptr<redisReply, decltype(&freeReplyObject)> owned(static_cast<redisReply*>(raw), &freeReplyObject);
   return convert(*owned);
 }
 

@@ -91,8 +91,8 @@ int connect_socket(const Endpoint& endpoint, Clock::time_point deadline) {
       cannot_connect(endpoint, "socket path too long");
     }
     std::memcpy(address.sun_path, endpoint.socket_path.c_str(), endpoint.socket_path.size() + 1);
-    const int fd = try_connect(AF_UNIX, reinterpret_cast<const sockaddr*>(&address), sizeof address, deadline,
-                               endpoint, why);
+    const int fd =
+        try_connect(AF_UNIX, reinterpret_cast<const sockaddr*>(&address), sizeof address, deadline, endpoint, why);
     if (fd < 0) {
       cannot_connect(endpoint, why);
     }

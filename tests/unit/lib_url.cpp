@@ -44,7 +44,9 @@ TEST_CASE("a password alone, with or without the colon") {
   CHECK(parse_url("redis://pw@h").password == "pw");
 }
 
-TEST_CASE("rediss:// turns TLS on") { CHECK(parse_url("rediss://h:6380").tls.enabled); }
+TEST_CASE("rediss:// turns TLS on") {
+  CHECK(parse_url("rediss://h:6380").tls.enabled);
+}
 
 TEST_CASE("IPv6 in brackets") {
   const auto e = parse_url("redis://[::1]:7000");
@@ -70,10 +72,9 @@ TEST_CASE("unix:// URLs with db and credentials") {
 }
 
 TEST_CASE("URLs that do not parse are usage errors") {
-  for (const char* url : {"", "redis", "http://h", "redis://h:0", "redis://h:65536", "redis://h:x", "redis://h:",
-                          "redis://h/x", "redis://h/-1", "redis://[::1", "redis://[::1]x", "unix://",
-                          "unix://host/path", "redis://h?db=x", "redis://h?bogus=1", "redis://%zz@h",
-                          "redis://%4@h"}) {
+  for (const char* url : {"", "redis", "http://h", "redis://h:0", "redis://h:65536", "redis://h:x",
+                          "redis://h:", "redis://h/x", "redis://h/-1", "redis://[::1", "redis://[::1]x", "unix://",
+                          "unix://host/path", "redis://h?db=x", "redis://h?bogus=1", "redis://%zz@h", "redis://%4@h"}) {
     CAPTURE(url);
     CHECK(kind_of_failure(url) == ErrorKind::usage);
   }

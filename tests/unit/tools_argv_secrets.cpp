@@ -31,6 +31,5 @@ TEST_CASE("passwords are blanked in argv, nothing else") {
 }
 
 TEST_CASE("words after -- belong to the command and stay") {
-  CHECK(hidden({"t", "name", "--", "cmd", "-a", "x"}) ==
-        std::vector<std::string>{"t", "name", "--", "cmd", "-a", "x"});
+  CHECK(hidden({"t", "name", "--", "cmd", "-a", "x"}) == std::vector<std::string>{"t", "name", "--", "cmd", "-a", "x"});
 }

@@ -51,9 +51,7 @@ void add_connection_options(CLI::App& app, ConnectionArgs& args) {
       ->option_text("DIR")
       ->group(group);
   app.add_option("--cert", args.cert_file, "Client certificate for mutual TLS")->option_text("FILE")->group(group);
-  app.add_option("--key", args.key_file, "Private key of the client certificate")
-      ->option_text("FILE")
-      ->group(group);
+  app.add_option("--key", args.key_file, "Private key of the client certificate")->option_text("FILE")->group(group);
   app.add_option("--sni", args.sni, "Server name to send and verify (default: the host)")
       ->option_text("NAME")
       ->group(group);

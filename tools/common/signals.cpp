@@ -47,8 +47,12 @@ int take_signal() noexcept {
   return signal;
 }
 
-int caught_signal() noexcept { return last_signal; }
+int caught_signal() noexcept {
+  return last_signal;
+}
 
-int signal_fd() noexcept { return pipe_ends[0]; }
+int signal_fd() noexcept {
+  return pipe_ends[0];
+}
 
 } // namespace statesync::tools

@@ -34,9 +34,13 @@ void report(const std::string& message) {
   std::fflush(stderr);
 }
 
-void set_verbose(bool verbose) { verbose_output = verbose; }
+void set_verbose(bool verbose) {
+  verbose_output = verbose;
+}
 
-bool verbose() { return verbose_output; }
+bool verbose() {
+  return verbose_output;
+}
 
 void report_verbose(const std::string& message) {
   if (verbose_output) {

@@ -12,7 +12,7 @@ namespace statesync {
 
 struct STATESYNC_API TlsOptions {
   bool enabled = false;
-  std::string ca_file;  // empty: the system store
+  std::string ca_file; // empty: the system store
   std::string ca_dir;
   std::string cert_file; // client certificate for mutual TLS
   std::string key_file;
