@@ -4,6 +4,7 @@
 #include "deadline.hpp"
 #include "lock_reply.hpp"
 #include "lock_script.hpp"
+#include "script.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/lock.hpp>

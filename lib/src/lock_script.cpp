@@ -1,43 +1,25 @@
 #include "lock_script.hpp"
 
-#include "lua_scripts.hpp"
-#include "sha1.hpp"
+#include "script.hpp"
 
 namespace statesync::detail {
 namespace {
 
-const std::string& lock_sha1() {
-  static const std::string sha1 = sha1_hex(lua::lock);
-  return sha1;
+std::vector<std::string_view> keys_then(const LockKeys& keys, std::initializer_list<std::string_view> args) {
+  std::vector<std::string_view> all = {keys.lock, keys.fence, keys.signal, keys.info, keys.holders, keys.limit};
+  all.insert(all.end(), args.begin(), args.end());
+  return all;
 }
 
 } // namespace
 
 std::vector<std::string_view> lock_script_call(bool cached, const LockKeys& keys,
                                                std::initializer_list<std::string_view> args) {
-  std::vector<std::string_view> call = {cached ? "EVALSHA" : "EVAL",
-                                        cached ? std::string_view(lock_sha1()) : lua::lock,
-                                        "6",
-                                        keys.lock,
-                                        keys.fence,
-                                        keys.signal,
-                                        keys.info,
-                                        keys.holders,
-                                        keys.limit};
-  call.insert(call.end(), args.begin(), args.end());
-  return call;
-}
-
-bool is_noscript(const Reply& reply) {
-  return reply.is_error() && reply.str.starts_with("NOSCRIPT");
+  return lock_script().arguments(cached, keys_then(keys, args));
 }
 
 Reply run_lock_script(Connection& connection, const LockKeys& keys, std::initializer_list<std::string_view> args) {
-  Reply reply = connection.command(lock_script_call(true, keys, args));
-  if (is_noscript(reply)) {
-    reply = connection.command(lock_script_call(false, keys, args));
-  }
-  return reply;
+  return lock_script().run(connection, keys_then(keys, args));
 }
 
 } // namespace statesync::detail

@@ -1,7 +1,5 @@
 #pragma once
-// Calls of lib/src/lock.lua as the server caches it: EVALSHA by its SHA1,
-// and EVAL with the whole body only after a NOSCRIPT answer (a restarted
-// server, SCRIPT FLUSH), which caches it again.
+// Calls of lib/src/lock.lua (see script.hpp) with the lock's six keys.
 
 #include <statesync/connection.hpp>
 #include <statesync/lock.hpp>
@@ -16,8 +14,6 @@ namespace statesync::detail {
 // keys, then `args`. The views point into `keys`, `args` and the script.
 std::vector<std::string_view> lock_script_call(bool cached, const LockKeys& keys,
                                                std::initializer_list<std::string_view> args);
-
-bool is_noscript(const Reply& reply);
 
 // Runs the script and returns its reply, error replies included.
 Reply run_lock_script(Connection& connection, const LockKeys& keys, std::initializer_list<std::string_view> args);

@@ -1,12 +1,17 @@
 #pragma once
 // The Lua scripts in lib/src/*.lua, embedded at build time by
-// cmake/EmbedLua.cmake: one std::string_view per file, named after it.
+// cmake/EmbedLua.cmake: the body and its SHA1 (for EVALSHA) per file, named
+// after it. script.hpp runs them.
 
 #include <string_view>
 
 namespace statesync::detail::lua {
-extern const std::string_view retain_publish;    // publisher: store state, bump version, publish
-extern const std::string_view clear_retained;    // publisher: delete state, publish an empty message
-extern const std::string_view lock;              // lock and semaphore: every operation (lock.hpp)
+extern const std::string_view retain_publish; // publisher: store state, bump version, publish
+extern const std::string_view retain_publish_sha1;
+extern const std::string_view clear_retained; // publisher: delete state, publish an empty message
+extern const std::string_view clear_retained_sha1;
+extern const std::string_view lock; // lock and semaphore: every operation (lock.hpp)
+extern const std::string_view lock_sha1;
 extern const std::string_view retained_matching; // subscriber: the retained states a pattern matches
+extern const std::string_view retained_matching_sha1;
 } // namespace statesync::detail::lua

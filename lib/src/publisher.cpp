@@ -1,7 +1,7 @@
 // Publishing: PUBLISH or SPUBLISH, the retain and clear scripts, and the
 // pipelined stream with its bounded window.
 
-#include "publish_script.hpp"
+#include "script.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/publisher.hpp>
@@ -81,7 +81,7 @@ long long Publisher::publish(std::string_view channel, std::string_view payload)
 
 Retained Publisher::retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
   const RetainArgs args(options_, channel, payload, ttl);
-  const Reply reply = detail::retain_script().run(connection_, 1, args.keys_and_args);
+  const Reply reply = detail::retain_publish_script().run(connection_, args.keys_and_args);
   if (reply.is_error()) {
     refused(connection_, channel, reply);
   }
@@ -94,7 +94,7 @@ Retained Publisher::retain(std::string_view channel, std::string_view payload, s
 Cleared Publisher::clear(std::string_view channel) {
   const std::string key = retained_state_key(options_.key_prefix, channel);
   const std::array<std::string_view, 3> keys_and_args = {key, channel, publish_command(options_)};
-  const Reply reply = detail::clear_script().run(connection_, 1, keys_and_args);
+  const Reply reply = detail::clear_retained_script().run(connection_, keys_and_args);
   if (reply.is_error()) {
     refused(connection_, channel, reply);
   }
@@ -122,7 +122,7 @@ void PublishStream::publish(std::string_view channel, std::string_view payload) 
 void PublishStream::retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
   fail_if_failed();
   const RetainArgs args(publisher_.options(), channel, payload, ttl);
-  const detail::Script& script = detail::retain_script();
+  const detail::Script& script = detail::retain_publish_script();
   if (!script_cached_) {
     // The first one goes alone, so that a NOSCRIPT can be answered with
     // EVAL; after it the server has the script and EVALSHA can be
@@ -132,7 +132,7 @@ void PublishStream::retain(std::string_view channel, std::string_view payload, s
     in_flight_.push_back(true);
     ++sent_;
     try {
-      take_reply(script.run(publisher_.connection(), 1, args.keys_and_args));
+      take_reply(script.run(publisher_.connection(), args.keys_and_args));
     } catch (const Error& error) {
       fail(error);
     }
@@ -140,7 +140,7 @@ void PublishStream::retain(std::string_view channel, std::string_view payload, s
     script_cached_ = true;
     return;
   }
-  publisher_.connection().append(script.evalsha(1, args.keys_and_args));
+  publisher_.connection().append(script.arguments(true, args.keys_and_args));
   in_flight_.push_back(true);
   ++sent_;
   after_append();

@@ -1,5 +1,6 @@
 // The library against a real redis-server that the fixture starts.
 
+#include "lua_scripts.hpp"
 #include "redis_server.hpp"
 
 #include <statesync/connection.hpp>
@@ -75,4 +76,17 @@ TEST_CASE("read_reply_until returns nothing when its deadline passes") {
   auto connection = Connection::open(server.endpoint(), "statesync-test");
   connection.command({"SUBSCRIBE", "quiet"});
   CHECK_FALSE(connection.read_reply_until(Clock::now() + std::chrono::milliseconds(50)));
+}
+
+TEST_CASE("the SHA1 computed at build time is the one the server gives each script") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "statesync-test");
+  const std::pair<std::string_view, std::string_view> scripts[] = {
+      {detail::lua::retain_publish, detail::lua::retain_publish_sha1},
+      {detail::lua::clear_retained, detail::lua::clear_retained_sha1},
+      {detail::lua::lock, detail::lua::lock_sha1},
+      {detail::lua::retained_matching, detail::lua::retained_matching_sha1}};
+  for (const auto& [body, sha1] : scripts) {
+    CHECK(connection.command({"SCRIPT", "LOAD", body}).str == sha1);
+  }
 }

@@ -1,0 +1,63 @@
+#include "script.hpp"
+
+#include "lua_scripts.hpp"
+
+#include <statesync/error.hpp>
+
+namespace statesync::detail {
+
+std::vector<std::string_view> Script::arguments(bool cached, std::span<const std::string_view> keys_and_args) const {
+  std::vector<std::string_view> args = {cached ? "EVALSHA" : "EVAL", cached ? sha1_ : body_, key_count_};
+  args.insert(args.end(), keys_and_args.begin(), keys_and_args.end());
+  return args;
+}
+
+Reply Script::run(Connection& connection, std::span<const std::string_view> keys_and_args) const {
+  Reply reply = call(connection, arguments(true, keys_and_args));
+  if (is_noscript(reply)) {
+    reply = call(connection, arguments(false, keys_and_args));
+  }
+  return reply;
+}
+
+bool is_noscript(const Reply& reply) {
+  return reply.is_error() && reply.str.starts_with("NOSCRIPT");
+}
+
+Reply call(Connection& connection, std::span<const std::string_view> args) {
+  connection.append(args);
+  try {
+    connection.flush();
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::unavailable) {
+      throw;
+    }
+    try {
+      Reply reason = connection.read_reply();
+      if (reason.is_error()) {
+        return reason;
+      }
+    } catch (const Error&) {
+      // Nothing more to read: the bare failure is all there is to say.
+    }
+    throw;
+  }
+  return connection.read_reply();
+}
+
+const Script& retain_publish_script() {
+  static const Script script(lua::retain_publish, lua::retain_publish_sha1, "1");
+  return script;
+}
+
+const Script& clear_retained_script() {
+  static const Script script(lua::clear_retained, lua::clear_retained_sha1, "1");
+  return script;
+}
+
+const Script& lock_script() {
+  static const Script script(lua::lock, lua::lock_sha1, "6");
+  return script;
+}
+
+} // namespace statesync::detail

@@ -1,0 +1,51 @@
+#pragma once
+// The library's Lua scripts, run as the server caches them: EVALSHA by the
+// script's SHA1 (computed at build time, see cmake/EmbedLua.cmake), and
+// EVAL with the whole body only when the server answers NOSCRIPT (a
+// restarted server, SCRIPT FLUSH), which caches it again.
+
+#include <statesync/connection.hpp>
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace statesync::detail {
+
+class Script {
+public:
+  // `key_count` as the command spells it ("1"): each script takes a fixed
+  // number of keys.
+  constexpr Script(std::string_view body, std::string_view sha1, std::string_view key_count)
+      : body_(body), sha1_(sha1), key_count_(key_count) {}
+
+  // The command's arguments: EVALSHA and the SHA1 (cached) or EVAL and the
+  // body, the key count, then `keys_and_args`. The views point into this
+  // script and `keys_and_args`.
+  std::vector<std::string_view> arguments(bool cached, std::span<const std::string_view> keys_and_args) const;
+
+  // Runs the script and returns its reply; an error reply is returned as
+  // such (not thrown), like Connection::command.
+  Reply run(Connection& connection, std::span<const std::string_view> keys_and_args) const;
+
+private:
+  std::string_view body_;
+  std::string_view sha1_;
+  std::string_view key_count_;
+};
+
+bool is_noscript(const Reply& reply);
+
+// Sends one command and reads its reply. When the server closes the
+// connection while the command is still being written, it may have said
+// why first (a message over proto-max-bulk-len gets "ERR Protocol error:
+// invalid bulk length"): that reply is returned instead of the bare
+// "connection lost".
+Reply call(Connection& connection, std::span<const std::string_view> args);
+
+// The scripts in lib/src/*.lua.
+const Script& retain_publish_script();
+const Script& clear_retained_script();
+const Script& lock_script();
+
+} // namespace statesync::detail
