@@ -1,6 +1,6 @@
 // statesync-sub's output: encodings, the -F template, JSON, options.
 
-#include "statesync-sub/encoding.hpp"
+#include "common/encoding.hpp"
 #include "statesync-sub/format_template.hpp"
 #include "statesync-sub/message_printer.hpp"
 #include "statesync-sub/options.hpp"

@@ -1,5 +1,6 @@
 #include "inspect.hpp"
 
+#include "common/encoding.hpp"
 #include "common/exit_status.hpp"
 #include "common/output.hpp"
 #include "wait_display.hpp"
@@ -9,21 +10,10 @@
 namespace statesync::tools {
 namespace {
 
-// A JSON string literal: quotes, backslashes and control characters
-// escaped; other bytes as they are (lock names and hosts are text).
 std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+  std::string out;
+  append_json_string(out, text);
+  return out;
 }
 
 std::string holder_json(const Holder& holder) {

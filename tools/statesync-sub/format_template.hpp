@@ -8,7 +8,7 @@
 //   %v version of a retained state (empty for a live message)
 //   %% a percent sign; \n newline, \t tab, \r carriage return, \0 NUL, \\ backslash
 
-#include "encoding.hpp"
+#include "common/encoding.hpp"
 
 #include <statesync/subscriber.hpp>
 

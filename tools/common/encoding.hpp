@@ -18,7 +18,7 @@ void append_base64(std::string& out, std::string_view bytes);
 // Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool is_valid_utf8(std::string_view bytes) noexcept;
 // A JSON string literal with its quotes: `"`, `\` and control characters
-// escaped (control characters as \u00XX). `text` must be valid UTF-8.
+// escaped (control characters as \u00XX); other bytes as they are.
 void append_json_string(std::string& out, std::string_view text);
 // "2026-11-27T09:12:49.123456Z": UTC, microseconds.
 void append_iso8601(std::string& out, SystemTime time);
