@@ -11,40 +11,70 @@
 namespace statesync::detail {
 namespace {
 
-Reply convert(const redisReply& raw) {
-  Reply reply;
-  switch (raw.type) {
-  case REDIS_REPLY_STRING:
-    reply.type = Reply::Type::string;
-    reply.str.assign(raw.str, raw.len);
-    break;
-  case REDIS_REPLY_STATUS:
-    reply.type = Reply::Type::status;
-    reply.str.assign(raw.str, raw.len);
-    break;
-  case REDIS_REPLY_ERROR:
-    reply.type = Reply::Type::error;
-    reply.str.assign(raw.str, raw.len);
-    break;
-  case REDIS_REPLY_INTEGER:
-    reply.type = Reply::Type::integer;
-    reply.integer = raw.integer;
-    break;
-  case REDIS_REPLY_NIL:
-    reply.type = Reply::Type::nil;
-    break;
-  case REDIS_REPLY_ARRAY:
-    reply.type = Reply::Type::array;
-    reply.elements.reserve(raw.elements);
-    for (std::size_t i = 0; i < raw.elements; ++i) {
-      reply.elements.push_back(convert(*raw.element[i]));
-    }
-    break;
-  default:
-    throw Error(ErrorKind::protocol, fmt::format("unexpected reply type {}", raw.type));
+// hiredis's reader builds replies through these functions, straight into
+// statesync::Reply: the root is allocated, each element is constructed in
+// its slot of the parent's vector (sized once, when the array starts). No
+// intermediate redisReply tree to allocate, copy and free for each of a
+// million messages. hiredis only ever frees the root, with free_reply.
+// Returning nullptr tells hiredis "out of memory".
+Reply* slot_for(const redisReadTask* task) {
+  if (task->parent == nullptr) {
+    return new Reply;
   }
-  return reply;
+  auto* parent = static_cast<Reply*>(task->parent->obj);
+  return &parent->elements[static_cast<std::size_t>(task->idx)];
 }
+
+void* create_string(const redisReadTask* task, char* text, std::size_t length) noexcept {
+  try {
+    Reply* reply = slot_for(task);
+    reply->type = task->type == REDIS_REPLY_ERROR    ? Reply::Type::error
+                  : task->type == REDIS_REPLY_STATUS ? Reply::Type::status
+                                                     : Reply::Type::string;
+    reply->str.assign(text, length);
+    return reply;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void* create_array(const redisReadTask* task, int elements) noexcept {
+  try {
+    Reply* reply = slot_for(task);
+    reply->type = Reply::Type::array;
+    reply->elements.resize(static_cast<std::size_t>(elements));
+    return reply;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void* create_integer(const redisReadTask* task, long long value) noexcept {
+  try {
+    Reply* reply = slot_for(task);
+    reply->type = Reply::Type::integer;
+    reply->integer = value;
+    return reply;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void* create_nil(const redisReadTask* task) noexcept {
+  try {
+    Reply* reply = slot_for(task);
+    reply->type = Reply::Type::nil;
+    return reply;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void free_reply(void* reply) noexcept {
+  delete static_cast<Reply*>(reply);
+}
+
+redisReplyObjectFunctions reply_functions = {create_string, create_array, create_integer, create_nil, free_reply};
 
 } // namespace
 
@@ -68,7 +98,7 @@ void encode_command(std::span<const std::string_view> args, std::string& out) {
   redisFreeCommand(encoded);
 }
 
-ReplyReader::ReplyReader() : reader_(redisReaderCreate()) {
+ReplyReader::ReplyReader() : reader_(redisReaderCreateWithFunctions(&reply_functions)) {
   if (reader_ == nullptr) {
     throw std::bad_alloc();
   }
@@ -92,8 +122,8 @@ std::optional<Reply> ReplyReader::next() {
   if (raw == nullptr) {
     return std::nullopt;
   }
-  const std::unique_ptr<redisReply, decltype(&freeReplyObject)> owned(static_cast<redisReply*>(raw), &freeReplyObject);
-  return convert(*owned);
+  const std::unique_ptr<Reply> owned(static_cast<Reply*>(raw));
+  return std::move(*owned);
 }
 
 } // namespace statesync::detail

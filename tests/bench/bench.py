@@ -33,6 +33,20 @@ SIZES = {
 }
 
 
+# Writes `total` lines at `rate` per second, each its send time in
+# nanoseconds on the monotonic clock, unbuffered.
+FEEDER = """
+import os, sys, time
+rate, total = int(sys.argv[1]), int(sys.argv[2])
+start = time.perf_counter()
+for i in range(total):
+    delay = start + i / rate - time.perf_counter()
+    if delay > 0:
+        time.sleep(delay)
+    os.write(1, b"%d\\n" % time.perf_counter_ns())
+"""
+
+
 class Measured:
     """One process run: wall time, CPU time and peak RSS from wait4()."""
 
@@ -185,33 +199,25 @@ class Bench:
         sub = subprocess.Popen([self.tool("statesync-sub"), "-C", str(total), "latency"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=self.env(), bufsize=0)
         self.wait_subscribers("latency", 1)
-        pub = subprocess.Popen([self.tool("statesync-pub"), "-l", "latency"], stdin=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=self.env(), bufsize=0)
+        # The feeder is a process of its own (no lock shared with the reader
+        # here): it writes each line's send time, on the monotonic clock that
+        # all processes share, straight into statesync-pub's standard input.
+        feeder = subprocess.Popen([sys.executable, "-c", FEEDER, str(rate), str(total)], stdout=subprocess.PIPE)
+        pub = subprocess.Popen([self.tool("statesync-pub"), "-l", "latency"], stdin=feeder.stdout,
+                               stderr=subprocess.PIPE, env=self.env())
+        feeder.stdout.close()
         delays = []
-
-        def read():
-            buffer = b""
-            while len(delays) < total:
-                chunk = sub.stdout.read(65536)
-                if not chunk:
-                    return
-                now = time.perf_counter_ns()
-                buffer += chunk
-                *complete, buffer = buffer.split(b"\n")
-                delays.extend((now - int(line)) / 1e6 for line in complete)
-
-        reader = threading.Thread(target=read)
-        reader.start()
-        start = time.perf_counter()
-        for i in range(total):
-            target = start + i / rate
-            while time.perf_counter() < target:
-                pass
-            pub.stdin.write(b"%d\n" % time.perf_counter_ns())
-        pub.stdin.close()
-        pub.wait()
-        reader.join(timeout=60)
-        sub.wait(timeout=60)
+        buffer = b""
+        while len(delays) < total:
+            chunk = sub.stdout.read(65536)
+            if not chunk:
+                break
+            now = time.perf_counter_ns()
+            buffer += chunk
+            *complete, buffer = buffer.split(b"\n")
+            delays.extend((now - int(line)) / 1e6 for line in complete)
+        for proc in (feeder, pub, sub):
+            proc.wait(timeout=60)
         delays.sort()
         p50 = delays[len(delays) // 2]
         p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))]
