@@ -89,6 +89,7 @@ class Row:
 
 class Bench:
     def __init__(self, build, size, runs):
+        self.build = build
         self.tools = os.path.join(build, "tools")
         self.size = SIZES[size]
         self.runs = runs
@@ -239,14 +240,12 @@ class Bench:
         log = os.path.join(self.work, "handoff.log")
         open(log, "w").close()
         waiters = self.size["waiters"]
-        script = os.path.join(self.work, "critical-section")
-        with open(script, "w") as f:
-            f.write(f'echo "s $EPOCHREALTIME" >> {log}; sleep 0.02; echo "e $EPOCHREALTIME" >> {log}\n')
+        critical_section = os.path.join(self.build, "tests", "statesync-bench-critical-section")
         failures = []
 
         def contender():
             for _ in range(self.size["rounds"]):
-                result = subprocess.run([self.tool("statesync-lock"), "bench-handoff", "--", "bash", script],
+                result = subprocess.run([self.tool("statesync-lock"), "bench-handoff", "--", critical_section, log, "20"],
                                         env=self.env(), capture_output=True, timeout=600)
                 if result.returncode != 0:
                     failures.append(result.stderr.decode()[:300])

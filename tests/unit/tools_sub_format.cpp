@@ -158,12 +158,13 @@ TEST_CASE("printer styles and terminators") {
 }
 
 TEST_CASE("--exec takes the words after --; without it they are channels") {
-  const auto parse = [](std::vector<const char*> words) {
+  const auto parse = [](std::initializer_list<const char*> words) {
     SubOptions options;
     auto app = make_sub_app(options);
-    words.insert(words.begin(), "statesync-sub");
-    const int argc = split_command(static_cast<int>(words.size()), const_cast<char**>(words.data()), options);
-    app->parse(argc, const_cast<char**>(words.data()));
+    std::vector<const char*> argv = {"statesync-sub"};
+    argv.insert(argv.end(), words.begin(), words.end());
+    const int argc = split_command(static_cast<int>(argv.size()), const_cast<char**>(argv.data()), options);
+    app->parse(argc, const_cast<char**>(argv.data()));
     check_options(options);
     return options;
   };
