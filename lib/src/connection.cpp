@@ -2,6 +2,7 @@
 
 #include "deadline.hpp"
 #include "resp.hpp"
+#include "sentinel.hpp"
 #include "transport.hpp"
 
 #include <statesync/connection.hpp>
@@ -172,6 +173,9 @@ Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
 Connection Connection::open(const Endpoint& endpoint, const std::string& client_name) {
+  if (endpoint.topology == Topology::sentinel) {
+    return detail::open_sentinel_master(endpoint, client_name);
+  }
   if (endpoint.tls.enabled && !endpoint.socket_path.empty()) {
     throw Error(ErrorKind::usage, "TLS is for TCP connections, not a Unix socket");
   }

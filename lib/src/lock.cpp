@@ -248,6 +248,24 @@ bool Lock::renew() {
   return apply_renewal(connection_.read_reply());
 }
 
+bool Lock::resume() {
+  renewal_sent_.reset();
+  pending_pop_until_.reset();
+  return held_ && renew();
+}
+
+long long Lock::wait_replicas(int replicas) {
+  finish_pending();
+  const auto timeout = connection_.endpoint().reply_timeout * 3 / 4;
+  const Reply reply =
+      expect_ok(connection_.command({"WAIT", std::to_string(replicas), std::to_string(timeout.count())}),
+                fmt::format("cannot wait for replicas of lock '{}'", spec_.name));
+  if (reply.type != Reply::Type::integer) {
+    throw Error(ErrorKind::protocol, fmt::format("unexpected reply to WAIT: {}", reply.describe()));
+  }
+  return reply.integer;
+}
+
 bool Lock::release(milliseconds hold) {
   if (!held_) {
     return false;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <iterator>
 
 namespace statesync {
 namespace {
@@ -113,14 +114,54 @@ PublishStream::PublishStream(Publisher& publisher, OnAck on_ack, StreamWindow wi
 
 void PublishStream::publish(std::string_view channel, std::string_view payload) {
   fail_if_failed();
+  ++sent_;
+  if (window_.resumable) {
+    return send_command(false, channel, payload, {});
+  }
+  // The common case, kept as short as it was before streams could resume.
   publisher_.connection().append({publish_command(publisher_.options()), channel, payload});
   in_flight_.push_back(false);
-  ++sent_;
   after_append();
 }
 
 void PublishStream::retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
   fail_if_failed();
+  ++sent_;
+  send_command(true, channel, payload, ttl);
+}
+
+void PublishStream::resume() {
+  if (!window_.resumable) {
+    throw Error(ErrorKind::usage, "this stream keeps no copies to send again");
+  }
+  error_.reset();
+  failed_ = 0;
+  // The new server may not have the retain script cached.
+  script_cached_ = false;
+  std::deque<Copy> again;
+  again.swap(unacknowledged_);
+  for (std::size_t i = 0; i < again.size(); ++i) {
+    try {
+      send_command(again[i].retained, again[i].channel, again[i].payload, again[i].ttl);
+    } catch (const Error&) {
+      // The failed one is kept already; the rest waits its turn too.
+      std::move(again.begin() + static_cast<std::ptrdiff_t>(i) + 1, again.end(), std::back_inserter(unacknowledged_));
+      throw;
+    }
+  }
+}
+
+void PublishStream::send_command(bool retained, std::string_view channel, std::string_view payload,
+                                 std::chrono::milliseconds ttl) {
+  // Copied before anything can fail, so that a failure keeps it.
+  if (window_.resumable) {
+    copies_.push_back({retained, std::string(channel), std::string(payload), ttl});
+  }
+  if (!retained) {
+    publisher_.connection().append({publish_command(publisher_.options()), channel, payload});
+    in_flight_.push_back(false);
+    return after_append();
+  }
   const RetainArgs args(publisher_.options(), channel, payload, ttl);
   const detail::Script& script = detail::retain_publish_script();
   if (!script_cached_) {
@@ -128,9 +169,8 @@ void PublishStream::retain(std::string_view channel, std::string_view payload, s
     // EVAL; after it the server has the script and EVALSHA can be
     // pipelined. (A SCRIPT FLUSH in the middle of a stream is then an
     // error reply like any other: the payloads already sent are gone.)
-    finish();
+    finish(); // on failure, fail() moved the copy to unacknowledged_
     in_flight_.push_back(true);
-    ++sent_;
     try {
       take_reply(script.run(publisher_.connection(), args.keys_and_args));
     } catch (const Error& error) {
@@ -142,7 +182,6 @@ void PublishStream::retain(std::string_view channel, std::string_view payload, s
   }
   publisher_.connection().append(script.arguments(true, args.keys_and_args));
   in_flight_.push_back(true);
-  ++sent_;
   after_append();
 }
 
@@ -221,10 +260,18 @@ void PublishStream::take_ready() {
 void PublishStream::take_reply(const Reply& reply) {
   const bool retained = in_flight_.front();
   in_flight_.pop_front();
+  std::optional<Copy> copy;
+  if (window_.resumable) {
+    copy = std::move(copies_.front());
+    copies_.pop_front();
+  }
   const std::uint64_t message = acknowledged_ + failed_ + 1;
   const Connection& connection = publisher_.connection();
   if (reply.is_error()) {
     ++failed_;
+    if (copy) {
+      unacknowledged_.push_back(std::move(*copy));
+    }
     if (!error_) {
       error_ = Error(classify_server_error(reply.str),
                      fmt::format("message {} failed at {}: {}", message, connection.where(), reply.str));
@@ -258,6 +305,10 @@ void PublishStream::fail(const Error& error) {
   if (!error_) {
     error_ = error;
   }
+  // Copies not yet answered (those after an error reply's, and a retained
+  // message that could not go out) are sent again by resume().
+  std::move(copies_.begin(), copies_.end(), std::back_inserter(unacknowledged_));
+  copies_.clear();
   in_flight_.clear();
   throw *error_;
 }

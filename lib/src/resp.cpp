@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -12,8 +13,9 @@ namespace statesync::detail {
 namespace {
 
 // hiredis's reader builds replies through these functions, straight into
-// statesync::Reply: the root is allocated, each element is constructed in
-// its slot of the parent's vector (sized once, when the array starts). No
+// statesync::Reply: the root is allocated, each element is appended to its
+// parent's vector as it arrives (hiredis delivers them in order, and holds no
+// pointer to a finished sibling that a reallocation could move). No
 // intermediate redisReply tree to allocate, copy and free for each of a
 // million messages. hiredis only ever frees the root, with free_reply.
 // Returning nullptr tells hiredis "out of memory".
@@ -22,7 +24,7 @@ Reply* slot_for(const redisReadTask* task) {
     return new Reply;
   }
   auto* parent = static_cast<Reply*>(task->parent->obj);
-  return &parent->elements[static_cast<std::size_t>(task->idx)];
+  return &parent->elements.emplace_back();
 }
 
 void* create_string(const redisReadTask* task, char* text, std::size_t length) noexcept {
@@ -42,7 +44,10 @@ void* create_array(const redisReadTask* task, int elements) noexcept {
   try {
     Reply* reply = slot_for(task);
     reply->type = Reply::Type::array;
-    reply->elements.resize(static_cast<std::size_t>(elements));
+    // The count is the peer's word: a hostile or broken server announcing
+    // "*2000000000" must not make us allocate gigabytes before a single
+    // element has arrived.
+    reply->elements.reserve(std::min(static_cast<std::size_t>(elements), std::size_t{1024}));
     return reply;
   } catch (...) {
     return nullptr;

@@ -5,12 +5,15 @@
 #include "reconnect_backoff.hpp"
 #include "subscriber_protocol.hpp"
 
+#include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
 #include <statesync/subscriber.hpp>
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <deque>
+#include <poll.h>
 #include <random>
 
 namespace statesync {
@@ -44,13 +47,37 @@ void validate(const SubscriberOptions& options) {
     // in the same instant as subscribing.
     throw Error(ErrorKind::usage, "retained state cannot be read exactly with sharded subscriptions");
   }
+  if (options.retained && options.endpoint.topology == Topology::cluster) {
+    // The states are read in the transaction that subscribes: on one node,
+    // the owner of their keys' slot.
+    if (options.mode == SubscriptionMode::patterns) {
+      throw Error(ErrorKind::usage, "retained state of patterns cannot be read in a cluster (keys on every node)");
+    }
+    const int slot = key_slot(retained_state_key(options.key_prefix, options.names.front()));
+    for (const auto& name : options.names) {
+      if (key_slot(retained_state_key(options.key_prefix, name)) != slot) {
+        throw Error(ErrorKind::usage, "in a cluster, retained state is read for channels whose state keys share a "
+                                      "slot: give them one {hash tag}");
+      }
+    }
+  }
 }
+
+// What connections a subscription takes: one server and every name, but
+// in a cluster one per slot owner for sharded channels.
+struct Placement {
+  Endpoint endpoint;
+  std::vector<std::string> names;
+};
 
 } // namespace
 
 struct Subscriber::Impl {
   SubscriberOptions options;
-  std::optional<Connection> connection;
+  std::vector<Connection> connections; // empty while disconnected
+  std::size_t next_to_read = 0;        // round robin over several
+  std::vector<Endpoint> cluster_nodes; // last known, to ask for the slot map
+  std::size_t failed_attempts = 0;     // plain cluster subscriptions: try the next node
   int wake_fd = -1;
   std::deque<SubscriberEvent> pending;
 
@@ -58,6 +85,7 @@ struct Subscriber::Impl {
   // must have been answered.
   Clock::time_point last_traffic;
   std::optional<Clock::time_point> pong_due;
+  std::size_t pongs_awaited = 0;
 
   // While disconnected.
   detail::Backoff backoff;
@@ -69,34 +97,91 @@ struct Subscriber::Impl {
       : options(std::move(o)),
         backoff(options.reconnect.first_delay, options.reconnect.max_delay, std::random_device{}()) {}
 
-  void connect_and_subscribe() {
-    Connection fresh = Connection::open(options.endpoint, options.client_name);
-    fresh.set_wake_fd(wake_fd);
-    if (options.retained) {
-      subscribe_with_state(fresh);
-    } else {
-      subscribe(fresh);
+  std::vector<Placement> placements() {
+    if (options.endpoint.topology != Topology::cluster) {
+      return {{options.endpoint, options.names}};
     }
-    connection.emplace(std::move(fresh));
+    Endpoint seed = options.endpoint;
+    seed.topology = Topology::standalone;
+    // The seed first, then the nodes last seen, in case the seed is down.
+    std::vector<Endpoint> seeds{seed};
+    seeds.insert(seeds.end(), cluster_nodes.begin(), cluster_nodes.end());
+    if (options.mode != SubscriptionMode::sharded && !options.retained) {
+      // Every node forwards PUBLISH to every other: any node will do, the
+      // next one after a failed attempt.
+      return {{seeds[failed_attempts % seeds.size()], options.names}};
+    }
+    const SlotMap map = read_slot_map(seeds, options.client_name);
+    cluster_nodes = map.nodes();
+    std::vector<Placement> result;
+    for (const auto& name : options.names) {
+      const std::string key = options.retained ? retained_state_key(options.key_prefix, name) : name;
+      const auto owner = map.owner(key_slot(key));
+      if (!owner) {
+        throw Error(ErrorKind::unavailable, fmt::format("no cluster node serves slot {} of '{}'", key_slot(key), name));
+      }
+      const Endpoint& node = map.nodes()[*owner];
+      auto placement = std::find_if(result.begin(), result.end(),
+                                    [&](const Placement& p) { return p.endpoint.where() == node.where(); });
+      if (placement == result.end()) {
+        result.push_back({node, {}});
+        placement = result.end() - 1;
+      }
+      placement->names.push_back(name);
+    }
+    return result;
+  }
+
+  void connect_and_subscribe() {
+    if (options.endpoint.topology == Topology::cluster && cluster_nodes.empty()) {
+      learn_cluster_nodes();
+    }
+    std::vector<Connection> fresh;
+    for (const Placement& placement : placements()) {
+      Connection c = Connection::open(placement.endpoint, options.client_name);
+      c.set_wake_fd(wake_fd);
+      if (options.retained) {
+        subscribe_with_state(c, placement.names);
+      } else {
+        subscribe(c, placement.names);
+      }
+      fresh.push_back(std::move(c));
+    }
+    connections = std::move(fresh);
     last_traffic = Clock::now();
     pong_due.reset();
   }
 
-  void subscribe(Connection& c) {
+  // The nodes to fall back on if the seed goes: read once, at the start.
+  void learn_cluster_nodes() {
+    Endpoint seed = options.endpoint;
+    seed.topology = Topology::standalone;
+    cluster_nodes = read_slot_map({seed}, options.client_name).nodes();
+  }
+
+  std::string where() const {
+    std::string result;
+    for (const auto& c : connections) {
+      result += (result.empty() ? "" : ", ") + c.where();
+    }
+    return result;
+  }
+
+  void subscribe(Connection& c, const std::vector<std::string>& names) {
     const std::string_view command = detail::subscribe_command(options.mode);
     std::vector<std::string_view> args;
     if (options.mode == SubscriptionMode::sharded) {
       // One per channel: a single SSUBSCRIBE must name channels of one slot.
-      for (const auto& name : options.names) {
+      for (const auto& name : names) {
         c.append({command, name});
       }
     } else {
       args.push_back(command);
-      args.insert(args.end(), options.names.begin(), options.names.end());
+      args.insert(args.end(), names.begin(), names.end());
       c.append(args);
     }
     c.flush();
-    for (std::size_t confirmed = 0; confirmed < options.names.size();) {
+    for (std::size_t confirmed = 0; confirmed < names.size();) {
       Reply reply = c.read_reply();
       if (reply.type == Reply::Type::array && !reply.elements.empty() && reply.elements[0].str.ends_with("message")) {
         // Pipelined subscriptions may be answered with messages for the
@@ -106,7 +191,7 @@ struct Subscriber::Impl {
         pending.push_back(message_event(std::move(message)));
         continue;
       }
-      detail::expect_confirmation(reply, options.names[confirmed]);
+      detail::expect_confirmation(reply, names[confirmed]);
       ++confirmed;
     }
   }
@@ -117,15 +202,15 @@ struct Subscriber::Impl {
   // SUBSCRIBE in a transaction answers with more replies than EXEC
   // announces, hence one per channel.) A channel's state is an HMGET; a
   // pattern's states are what the retained_matching script finds.
-  void subscribe_with_state(Connection& c) {
-    const std::size_t n = options.names.size();
+  void subscribe_with_state(Connection& c, const std::vector<std::string>& names) {
+    const std::size_t n = names.size();
     const bool patterns = options.mode == SubscriptionMode::patterns;
     const std::string key_prefix = retained_state_key(options.key_prefix, "");
     const std::string key_glob = detail::glob_escape(key_prefix);
     std::vector<std::string> keys;
     keys.reserve(n);
     c.append({"MULTI"});
-    for (const auto& name : options.names) {
+    for (const auto& name : names) {
       keys.push_back(retained_state_key(options.key_prefix, name));
       if (patterns) {
         c.append({"EVAL", detail::lua::retained_matching, "0", key_prefix, key_glob, name, retained_payload_field,
@@ -135,7 +220,7 @@ struct Subscriber::Impl {
       }
     }
     const std::string_view subscribe = detail::subscribe_command(options.mode);
-    for (const auto& name : options.names) {
+    for (const auto& name : names) {
       c.append({subscribe, name});
     }
     c.append({"EXEC"});
@@ -146,7 +231,7 @@ struct Subscriber::Impl {
       if (queued.is_error()) {
         throw Error(classify_server_error(queued.str),
                     fmt::format("cannot {} '{}': {}", i < n ? "read the retained state of" : "subscribe to",
-                                options.names[i % n], queued.str));
+                                names[i % n], queued.str));
       }
     }
     const Reply results = expect_ok(c.read_reply(), "EXEC");
@@ -154,14 +239,14 @@ struct Subscriber::Impl {
       throw Error(ErrorKind::protocol, fmt::format("unexpected reply to EXEC: {}", results.describe()));
     }
     for (std::size_t i = 0; i < n; ++i) {
-      detail::expect_confirmation(results.elements[n + i], options.names[i]);
+      detail::expect_confirmation(results.elements[n + i], names[i]);
     }
     for (std::size_t i = 0; i < n; ++i) {
       if (patterns) {
-        for (auto& state : detail::retained_states_matching(results.elements[i], options.names[i])) {
+        for (auto& state : detail::retained_states_matching(results.elements[i], names[i])) {
           pending.push_back(message_event(std::move(state)));
         }
-      } else if (auto state = detail::retained_state(results.elements[i], options.names[i], keys[i])) {
+      } else if (auto state = detail::retained_state(results.elements[i], names[i], keys[i])) {
         pending.push_back(message_event(std::move(*state)));
       }
     }
@@ -192,14 +277,17 @@ struct Subscriber::Impl {
     if (now < last_traffic + *options.keepalive) {
       return false;
     }
-    connection->append({"PING"});
-    connection->flush();
+    for (auto& c : connections) {
+      c.append({"PING"});
+      c.flush();
+    }
+    pongs_awaited = connections.size();
     pong_due = now + options.endpoint.reply_timeout;
     return true;
   }
 
   SubscriberEvent lose(const Error& error) {
-    connection.reset();
+    connections.clear();
     if (!options.reconnect.enabled) {
       throw error;
     }
@@ -245,11 +333,12 @@ struct Subscriber::Impl {
         }
         last_error = error.what();
         next_attempt = Clock::now() + backoff.next();
+        ++failed_attempts;
         continue;
       }
       SubscriberEvent event;
       event.type = SubscriberEvent::Type::reconnected;
-      event.detail = options.endpoint.where();
+      event.detail = where();
       pending.push_front(std::move(event));
       return true;
     }
@@ -260,14 +349,14 @@ struct Subscriber::Impl {
       if (auto event = take_pending()) {
         return event;
       }
-      if (!connection) {
+      if (connections.empty()) {
         if (!reconnect(deadline)) {
           return std::nullopt;
         }
         continue;
       }
       try {
-        std::optional<Reply> reply = connection->read_reply_until(earliest(deadline, keepalive_point()));
+        std::optional<Reply> reply = read_any(earliest(deadline, keepalive_point()));
         if (!reply) {
           if (keep_alive()) {
             continue;
@@ -299,15 +388,54 @@ struct Subscriber::Impl {
     if (auto event = take_pending()) {
       return event;
     }
-    if (!connection) {
-      return std::nullopt;
-    }
-    while (std::optional<Reply> reply = connection->buffered_reply()) {
-      if (auto event = take(*reply)) {
-        return event;
+    for (std::size_t i = 0; i < connections.size(); ++i) {
+      while (std::optional<Reply> reply = connections[i].buffered_reply()) {
+        if (auto event = take(*reply)) {
+          return event;
+        }
+        if (connections.empty()) {
+          break;
+        }
       }
     }
     return std::nullopt;
+  }
+
+  // The next reply on any connection, waiting until `deadline`; nothing
+  // when it passes or the wait is interrupted.
+  std::optional<Reply> read_any(std::optional<Clock::time_point> deadline) {
+    if (connections.size() == 1) {
+      return connections.front().read_reply_until(deadline);
+    }
+    std::vector<pollfd> fds;
+    for (;;) {
+      // Without waiting first: a reply may be decoded or buffered already
+      // (TLS keeps decrypted bytes the socket no longer shows).
+      for (std::size_t n = 0; n < connections.size(); ++n) {
+        Connection& c = connections[next_to_read];
+        next_to_read = (next_to_read + 1) % connections.size();
+        if (auto reply = c.read_reply_until(Clock::now())) {
+          return reply;
+        }
+      }
+      fds.clear();
+      for (const auto& c : connections) {
+        fds.push_back({c.fd(), POLLIN, 0});
+      }
+      fds.push_back({wake_fd, POLLIN, 0});
+      int timeout = -1;
+      if (deadline) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+        if (left <= 0) {
+          return std::nullopt;
+        }
+        timeout = static_cast<int>(std::min<long long>(left, 1 << 30));
+      }
+      const int ready = ::poll(fds.data(), fds.size(), timeout);
+      if ((ready < 0 && errno == EINTR) || (wake_fd >= 0 && fds.back().revents != 0)) {
+        return std::nullopt;
+      }
+    }
   }
 
   // The event a reply makes, if any.
@@ -320,7 +448,9 @@ struct Subscriber::Impl {
     case PushKind::message:
       return message_event(std::move(message));
     case PushKind::pong:
-      pong_due.reset();
+      if (pongs_awaited > 0 && --pongs_awaited == 0) {
+        pong_due.reset();
+      }
       return std::nullopt;
     case PushKind::subscribed:
       return std::nullopt;
@@ -329,21 +459,20 @@ struct Subscriber::Impl {
     }
     // Reconnecting subscribes again, wherever the channel now lives.
     return lose(
-        Error(ErrorKind::unavailable, fmt::format("{} ended the subscription to '{}'", options.endpoint.where(),
+        Error(ErrorKind::unavailable, fmt::format("{} ended the subscription to '{}' (its slot moved)", where(),
                                                   reply.elements.size() > 1 ? reply.elements[1].str : std::string())));
   }
 
   void close() noexcept {
-    if (!connection) {
-      return;
+    for (auto& c : connections) {
+      try {
+        c.append({detail::unsubscribe_command(options.mode)});
+        c.flush();
+      } catch (...) {
+        // Closing the socket unsubscribes too.
+      }
     }
-    try {
-      connection->append({detail::unsubscribe_command(options.mode)});
-      connection->flush();
-    } catch (...) {
-      // Closing the socket unsubscribes too.
-    }
-    connection.reset();
+    connections.clear();
   }
 };
 
@@ -367,8 +496,8 @@ std::optional<SubscriberEvent> Subscriber::poll() {
 
 void Subscriber::set_wake_fd(int fd) noexcept {
   impl_->wake_fd = fd;
-  if (impl_->connection) {
-    impl_->connection->set_wake_fd(fd);
+  for (auto& c : impl_->connections) {
+    c.set_wake_fd(fd);
   }
 }
 

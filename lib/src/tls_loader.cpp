@@ -1,5 +1,6 @@
 // Finds the TLS transport: built in (static library), or the
-// libstatesync-tls module beside libstatesync, loaded on first use.
+// libstatesync-tls module, loaded on first use from beside libstatesync or,
+// for a statically linked tool, from the library folder next to its bin/.
 
 #include "tls_module.hpp"
 
@@ -7,39 +8,52 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <dlfcn.h>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace statesync::detail {
 namespace {
 
 #ifndef STATESYNC_TLS_BUILTIN
+constexpr const char* module_name = "libstatesync-tls.so";
+
+// The folders to look in: the one holding this code (libstatesync.so, or a
+// tool), and for a tool in bin/, the build tree's and the install tree's
+// library folders.
+std::vector<std::string> module_candidates() {
+  Dl_info self{};
+  if (::dladdr(reinterpret_cast<void*>(&module_candidates), &self) == 0 || self.dli_fname == nullptr) {
+    return {module_name};
+  }
+  const std::string file = self.dli_fname;
+  const auto slash = file.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : file.substr(0, slash);
+  return {dir + "/" + module_name, dir + "/../lib/" + module_name, dir + "/" STATESYNC_BIN_TO_LIB "/" + module_name};
+}
+
 StartTlsFunction load_module() {
   static std::once_flag once;
   static StartTlsFunction function = nullptr;
   static std::string failure;
   std::call_once(once, [] {
-    // The module is installed next to this library, wherever that is.
-    Dl_info self{};
-    std::string path = "libstatesync-tls.so";
-    if (::dladdr(reinterpret_cast<void*>(&load_module), &self) != 0 && self.dli_fname != nullptr) {
-      const std::string library = self.dli_fname;
-      const auto slash = library.rfind('/');
-      if (slash != std::string::npos) {
-        path = library.substr(0, slash + 1) + path;
+    void* module = nullptr;
+    for (const auto& path : module_candidates()) {
+      if ((module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)) != nullptr) {
+        break;
       }
-    }
-    void* module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (module == nullptr) {
       failure = ::dlerror();
+    }
+    if (module == nullptr) {
       return;
     }
     function = reinterpret_cast<StartTlsFunction>(::dlsym(module, start_tls_symbol));
     if (function == nullptr) {
-      failure = fmt::format("{} has no {}", path, start_tls_symbol);
+      failure = fmt::format("{} has no {}", module_name, start_tls_symbol);
     }
   });
   if (function == nullptr) {
@@ -62,7 +76,12 @@ std::unique_ptr<Transport> start_tls(int fd, const Endpoint& endpoint, Clock::ti
     ::close(fd);
     throw;
   }
-  return std::unique_ptr<Transport>(function(fd, endpoint, deadline));
+  std::array<char, 512> error{};
+  std::unique_ptr<Transport> transport(function(fd, endpoint, deadline, error.data(), error.size()));
+  if (!transport) {
+    throw Error(ErrorKind::unavailable, error.data());
+  }
+  return transport;
 #endif
 }
 

@@ -119,7 +119,48 @@ void take_host_port(std::string_view url, std::string_view hostport, Endpoint& e
   }
 }
 
+// redis+sentinel://[userinfo@]host1[:port1],host2[:port2]/MASTER[/db]
+void take_sentinel(std::string_view url, std::string_view rest, Endpoint& endpoint) {
+  endpoint.topology = Topology::sentinel;
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  take_userinfo(authority, endpoint);
+  for (bool more = true; more;) {
+    const auto comma = authority.find(',');
+    const std::string_view address = authority.substr(0, comma);
+    if (address.empty()) {
+      bad_url(url, "empty Sentinel address");
+    }
+    Endpoint sentinel;
+    sentinel.port = 26379;
+    take_host_port(url, address, sentinel);
+    endpoint.sentinels.push_back({sentinel.host, sentinel.port});
+    more = comma != std::string_view::npos;
+    authority = more ? authority.substr(comma + 1) : std::string_view();
+  }
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  const auto db_slash = path.find('/');
+  endpoint.master_name = percent_decode(path.substr(0, db_slash));
+  if (endpoint.master_name.empty()) {
+    bad_url(url, "no master name: redis+sentinel://host:port/MASTER");
+  }
+  if (db_slash != std::string_view::npos && db_slash + 1 < path.size()) {
+    endpoint.db = parse_number(url, path.substr(db_slash + 1), 0, 1 << 20, "db");
+  }
+}
+
 } // namespace
+
+HostPort parse_host_port(std::string_view text, int default_port, std::string_view what) {
+  Endpoint parsed;
+  parsed.port = default_port;
+  try {
+    take_host_port(text, text, parsed);
+  } catch (const Error&) {
+    throw Error(ErrorKind::usage, fmt::format("invalid {} '{}': expected HOST:PORT", what, text));
+  }
+  return {parsed.host, parsed.port};
+}
 
 std::string percent_decode(std::string_view text) {
   std::string out;
@@ -173,6 +214,9 @@ Endpoint parse_url(std::string_view url) {
     if (endpoint.socket_path == "/") {
       bad_url(url, "empty socket path");
     }
+  } else if (scheme == "redis+sentinel" || scheme == "rediss+sentinel") {
+    endpoint.tls.enabled = scheme == "rediss+sentinel";
+    take_sentinel(url, rest, endpoint);
   } else if (scheme == "redis" || scheme == "rediss") {
     endpoint.tls.enabled = scheme == "rediss";
     const auto slash = rest.find('/');
@@ -186,20 +230,10 @@ Endpoint parse_url(std::string_view url) {
       }
     }
   } else {
-    bad_url(url, fmt::format("unknown scheme '{}' (expected redis, rediss or unix)", scheme));
+    bad_url(url, fmt::format("unknown scheme '{}' (expected redis, rediss, unix or redis+sentinel)", scheme));
   }
   take_query(url, query, endpoint);
   return endpoint;
-}
-
-std::string Endpoint::where() const {
-  if (!socket_path.empty()) {
-    return socket_path;
-  }
-  if (host.find(':') != std::string::npos) {
-    return fmt::format("[{}]:{}", host, port);
-  }
-  return fmt::format("{}:{}", host, port);
 }
 
 } // namespace statesync

@@ -119,6 +119,9 @@ def test_server_killed_mid_stream(servers, raw_subscriber):
     assert status == 69, stderr
     assert stderr.startswith(b"statesync-pub: connection to 127.0.0.1:%d lost" % server.port), stderr
     published = int(re.search(rb"; published (\d+) records\n$", stderr).group(1))
-    # Honest: everything counted as published was published, in order.
+    # What arrived came in order. The subscriber's count bounds nothing: a
+    # killed server may have sent the publisher acknowledgements for
+    # messages it never wrote to the subscriber (test_faults.py checks the
+    # count exactly, against the acknowledgements themselves).
     assert [p for _, p in seen] == [b"%d" % i for i in range(len(seen))]
-    assert 0 < published <= len(seen)
+    assert published > 0

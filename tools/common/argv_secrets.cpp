@@ -40,10 +40,12 @@ void hide_secrets_in_argv(int argc, char** argv) noexcept {
       return;
     }
     const bool has_next = i + 1 < argc;
-    if ((arg == "-a" || arg == "--pass") && has_next) {
+    if ((arg == "-a" || arg == "--pass" || arg == "--sentinel-pass") && has_next) {
       blank(argv[++i]);
     } else if (arg.starts_with("--pass=")) {
       blank(argv[i] + 7);
+    } else if (arg.starts_with("--sentinel-pass=")) {
+      blank(argv[i] + 16);
     } else if (arg.starts_with("-a") && arg.size() > 2 && arg[1] == 'a') {
       blank(argv[i] + 2);
     } else if ((arg == "-u" || arg == "--url") && has_next) {

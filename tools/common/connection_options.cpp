@@ -1,8 +1,10 @@
 #include "connection_options.hpp"
 
 #include "duration.hpp"
+#include "option_checks.hpp"
 #include "tool_main.hpp"
 
+#include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
 
 #include <cstdlib>
@@ -19,6 +21,44 @@ std::optional<std::string> environment(const char* name) {
   return std::string(value);
 }
 
+// --sentinel, --master, their credentials, and --cluster, over the URL's.
+void resolve_topology(const ConnectionArgs& args, Endpoint& endpoint) {
+  if (!args.sentinels.empty()) {
+    if (args.host || args.port || args.socket) {
+      throw Error(ErrorKind::usage, "--sentinel finds the master: it does not go with --host, --port or --socket");
+    }
+    endpoint.topology = Topology::sentinel;
+    endpoint.sentinels.clear();
+    for (const auto& address : args.sentinels) {
+      endpoint.sentinels.push_back(parse_host_port(address, 26379, "--sentinel address"));
+    }
+  }
+  if (args.master) {
+    endpoint.master_name = *args.master;
+  }
+  const bool sentinel = endpoint.topology == Topology::sentinel;
+  if (!sentinel && (args.master || args.sentinel_user || args.sentinel_password)) {
+    throw Error(ErrorKind::usage, "--master, --sentinel-user and --sentinel-pass need --sentinel");
+  }
+  if (sentinel && endpoint.master_name.empty()) {
+    throw Error(ErrorKind::usage, "--sentinel needs --master NAME");
+  }
+  if (sentinel) {
+    endpoint.sentinel_user = args.sentinel_user;
+    endpoint.sentinel_password =
+        args.sentinel_password ? args.sentinel_password : environment("STATESYNC_SENTINEL_AUTH");
+  }
+  if (args.cluster) {
+    if (sentinel) {
+      throw Error(ErrorKind::usage, "--cluster and --sentinel do not go together");
+    }
+    if (!endpoint.socket_path.empty()) {
+      throw Error(ErrorKind::usage, "--cluster needs a host and port, not a Unix socket");
+    }
+    endpoint.topology = Topology::cluster;
+  }
+}
+
 } // namespace
 
 void add_connection_options(CLI::App& app, ConnectionArgs& args) {
@@ -32,7 +72,7 @@ void add_connection_options(CLI::App& app, ConnectionArgs& args) {
       ->group(group);
   app.add_option("-p,--port", args.port, "Server port (overrides the URL's)")
       ->option_text("PORT")
-      ->check(CLI::Range(1, 65535))
+      ->check(whole_number_in(1, 65535))
       ->group(group);
   app.add_option("-s,--socket", args.socket, "Unix socket path (instead of host and port)")
       ->option_text("PATH")
@@ -42,7 +82,10 @@ void add_connection_options(CLI::App& app, ConnectionArgs& args) {
       ->option_text("PASSWORD")
       ->group(group);
   app.add_option("--user", args.user, "ACL user name")->option_text("USER")->group(group);
-  app.add_option("--db", args.db, "Database number")->option_text("N")->check(CLI::NonNegativeNumber)->group(group);
+  app.add_option("--db", args.db, "Database number")
+      ->option_text("N")
+      ->check(whole_number_in(0, 1 << 20))
+      ->group(group);
   app.add_flag("--tls", args.tls, "Connect with TLS")->group(group);
   app.add_option("--cacert", args.ca_file, "CA certificate file to verify the server")
       ->option_text("FILE")
@@ -58,12 +101,28 @@ void add_connection_options(CLI::App& app, ConnectionArgs& args) {
   app.add_flag("--insecure", args.insecure, "Do not verify the server's certificate (warns)")->group(group);
   app.add_option("--connect-timeout", args.connect_timeout, "Seconds to wait for the connection (default 5)")
       ->option_text("SECONDS")
-      ->check(CLI::PositiveNumber)
+      ->check(positive("number of seconds"))
       ->group(group);
   app.add_option("--timeout", args.reply_timeout,
                  "Seconds to wait for a command's reply (default 10); never bounds waiting for messages or a lock")
       ->option_text("SECONDS")
-      ->check(CLI::PositiveNumber)
+      ->check(positive("number of seconds"))
+      ->group(group);
+  app.add_option("--sentinel", args.sentinels,
+                 "Ask this Sentinel for the master (repeatable; or a redis+sentinel:// URL)")
+      ->option_text("HOST:PORT")
+      ->allow_extra_args(false) // one address per --sentinel: what follows is the tool's
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group(group);
+  app.add_option("--master", args.master, "Name of the master the Sentinels watch")->option_text("NAME")->group(group);
+  app.add_option("--sentinel-user", args.sentinel_user, "ACL user name for the Sentinels")
+      ->option_text("USER")
+      ->group(group);
+  app.add_option("--sentinel-pass", args.sentinel_password,
+                 "Password for the Sentinels (prefer STATESYNC_SENTINEL_AUTH)")
+      ->option_text("PASSWORD")
+      ->group(group);
+  app.add_flag("--cluster", args.cluster, "The server is a Redis Cluster node: route to each slot's owner")
       ->group(group);
   app.add_flag("-v,--verbose", args.verbose, "Say more on standard error")->group(group);
 }
@@ -116,6 +175,7 @@ Endpoint resolve_endpoint(const ConnectionArgs& args) {
   }
   endpoint.connect_timeout = to_milliseconds(args.connect_timeout);
   endpoint.reply_timeout = to_milliseconds(args.reply_timeout);
+  resolve_topology(args, endpoint);
   return endpoint;
 }
 
@@ -145,6 +205,10 @@ Endpoint checked_endpoint(const ConnectionArgs& args) {
 
 Connection open_connection(const ConnectionArgs& args, const char* tool) {
   return Connection::open(checked_endpoint(args), client_name(tool));
+}
+
+Connection open_connection_for_key(const ConnectionArgs& args, const char* tool, std::string_view key) {
+  return connect_for_key(checked_endpoint(args), client_name(tool), key);
 }
 
 } // namespace statesync::tools

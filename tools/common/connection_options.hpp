@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace statesync::tools {
 
@@ -29,6 +30,11 @@ struct ConnectionArgs {
   bool insecure = false;
   double connect_timeout = 5.0;
   double reply_timeout = 10.0;
+  std::vector<std::string> sentinels; // HOST:PORT each
+  std::optional<std::string> master;
+  std::optional<std::string> sentinel_user;
+  std::optional<std::string> sentinel_password;
+  bool cluster = false;
   bool verbose = false;
 };
 
@@ -47,5 +53,8 @@ Endpoint checked_endpoint(const ConnectionArgs& args);
 
 // Resolves the endpoint, warns about --insecure, and connects.
 Connection open_connection(const ConnectionArgs& args, const char* tool);
+
+// The same, to the owner of `key`'s slot when the server is a cluster.
+Connection open_connection_for_key(const ConnectionArgs& args, const char* tool, std::string_view key);
 
 } // namespace statesync::tools

@@ -7,15 +7,32 @@
 #include <statesync/error.hpp>
 #include <statesync/version.hpp>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <fcntl.h>
 #include <iostream>
+#include <unistd.h>
 
 namespace statesync::tools {
 namespace {
 
 std::string tool_name = "statesync";
 bool verbose_output = false;
+
+// A tool started with standard input, output or error closed (`<&-`,
+// `>&-`) would otherwise get that number for its first socket or pipe, and
+// read its own signal pipe as input or write output into the server
+// connection. /dev/null opened the wrong way round holds the number while
+// reads and writes still fail (EBADF), as they would on the closed one;
+// close-on-exec, so a command run by the tool finds it closed too.
+void hold_closed_standard_fds() noexcept {
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      ::open("/dev/null", (fd == STDIN_FILENO ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+    }
+  }
+}
 
 } // namespace
 
@@ -52,6 +69,7 @@ int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& b
   // A closed pipe shows up as EPIPE on write, which the output code turns
   // into a quiet exit.
   std::signal(SIGPIPE, SIG_IGN);
+  hold_closed_standard_fds();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -70,7 +88,12 @@ int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& b
   } catch (const OutputClosed&) {
     return exit_ok;
   } catch (const Error& error) {
-    report(error.what());
+    std::string message = error.what();
+    if (message.find(": MOVED ") != std::string::npos) {
+      // A cluster node answered a tool that was not told it is one.
+      message += " (a Redis Cluster node: see --cluster)";
+    }
+    report(message);
     return exit_status_for(error.kind());
   } catch (const std::bad_alloc&) {
     report("out of memory");

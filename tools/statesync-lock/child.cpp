@@ -84,6 +84,14 @@ Child::Child(const std::vector<std::string>& argv) {
   // Also here, so that signalling the group works before the child has
   // run (EACCES once it has exec'd, and then it did it itself).
   ::setpgid(pid_, pid_);
+  try {
+    guard_.emplace(pid_);
+  } catch (const Error&) {
+    signal_group(SIGKILL);
+    wait();
+    ::close(error_pipe_);
+    throw;
+  }
 }
 
 Child::~Child() {

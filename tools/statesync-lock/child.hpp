@@ -1,7 +1,10 @@
 #pragma once
 // The command under the lock: its own process group, the terminal's
 // foreground while it runs (when we had it), dead if we die (Linux's
-// parent-death signal), and exec failures reported back through a pipe.
+// parent-death signal; the rest of its group by a GroupGuard), and exec
+// failures reported back through a pipe.
+
+#include "group_guard.hpp"
 
 #include <optional>
 #include <string>
@@ -40,6 +43,7 @@ private:
   pid_t pid_ = -1;
   int error_pipe_ = -1;
   bool foreground_ = false; // the child's group has the terminal
+  std::optional<GroupGuard> guard_;
 };
 
 // The exit status for a wait status: the command's own, or 128+N when a

@@ -1,6 +1,7 @@
 // statesync-lock: run a command while holding a lock in Redis, or inspect
 // and release locks.
 
+#include "common/connection_options.hpp"
 #include "common/tool_main.hpp"
 #include "inspect.hpp"
 #include "options.hpp"
@@ -15,7 +16,11 @@ int main(int argc, char** argv) {
   return run_tool(*app, argc, argv, [&] {
     finish_lock_options(*app, options);
     set_verbose(options.connection.verbose);
-    auto connection = open_connection(options.connection, "statesync-lock");
+    // In a cluster, every key of one lock hashes to its {NAME} tag's slot.
+    auto connection = options.mode == LockMode::list
+                          ? open_connection(options.connection, "statesync-lock")
+                          : open_connection_for_key(options.connection, "statesync-lock",
+                                                    lock_keys(options.key_prefix, options.name).lock);
     return options.mode == LockMode::run ? run_locked(connection, options) : inspect(connection, options);
   });
 }

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "common/option_checks.hpp"
 #include "common/tool_main.hpp"
 
 #include <statesync/error.hpp>
@@ -24,12 +25,12 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
   app->add_option("-w,--wait", options.wait,
                   "Wait at most SECONDS for the lock (fractions allowed; 0 is -n); default: as long as it takes")
       ->option_text("SECONDS")
-      ->check(CLI::NonNegativeNumber)
+      ->check(not_negative("number of seconds"))
       ->group(group);
   app->add_option("-E,--conflict-exit-code", options.conflict_exit_code,
                   "Exit status when the lock was not acquired (default 1)")
       ->option_text("N")
-      ->check(CLI::Range(0, 255))
+      ->check(whole_number_in(0, 255))
       ->group(group);
   app->add_option("-c,--command", options.command_string, "Run STRING with /bin/sh -c instead of COMMAND")
       ->option_text("STRING")
@@ -38,7 +39,7 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
                   "Lease in seconds, renewed every third of it while the command runs "
                   "(default 30)")
       ->option_text("SECONDS")
-      ->check(CLI::Range(0.01, 1e9))
+      ->check(at_least(0.01, "number of seconds"))
       ->group(group);
   app->add_option("--on-lost", options.on_lost,
                   "If the lock is lost while the command runs: term (SIGTERM, then SIGKILL; default), kill, "
@@ -46,20 +47,27 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
       ->option_text("ACTION")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, OnLost>{{"term", OnLost::term}, {"kill", OnLost::kill}, {"ignore", OnLost::ignore}}))
+      // Added after, so it runs first (transforms go to the front): a clear message.
+      ->transform(one_of({"term", "kill", "ignore"}))
       ->group(group);
   app->add_option("--limit", options.limit,
                   "A counting semaphore: at most N holders at once (every user of the "
                   "name must give the same N)")
       ->option_text("N")
-      ->check(CLI::Range(1, 1000000))
+      ->check(whole_number_in(1, 1000000))
       ->group(group);
   app->add_option("--hold", options.hold, "Keep the lock SECONDS longer after the command ends")
       ->option_text("SECONDS")
-      ->check(CLI::NonNegativeNumber)
+      ->check(not_negative("number of seconds"))
       ->group(group);
   app->add_option("--max-runtime", options.max_runtime, "Terminate the command after SECONDS")
       ->option_text("SECONDS")
-      ->check(CLI::PositiveNumber)
+      ->check(positive("number of seconds"))
+      ->group(group);
+  app->add_option("--wait-replicas", options.wait_replicas,
+                  "After acquiring, wait until N replicas have the lock (Sentinel, cluster); fail if they do not")
+      ->option_text("N")
+      ->check(whole_number_in(1, 1000))
       ->group(group);
   app->add_option("--key-prefix", options.key_prefix, "Prefix of the lock's keys (default \"statesync:\")")
       ->option_text("PREFIX")

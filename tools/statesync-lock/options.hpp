@@ -30,6 +30,7 @@ struct LockOptions {
   double hold = 0.0;
   std::optional<double> max_runtime;
   std::string key_prefix = "statesync:";
+  int wait_replicas = 0; // after acquiring, WAIT for this many replicas
   bool status = false;
   bool list = false;
   bool release = false;

@@ -1,6 +1,7 @@
 #include "run.hpp"
 
 #include "child.hpp"
+#include "common/connection_options.hpp"
 #include "common/duration.hpp"
 #include "common/exit_status.hpp"
 #include "common/signals.hpp"
@@ -9,6 +10,7 @@
 #include "supervise.hpp"
 #include "wait_display.hpp"
 
+#include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
 #include <statesync/lock.hpp>
 
@@ -81,6 +83,16 @@ int run_locked(Connection& connection, const LockOptions& options) {
   if (const auto status = acquire(lock, options)) {
     return *status;
   }
+  if (options.wait_replicas > 0) {
+    const long long replicas = lock.wait_replicas(options.wait_replicas);
+    if (replicas < options.wait_replicas) {
+      release(lock, std::chrono::milliseconds(0));
+      throw Error(ErrorKind::unavailable,
+                  fmt::format("lock '{}' reached {} of {} replicas within the reply timeout; released it", options.name,
+                              replicas, options.wait_replicas));
+    }
+    report_verbose(fmt::format("lock '{}' is on {} replicas", options.name, replicas));
+  }
   export_lock_environment(lock);
   Child child(options.command);
   if (const auto error = child.exec_error()) {
@@ -89,9 +101,18 @@ int run_locked(Connection& connection, const LockOptions& options) {
     release(lock, std::chrono::milliseconds(0));
     return *error == ENOENT ? exit_not_found : exit_cannot_execute;
   }
+  // After a failover: the new master (Sentinel) or the slot's new owner.
+  std::function<void()> reconnect;
+  if (resolve_endpoint(options.connection).topology != Topology::standalone) {
+    reconnect = [&] {
+      connection = connect_for_key(resolve_endpoint(options.connection), client_name("statesync-lock"),
+                                   lock_keys(options.key_prefix, options.name).lock);
+      connection.set_wake_fd(signal_fd());
+    };
+  }
   const auto result =
       supervise(lock, child, options.on_lost,
-                options.max_runtime ? std::optional(to_milliseconds(*options.max_runtime)) : std::nullopt);
+                options.max_runtime ? std::optional(to_milliseconds(*options.max_runtime)) : std::nullopt, reconnect);
   if (result.lost) {
     return exit_lock_lost;
   }

@@ -6,6 +6,7 @@
 #include "relayed_signals.hpp"
 
 #include <statesync/error.hpp>
+#include <statesync/failover.hpp>
 
 #include <fmt/format.h>
 
@@ -49,8 +50,9 @@ struct Stopping {
 
 class Supervisor {
 public:
-  Supervisor(Lock& lock, Child& child, OnLost on_lost, std::optional<milliseconds> max_runtime)
-      : lock_(lock), child_(child), on_lost_(on_lost), plan_{lock.spec().ttl},
+  Supervisor(Lock& lock, Child& child, OnLost on_lost, std::optional<milliseconds> max_runtime,
+             const std::function<void()>& reconnect)
+      : lock_(lock), child_(child), on_lost_(on_lost), reconnect_(reconnect), plan_{lock.spec().ttl},
         runtime_end_(max_runtime ? std::optional(Clock::now() + *max_runtime) : std::nullopt),
         max_runtime_(max_runtime) {}
 
@@ -89,7 +91,8 @@ private:
           return lose(now, "it was deleted or taken over");
         }
       }
-      if (!lock_.renewal_in_flight() && now >= lock_.lease_start() + plan_.renew_after()) {
+      if (!lock_.renewal_in_flight() && (renew_now_ || now >= lock_.lease_start() + plan_.renew_after())) {
+        renew_now_ = false;
         lock_.send_renewal();
       }
       if (now >= lock_.lease_start() + plan_.give_up_after()) {
@@ -97,7 +100,27 @@ private:
                                      static_cast<double>(plan_.give_up_after().count()) / 1000.0));
       }
     } catch (const Error& error) {
+      if (reconnect_ && suggests_failover(error)) {
+        return follow_failover(now, error);
+      }
       lose(now, error.what());
+    }
+  }
+
+  // Renews against the new master: the lock goes on if it was replicated
+  // before the failover, and is lost (never silently shared) if not.
+  void follow_failover(Clock::time_point now, const Error& error) {
+    report_verbose(fmt::format("lock '{}': {}; looking for the new master", lock_.spec().name, error.what()));
+    try {
+      reconnect_();
+      if (lock_.resume()) {
+        report_verbose(
+            fmt::format("lock '{}' kept after the failover, at {}", lock_.spec().name, lock_.connection().where()));
+        return;
+      }
+      lose(now, "it did not survive the failover");
+    } catch (const Error& again) {
+      lose(now, fmt::format("{}; after it: {}", error.what(), again.what()));
     }
   }
 
@@ -142,12 +165,19 @@ private:
       timeout =
           static_cast<int>(std::clamp<long long>(std::chrono::ceil<milliseconds>(*next - now).count(), 0, 1 << 30));
     }
+    // Watched also between renewals: a server that restarts without
+    // persistence takes the lease with it, and a new holder can acquire at
+    // once, so its closing of the connection must stop the command now,
+    // not at the next renewal.
     pollfd fds[2] = {{signal_fd(), POLLIN, 0}, {-1, POLLIN, 0}};
-    if (!lost_ && lock_.renewal_in_flight()) {
+    if (!lost_ && lock_.held()) {
       fds[1].fd = lock_.connection().fd();
     }
     if (::poll(fds, 2, timeout) < 0 && errno != EINTR) {
       throw Error(ErrorKind::internal, "poll failed");
+    }
+    if (fds[1].revents != 0 && !lock_.renewal_in_flight()) {
+      renew_now_ = true; // nothing is due: the renewal's reply tells what happened
     }
     if (const int signal = take_signal(); is_relayed(signal)) {
       child_.signal_group(signal);
@@ -157,17 +187,20 @@ private:
   Lock& lock_;
   Child& child_;
   OnLost on_lost_;
+  const std::function<void()>& reconnect_;
   LeasePlan plan_;
   std::optional<Clock::time_point> runtime_end_;
   std::optional<milliseconds> max_runtime_;
   Stopping stopping_;
   bool lost_ = false;
+  bool renew_now_ = false;
 };
 
 } // namespace
 
-SupervisionResult supervise(Lock& lock, Child& child, OnLost on_lost, std::optional<milliseconds> max_runtime) {
-  return Supervisor(lock, child, on_lost, max_runtime).run();
+SupervisionResult supervise(Lock& lock, Child& child, OnLost on_lost, std::optional<milliseconds> max_runtime,
+                            const std::function<void()>& reconnect) {
+  return Supervisor(lock, child, on_lost, max_runtime, reconnect).run();
 }
 
 } // namespace statesync::tools

@@ -8,6 +8,7 @@
 #include <statesync/lock.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 
 namespace statesync::tools {
@@ -20,7 +21,11 @@ struct SupervisionResult {
 // Runs until the child has ended (and, after a loss or --max-runtime,
 // until its group is gone or has been killed). Signals must already be
 // caught (catch_signals) with SIGCHLD among them.
+// `reconnect`, when set, replaces the lock's connection by one to the
+// current master (Sentinel) or slot owner (cluster): used after a renewal
+// fails the way a failover makes it fail.
 SupervisionResult supervise(Lock& lock, Child& child, OnLost on_lost,
-                            std::optional<std::chrono::milliseconds> max_runtime);
+                            std::optional<std::chrono::milliseconds> max_runtime,
+                            const std::function<void()>& reconnect = {});
 
 } // namespace statesync::tools

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "common/option_checks.hpp"
 #include "common/tool_main.hpp"
 
 #include <statesync/error.hpp>
@@ -51,7 +52,7 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       ->group(publishing);
   app->add_option("--ttl", options.ttl, "With -r: the retained state expires after SECONDS")
       ->option_text("SECONDS")
-      ->check(CLI::PositiveNumber)
+      ->check(positive("number of seconds"))
       ->group(publishing);
   app->add_flag("--clear", options.clear, "Delete the channel's retained state and publish an empty message")
       ->group(publishing);
@@ -61,16 +62,16 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
   app->add_option("--require-subscribers", options.require_subscribers,
                   "Exit 1 when any message reached fewer than N subscribers")
       ->option_text("N")
-      ->check(CLI::NonNegativeNumber)
+      ->check(not_negative("whole number"))
       ->group(publishing);
   app->add_flag("--sharded", options.sharded, "Use SPUBLISH (Redis 7 sharded pub/sub)")->group(publishing);
   app->add_option("--repeat", options.repeat, "Publish the message(s) N times; 0: until interrupted")
       ->option_text("N")
-      ->check(CLI::NonNegativeNumber)
+      ->check(not_negative("whole number"))
       ->group(publishing);
   app->add_option("--interval", options.interval, "Wait SECONDS between one message and the next")
       ->option_text("SECONDS")
-      ->check(CLI::NonNegativeNumber)
+      ->check(not_negative("number of seconds"))
       ->group(publishing);
   app->add_flag("--progress", options.progress, "Show a live count and rate on standard error (a terminal)")
       ->group(publishing);

@@ -4,18 +4,22 @@
 #include "progress.hpp"
 #include "record_reader.hpp"
 
+#include "common/connection_options.hpp"
 #include "common/duration.hpp"
 #include "common/exit_status.hpp"
 #include "common/signals.hpp"
 #include "common/tool_main.hpp"
 
+#include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
+#include <statesync/failover.hpp>
 #include <statesync/publisher.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <csignal>
+#include <functional>
 #include <poll.h>
 #include <unistd.h>
 
@@ -30,9 +34,12 @@ std::string plural(long long count, const char* noun) {
 
 class PubRun {
 public:
-  PubRun(const PubOptions& options, const PubPlan& plan, Connection& connection)
+  PubRun(const PubOptions& options, const PubPlan& plan, Connection& connection, std::function<void()> reconnect)
       : options_(options), plan_(plan), publisher_(connection, {options.key_prefix, options.sharded}),
-        stream_(publisher_, [this](const Acknowledgement& ack) { acknowledged(ack); }), progress_(options.progress),
+        stream_(
+            publisher_, [this](const Acknowledgement& ack) { acknowledged(ack); },
+            StreamWindow{.resumable = static_cast<bool>(reconnect)}),
+        reconnect_(std::move(reconnect)), progress_(options.progress),
         ttl_(options.ttl ? to_milliseconds(*options.ttl) : 0ms), interval_(to_milliseconds(options.interval)) {}
 
   int run() {
@@ -51,7 +58,7 @@ public:
       }
       // Also after a signal: what was sent is waited for, so the count is
       // honest and nothing is left half-done.
-      stream_.finish();
+      guarded([&] { stream_.finish(); });
     } catch (const Error& error) {
       progress_.finish(published());
       throw Error(error.kind(), error.what() + published_so_far());
@@ -108,7 +115,7 @@ private:
           const auto fields = split_channel_field(*record, *plan_.channel_field);
           if (!fields) {
             // What came before it is published: wait for it, then stop.
-            stream_.finish();
+            guarded([&] { stream_.finish(); });
             throw Error(ErrorKind::bad_data,
                         fmt::format("record {} has no channel separator '{}'", number, *options_.channel_field));
           }
@@ -125,7 +132,7 @@ private:
         return;
       }
       // Before waiting for input, what is buffered goes out.
-      stream_.send();
+      guarded([&] { stream_.send(); });
       progress_.update(published(), true);
       if (caught_signal() != 0) {
         return;
@@ -139,17 +146,60 @@ private:
       return;
     }
     if (interval_ > 0ms && put_ > 0) {
-      stream_.finish();
+      guarded([&] { stream_.finish(); });
       pause();
       if (caught_signal() != 0) {
         return;
       }
     }
     ++put_;
-    if (options_.retain) {
-      stream_.retain(channel, message, ttl_);
-    } else {
-      stream_.publish(channel, message);
+    guarded([&] {
+      if (options_.retain) {
+        stream_.retain(channel, message, ttl_);
+      } else {
+        stream_.publish(channel, message);
+      }
+    });
+  }
+
+  // Runs a stream operation; after a failover (Sentinel, cluster) connects
+  // to the new master and sends the unacknowledged messages again, as long
+  // as reconnecting brings progress.
+  template <class Operation>
+  void guarded(const Operation& operation) {
+    for (;;) {
+      const std::uint64_t sent_before = stream_.sent();
+      try {
+        return operation();
+      } catch (const Error& error) {
+        if (!reconnect_ || !suggests_failover(error)) {
+          throw;
+        }
+        recover(error);
+        if (stream_.sent() != sent_before) {
+          return; // its message was taken: it is among those sent again
+        }
+      }
+    }
+  }
+
+  void recover(const Error& error) {
+    if (stream_.acknowledged() != acknowledged_at_failover_) {
+      failovers_ = 0;
+    }
+    acknowledged_at_failover_ = stream_.acknowledged();
+    if (++failovers_ > max_failovers) {
+      throw error;
+    }
+    report_verbose(fmt::format("{}; connecting again to send the unacknowledged messages", error.what()));
+    try {
+      reconnect_();
+      stream_.resume();
+    } catch (const Error& again) {
+      if (!suggests_failover(again)) {
+        throw;
+      }
+      // The stream has failed again: the caller's next attempt recovers.
     }
   }
 
@@ -205,10 +255,16 @@ private:
     return exit_ok;
   }
 
+  // Reconnects in a row without an acknowledgement in between.
+  static constexpr int max_failovers = 5;
+
   const PubOptions& options_;
   const PubPlan& plan_;
   Publisher publisher_;
   PublishStream stream_;
+  std::function<void()> reconnect_;
+  int failovers_ = 0;
+  std::uint64_t acknowledged_at_failover_ = 0;
   Progress progress_;
   std::chrono::milliseconds ttl_;
   std::chrono::milliseconds interval_;
@@ -217,6 +273,18 @@ private:
   std::uint64_t cleared_ = 0;
   std::uint64_t too_few_ = 0;
 };
+
+// In a cluster, which slot the publisher talks to: a sharded channel's, or
+// the retained state's key; PUBLISH works through any node.
+std::string routing_key(const PubOptions& options, const PubPlan& plan) {
+  if (options.sharded) {
+    return plan.channel;
+  }
+  if (options.retain || plan.mode == InputMode::clear) {
+    return retained_state_key(options.key_prefix, plan.channel);
+  }
+  return plan.channel;
+}
 
 } // namespace
 
@@ -232,8 +300,21 @@ int run_pub(const PubOptions& options) {
     plan.messages = {read_file(*options.file)};
   }
   catch_signals({SIGINT, SIGTERM, SIGHUP});
-  Connection connection = open_connection(options.connection, "statesync-pub");
-  PubRun run(options, plan, connection);
+  // A Sentinel group or a cluster can fail over under a stream: then the
+  // stream keeps copies of what is unacknowledged, to send it again.
+  std::function<void()> reconnect;
+  const Endpoint endpoint = resolve_endpoint(options.connection);
+  if (endpoint.topology == Topology::cluster && plan.channel_field && (options.sharded || options.retain)) {
+    throw Error(ErrorKind::usage, "with --cluster, --channel-field goes with plain PUBLISH only: --sharded and "
+                                  "--retain need one channel, whose slot picks the node");
+  }
+  Connection connection = open_connection_for_key(options.connection, "statesync-pub", routing_key(options, plan));
+  if (endpoint.topology != Topology::standalone) {
+    reconnect = [&, key = routing_key(options, plan)] {
+      connection = connect_for_key(endpoint, client_name("statesync-pub"), key);
+    };
+  }
+  PubRun run(options, plan, connection, reconnect);
   return run.run();
 }
 

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "common/option_checks.hpp"
 #include "common/tool_main.hpp"
 
 #include <statesync/error.hpp>
@@ -7,22 +8,6 @@
 #include <cstring>
 
 namespace statesync::tools {
-namespace {
-
-// CLI11's own range check prints its bounds as 300-digit numbers.
-CLI::Validator positive(const char* what) {
-  return CLI::Validator(
-      [what](std::string& text) -> std::string {
-        double value = 0;
-        if (CLI::detail::lexical_cast(text, value) && value > 0) {
-          return {};
-        }
-        return std::string("must be a positive ") + what + ", not '" + text + "'";
-      },
-      "");
-}
-
-} // namespace
 
 std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   auto app = make_app("statesync-sub", "Print the messages published to Redis channels, or run a command for each");

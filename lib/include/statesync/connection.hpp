@@ -21,6 +21,7 @@ using Clock = std::chrono::steady_clock;
 class STATESYNC_API Connection {
 public:
   // Connects, authenticates, selects the db and sets the client name.
+  // With Topology::sentinel, to the master the Sentinels name now.
   // Throws Error(unavailable | refused | protocol | server).
   static Connection open(const Endpoint& endpoint, const std::string& client_name);
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace statesync {
 
@@ -20,6 +21,17 @@ struct STATESYNC_API TlsOptions {
   bool insecure = false; // skip certificate and host-name verification
 };
 
+// How the servers are found: one server; the master a group of Sentinels
+// names (asked again after a failover); or a Redis Cluster reached through
+// the host and port as a seed node (see cluster.hpp). Connection::open
+// asks the Sentinels; the cluster is routed by the callers.
+enum class Topology { standalone, sentinel, cluster };
+
+struct STATESYNC_API HostPort {
+  std::string host;
+  int port = 0;
+};
+
 struct STATESYNC_API Endpoint {
   std::string host = "127.0.0.1";
   int port = 6379;
@@ -31,13 +43,28 @@ struct STATESYNC_API Endpoint {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds reply_timeout{10000};
 
+  Topology topology = Topology::standalone;
+  // Sentinel only: whom to ask, for which master, with the Sentinels' own
+  // credentials (user and password above are the data nodes').
+  std::vector<HostPort> sentinels;
+  std::string master_name;
+  std::optional<std::string> sentinel_user;
+  std::optional<std::string> sentinel_password;
+
   // "host:port", "[::1]:port" or the socket path: for messages.
   std::string where() const;
 };
 
-// Parses redis://[user[:password]@]host[:port][/db], rediss:// (TLS) and
-// unix://[user[:password]@]/path/to/socket[?db=N]. Throws Error(usage).
+// Parses redis://[user[:password]@]host[:port][/db], rediss:// (TLS),
+// unix://[user[:password]@]/path/to/socket[?db=N] and
+// redis+sentinel://[user[:password]@]host1[:port1],host2[:port2]/MASTER[/db]
+// (rediss+sentinel:// with TLS; Sentinel's default port 26379; the
+// credentials are the data nodes'). Throws Error(usage).
 STATESYNC_API Endpoint parse_url(std::string_view url);
+
+// "host:port" or "[v6]:port" (port 0 or absent: `default_port`). Throws
+// Error(usage) naming `what`.
+STATESYNC_API HostPort parse_host_port(std::string_view text, int default_port, std::string_view what);
 
 // Percent-decoding as URLs use it. Throws Error(usage) on a bad escape.
 STATESYNC_API std::string percent_decode(std::string_view text);

@@ -107,6 +107,17 @@ public:
   // Both steps, waiting at most the reply timeout.
   bool renew();
 
+  // After a failover, once the caller has replaced connection() (the
+  // object the Lock was made with) by one to the new master or slot owner:
+  // forgets what was in flight on the old one and renews. True: the lock
+  // survived the failover (it was replicated in time) and is ours again;
+  // false: it did not, and is no longer held.
+  bool resume();
+
+  // WAIT until `replicas` replicas have every write so far (the lock), for
+  // at most three quarters of the reply timeout. Returns how many did.
+  long long wait_replicas(int replicas);
+
   // Releases now (hold 0), or keeps the lock `hold` longer and lets it
   // expire. Returns false if it was no longer ours. Waits at most the reply
   // timeout.

@@ -75,6 +75,10 @@ struct STATESYNC_API Acknowledgement {
 struct STATESYNC_API StreamWindow {
   std::size_t commands = 4096;
   std::size_t bytes = std::size_t{1} << 20;
+  // Keep a copy of each message until it is acknowledged, so that after a
+  // failover resume() can send the unacknowledged ones again (Sentinel,
+  // cluster). Off by default: it copies every message.
+  bool resumable = false;
 };
 
 // Many messages pipelined: commands go out without waiting for each reply,
@@ -98,6 +102,14 @@ public:
   // Writes out everything and waits for every acknowledgement.
   void finish();
 
+  // After a failure that suggests a failover (see failover.hpp), once the
+  // caller has replaced the publisher's connection by one to the new master
+  // or owner: sends again, in order, every message that was not
+  // acknowledged, and goes on. Those may have reached subscribers already
+  // (the old master published them but its reply was lost): at least once.
+  // Throws Error(usage) unless the window is resumable.
+  void resume();
+
   std::uint64_t sent() const noexcept { return sent_; }
   std::uint64_t acknowledged() const noexcept { return acknowledged_; }
 
@@ -107,6 +119,13 @@ private:
   void take(std::size_t keep_in_flight);
   void take_reply(const Reply& reply);
   void take_ready();
+  // A resumable stream's copy of a message, until it is acknowledged.
+  struct Copy {
+    bool retained = false;
+    std::string channel, payload;
+    std::chrono::milliseconds ttl{0};
+  };
+  void send_command(bool retained, std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl);
   void fail_if_failed();
   [[noreturn]] void fail(const Error& error);
 
@@ -116,8 +135,10 @@ private:
   bool script_cached_ = false;
   std::uint64_t sent_ = 0;
   std::uint64_t acknowledged_ = 0;
-  std::uint64_t failed_ = 0;   // error replies taken
-  std::deque<bool> in_flight_; // per command sent: retained or not
+  std::uint64_t failed_ = 0;        // error replies taken
+  std::deque<bool> in_flight_;      // per command sent: retained or not
+  std::deque<Copy> copies_;         // resumable: per command sent, in order
+  std::deque<Copy> unacknowledged_; // resumable: failed, to send again
   std::optional<Error> error_;
 };
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
+#include <cstdio>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -185,7 +186,13 @@ Transport* start_tls_transport(int fd, const Endpoint& endpoint, Clock::time_poi
 
 #ifndef STATESYNC_TLS_BUILTIN
 extern "C" __attribute__((visibility("default"))) statesync::detail::Transport*
-statesync_start_tls(int fd, const statesync::Endpoint& endpoint, statesync::Clock::time_point deadline) {
-  return statesync::detail::start_tls_transport(fd, endpoint, deadline);
+statesync_start_tls(int fd, const statesync::Endpoint& endpoint, statesync::Clock::time_point deadline, char* error,
+                    std::size_t error_size) {
+  try {
+    return statesync::detail::start_tls_transport(fd, endpoint, deadline);
+  } catch (const std::exception& failure) {
+    std::snprintf(error, error_size, "%s", failure.what());
+    return nullptr;
+  }
 }
 #endif

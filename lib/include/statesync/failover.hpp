@@ -1,0 +1,16 @@
+#pragma once
+// What a failover looks like to a client that was talking to the old
+// master: the connection lost, the old master demoted (READONLY), the slot
+// owned by another node (MOVED), the cluster briefly down (CLUSTERDOWN,
+// TRYAGAIN). After such an error a client of a Sentinel group or a cluster
+// connects again (to the master the Sentinels now name, to the slot's new
+// owner) rather than giving up.
+
+#include <statesync/error.hpp>
+#include <statesync/export.hpp>
+
+namespace statesync {
+
+STATESYNC_API bool suggests_failover(const Error& error) noexcept;
+
+} // namespace statesync
