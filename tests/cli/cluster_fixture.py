@@ -285,10 +285,7 @@ class Sentinel:
         return self
 
     def client(self):
-        c = RespConnection.tcp("127.0.0.1", self.port)
-        if self.password:
-            c.command("AUTH", self.password)
-        return c
+        return RespConnection.authenticated(self.port, self.password)
 
     def command(self, *args):
         if self.process.poll() is not None:

@@ -91,10 +91,7 @@ class RedisServer:
         raise RuntimeError("redis-server did not answer PING")
 
     def client(self):
-        c = RespConnection.tcp("127.0.0.1", self.port)
-        if self.password:
-            c.command("AUTH", self.password)
-        return c
+        return RespConnection.authenticated(self.port, self.password)
 
     def command(self, *args):
         with self.client() as c:

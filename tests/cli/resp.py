@@ -18,6 +18,14 @@ class RespConnection:
         sock = socket.create_connection((host, port), timeout=timeout)
         return cls(sock)
 
+    @classmethod
+    def authenticated(cls, port, password=None):
+        """A connection to a loopback server, past AUTH when it wants a password."""
+        c = cls.tcp("127.0.0.1", port)
+        if password:
+            c.command("AUTH", password)
+        return c
+
     def __enter__(self):
         return self
 

@@ -4,12 +4,11 @@ passwords): finding the master, the redis+sentinel:// URL, and following a
 failover: the subscriber resumes with the retained state, the publisher's
 stream finishes, the lock is kept or reported lost."""
 
-import os
 import subprocess
 
 import pytest
 
-from cluster_fixture import SentinelGroup, text, wait_until
+from cluster_fixture import SentinelGroup, wait_until
 from conftest import run, spawn
 from test_sub_staying import Lines
 
