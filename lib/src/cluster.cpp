@@ -1,34 +1,19 @@
 // The slot map (CLUSTER SLOTS), redirections, and connecting to a key's owner.
 
+#include "failover_retry.hpp"
+#include "redirect.hpp"
+
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
 
 #include <fmt/format.h>
 
-#include <thread>
-
 namespace statesync {
 namespace {
-
-// Between attempts while a failover is under way.
-constexpr std::chrono::milliseconds retry_pause{100};
 
 Error not_a_slot_table(const Connection& connection, const Reply& reply) {
   return Error(ErrorKind::protocol,
                fmt::format("unexpected reply to CLUSTER SLOTS from {}: {}", connection.where(), reply.describe()));
-}
-
-// A node's endpoint: the settings of the one asked, its own address.
-Endpoint node_endpoint(const Endpoint& asked, std::string host, int port) {
-  Endpoint node = asked;
-  node.topology = Topology::standalone;
-  node.socket_path.clear();
-  node.db = 0; // a cluster has only db 0
-  if (!host.empty() && host != "?") {
-    node.host = std::move(host);
-  }
-  node.port = port;
-  return node;
 }
 
 // The seed, and how the tools reach a node: one server, no topology.
@@ -64,8 +49,8 @@ SlotMap SlotMap::read(Connection& connection) {
       throw not_a_slot_table(connection, reply);
     }
     const Reply& master = range.elements[2];
-    Endpoint node =
-        node_endpoint(connection.endpoint(), master.elements[0].str, static_cast<int>(master.elements[1].integer));
+    Endpoint node = detail::node_endpoint(connection.endpoint(), master.elements[0].str,
+                                          static_cast<int>(master.elements[1].integer));
     std::size_t index = 0;
     while (index < map.nodes_.size() && map.nodes_[index].where() != node.where()) {
       ++index;
@@ -78,6 +63,14 @@ SlotMap SlotMap::read(Connection& connection) {
     }
   }
   return map;
+}
+
+std::size_t owner_or_throw(const SlotMap& map, int slot, const Endpoint& seed) {
+  const auto owner = map.owner(slot);
+  if (!owner) {
+    throw Error(ErrorKind::unavailable, fmt::format("no node of cluster {} serves slot {}", seed.where(), slot));
+  }
+  return *owner;
 }
 
 std::optional<std::size_t> SlotMap::owner(int slot) const {
@@ -108,26 +101,11 @@ Connection connect_for_key(const Endpoint& endpoint, const std::string& client_n
   if (endpoint.topology != Topology::cluster) {
     return Connection::open(endpoint, client_name);
   }
-  // While a failed master's replica takes over, the map still names the
-  // failed one: ask again until the connect timeout has passed.
-  const auto deadline = Clock::now() + endpoint.connect_timeout;
   const int slot = key_slot(key);
-  for (;;) {
-    try {
-      const SlotMap map = read_slot_map({endpoint}, client_name);
-      const auto owner = map.owner(slot);
-      if (!owner) {
-        throw Error(ErrorKind::unavailable,
-                    fmt::format("no node of cluster {} serves slot {}", endpoint.where(), slot));
-      }
-      return Connection::open(map.nodes()[*owner], client_name);
-    } catch (const Error& error) {
-      if (error.kind() != ErrorKind::unavailable || Clock::now() >= deadline) {
-        throw;
-      }
-    }
-    std::this_thread::sleep_for(retry_pause);
-  }
+  return detail::retry_during_failover(endpoint, [&] {
+    const SlotMap map = read_slot_map({endpoint}, client_name);
+    return Connection::open(map.nodes()[owner_or_throw(map, slot, endpoint)], client_name);
+  });
 }
 
 } // namespace statesync

@@ -19,6 +19,7 @@ using detail::Readiness;
 
 struct Connection::Impl {
   Endpoint endpoint;
+  std::string client_name;
   std::unique_ptr<detail::Transport> transport;
   detail::ReplyReader reader;
   std::string output;
@@ -124,7 +125,7 @@ struct Connection::Impl {
     return std::move(*reply);
   }
 
-  void handshake(const std::string& client_name) {
+  void handshake() {
     const bool authenticating = endpoint.password.has_value();
     if (authenticating) {
       if (endpoint.user) {
@@ -181,8 +182,9 @@ Connection Connection::open(const Endpoint& endpoint, const std::string& client_
   }
   auto impl = std::make_unique<Impl>();
   impl->endpoint = endpoint;
+  impl->client_name = client_name;
   impl->transport = detail::open_transport(endpoint, Clock::now() + endpoint.connect_timeout);
-  impl->handshake(client_name);
+  impl->handshake();
   return Connection(std::move(impl));
 }
 
@@ -227,6 +229,16 @@ std::optional<Reply> Connection::buffered_reply() {
 
 void Connection::set_wake_fd(int fd) noexcept {
   impl_->wake_fd = fd;
+}
+
+Connection Connection::open_sibling(const Endpoint& node) const {
+  Connection sibling = open(node, impl_->client_name);
+  sibling.set_wake_fd(wake_fd());
+  return sibling;
+}
+
+int Connection::wake_fd() const noexcept {
+  return impl_->wake_fd;
 }
 
 int Connection::fd() const noexcept {

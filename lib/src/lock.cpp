@@ -4,9 +4,11 @@
 #include "deadline.hpp"
 #include "lock_reply.hpp"
 #include "lock_script.hpp"
+#include "redirect.hpp"
 #include "script.hpp"
 
 #include <statesync/error.hpp>
+#include <statesync/failover.hpp>
 #include <statesync/lock.hpp>
 
 #include <fmt/format.h>
@@ -154,7 +156,21 @@ AcquireResult Lock::acquire(std::optional<Clock::time_point> deadline,
                             std::optional<milliseconds> wake_every) {
   for (;;) {
     if (!pending_pop_until_) {
-      const Attempt attempt = try_acquire();
+      std::optional<Attempt> tried;
+      try {
+        tried = try_acquire();
+      } catch (const Error& error) {
+        if (!is_slot_migrating(error) || (deadline && Clock::now() >= *deadline)) {
+          throw;
+        }
+      }
+      if (!tried) {
+        if (!pause_while_slot_moves()) {
+          return AcquireResult::interrupted;
+        }
+        continue;
+      }
+      const Attempt& attempt = *tried;
       if (attempt.acquired) {
         return AcquireResult::acquired;
       }
@@ -191,8 +207,22 @@ AcquireResult Lock::acquire(std::optional<Clock::time_point> deadline,
       return AcquireResult::interrupted;
     }
     pending_pop_until_.reset();
+    if (detail::redirection(*reply)) {
+      // The lock's slot is moving to another node (ASK: the signal key is
+      // there already; MOVED: the move is done). Look again shortly: the
+      // next attempt follows the redirection.
+      if (!pause_while_slot_moves()) {
+        return AcquireResult::interrupted;
+      }
+      continue;
+    }
     expect_ok(*reply, fmt::format("cannot wait for lock '{}'", spec_.name));
   }
+}
+
+bool Lock::pause_while_slot_moves() const {
+  return detail::wait_fd(-1, 0, Clock::now() + slot_migration_retry, connection_.wake_fd()) !=
+         detail::Readiness::interrupted;
 }
 
 void Lock::send_renewal() {
@@ -222,10 +252,12 @@ bool Lock::apply_renewal(const Reply& reply) {
   const auto sent = *renewal_sent_;
   renewal_sent_.reset();
   Reply outcome = reply;
-  if (detail::is_noscript(outcome)) {
+  if (detail::is_noscript(outcome) || detail::redirection(outcome)) {
+    // Sent again, whole, and the redirection followed: a new node may not
+    // have the script.
     const std::string ttl = std::to_string(spec_.ttl.count());
     const std::string limit = std::to_string(spec_.limit);
-    outcome = connection_.command(detail::lock_script_call(false, keys_, {"renew", token_, ttl, limit}));
+    outcome = detail::call(connection_, detail::lock_script_call(false, keys_, {"renew", token_, ttl, limit}));
   }
   expect_ok(outcome, fmt::format("cannot renew lock '{}'", spec_.name));
   if (outcome.type != Reply::Type::integer) {

@@ -1,6 +1,7 @@
 // Publishing: PUBLISH or SPUBLISH, the retain and clear scripts, and the
 // pipelined stream with its bounded window.
 
+#include "redirect.hpp"
 #include "script.hpp"
 
 #include <statesync/error.hpp>
@@ -10,6 +11,7 @@
 
 #include <array>
 #include <iterator>
+#include <optional>
 
 namespace statesync {
 namespace {
@@ -115,7 +117,7 @@ PublishStream::PublishStream(Publisher& publisher, OnAck on_ack, StreamWindow wi
 void PublishStream::publish(std::string_view channel, std::string_view payload) {
   fail_if_failed();
   ++sent_;
-  if (window_.resumable) {
+  if (window_.resumable || send_next_alone_) {
     return send_command(false, channel, payload, {});
   }
   // The common case, kept as short as it was before streams could resume.
@@ -137,8 +139,8 @@ void PublishStream::resume() {
   error_.reset();
   failed_ = 0;
   // The new server may not have the retain script cached.
-  script_cached_ = false;
-  std::deque<Copy> again;
+  send_next_alone_ = true;
+  std::deque<PendingMessage> again;
   again.swap(unacknowledged_);
   for (std::size_t i = 0; i < again.size(); ++i) {
     try {
@@ -151,37 +153,48 @@ void PublishStream::resume() {
   }
 }
 
+std::deque<PendingMessage> PublishStream::take_unacknowledged() {
+  std::deque<PendingMessage> taken;
+  taken.swap(unacknowledged_);
+  return taken;
+}
+
 void PublishStream::send_command(bool retained, std::string_view channel, std::string_view payload,
                                  std::chrono::milliseconds ttl) {
   // Copied before anything can fail, so that a failure keeps it.
   if (window_.resumable) {
     copies_.push_back({retained, std::string(channel), std::string(payload), ttl});
   }
-  if (!retained) {
-    publisher_.connection().append({publish_command(publisher_.options()), channel, payload});
-    in_flight_.push_back(false);
-    return after_append();
+  Connection& connection = publisher_.connection();
+  const std::array<std::string_view, 3> publish_args = {publish_command(publisher_.options()), channel, payload};
+  std::optional<RetainArgs> retain_args;
+  if (retained) {
+    retain_args.emplace(publisher_.options(), channel, payload, ttl);
   }
-  const RetainArgs args(publisher_.options(), channel, payload, ttl);
   const detail::Script& script = detail::retain_publish_script();
-  if (!script_cached_) {
-    // The first one goes alone, so that a NOSCRIPT can be answered with
-    // EVAL; after it the server has the script and EVALSHA can be
-    // pipelined. (A SCRIPT FLUSH in the middle of a stream is then an
-    // error reply like any other: the payloads already sent are gone.)
+  if (send_next_alone_) {
+    // A NOSCRIPT is answered with EVAL, a MOVED followed; after it the
+    // server has the script and EVALSHA can be pipelined. (A SCRIPT FLUSH
+    // in the middle of a stream is then an error reply like any other:
+    // the payloads already sent are gone.)
     finish(); // on failure, fail() moved the copy to unacknowledged_
-    in_flight_.push_back(true);
+    in_flight_.push_back(retained);
     try {
-      take_reply(script.run(publisher_.connection(), args.keys_and_args));
+      take_reply(retained ? script.run(connection, retain_args->keys_and_args)
+                          : detail::call(connection, publish_args));
     } catch (const Error& error) {
       fail(error);
     }
     fail_if_failed();
-    script_cached_ = true;
+    send_next_alone_ = false;
     return;
   }
-  publisher_.connection().append(script.arguments(true, args.keys_and_args));
-  in_flight_.push_back(true);
+  if (retained) {
+    connection.append(script.arguments(true, retain_args->keys_and_args));
+  } else {
+    connection.append(publish_args);
+  }
+  in_flight_.push_back(retained);
   after_append();
 }
 
@@ -257,13 +270,14 @@ void PublishStream::take_ready() {
   }
 }
 
-void PublishStream::take_reply(const Reply& reply) {
+void PublishStream::take_reply(Reply reply) {
   const bool retained = in_flight_.front();
   in_flight_.pop_front();
-  std::optional<Copy> copy;
+  std::optional<PendingMessage> copy;
   if (window_.resumable) {
     copy = std::move(copies_.front());
     copies_.pop_front();
+    reply = ask(reply, *copy);
   }
   const std::uint64_t message = acknowledged_ + failed_ + 1;
   const Connection& connection = publisher_.connection();
@@ -293,6 +307,24 @@ void PublishStream::take_reply(const Reply& reply) {
   }
   ++acknowledged_;
   on_ack_(ack);
+}
+
+Reply PublishStream::ask(const Reply& reply, const PendingMessage& copy) {
+  const auto to = detail::redirection(reply);
+  if (!to || !to->ask) {
+    return reply; // MOVED is a failover: resume() sends it again
+  }
+  // The commands behind it in the pipeline were for keys still here, or
+  // were ASKed too and come here in turn: each channel keeps its order.
+  // EVAL, not EVALSHA: the other node may not have the script.
+  const Connection& connection = publisher_.connection();
+  if (!copy.retained) {
+    return detail::ask(connection, to->node, {{publish_command(publisher_.options()), copy.channel, copy.payload}},
+                       asked_);
+  }
+  const RetainArgs args(publisher_.options(), copy.channel, copy.payload, copy.ttl);
+  return detail::ask(connection, to->node, detail::retain_publish_script().arguments(false, args.keys_and_args),
+                     asked_);
 }
 
 void PublishStream::fail_if_failed() {

@@ -1,6 +1,7 @@
 #include "script.hpp"
 
 #include "lua_scripts.hpp"
+#include "redirect.hpp"
 
 #include <statesync/error.hpp>
 
@@ -24,7 +25,7 @@ bool is_noscript(const Reply& reply) {
   return reply.is_error() && reply.str.starts_with("NOSCRIPT");
 }
 
-Reply call(Connection& connection, std::span<const std::string_view> args) {
+Reply exchange(Connection& connection, std::span<const std::string_view> args) {
   connection.append(args);
   try {
     connection.flush();
@@ -43,6 +44,10 @@ Reply call(Connection& connection, std::span<const std::string_view> args) {
     throw;
   }
   return connection.read_reply();
+}
+
+Reply call(Connection& connection, std::span<const std::string_view> args) {
+  return follow_redirections(connection, args, exchange(connection, args));
 }
 
 const Script& retain_publish_script() {

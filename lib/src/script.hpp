@@ -41,6 +41,10 @@ bool is_noscript(const Reply& reply);
 // why first (a message over proto-max-bulk-len gets "ERR Protocol error:
 // invalid bulk length"): that reply is returned instead of the bare
 // "connection lost".
+Reply exchange(Connection& connection, std::span<const std::string_view> args);
+
+// exchange(), following a cluster's redirections (see redirect.hpp): a
+// MOVED replaces `connection` with one to the slot's owner.
 Reply call(Connection& connection, std::span<const std::string_view> args);
 
 // The scripts in lib/src/*.lua.

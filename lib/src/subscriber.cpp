@@ -7,6 +7,7 @@
 
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
+#include <statesync/failover.hpp>
 #include <statesync/subscriber.hpp>
 
 #include <fmt/format.h>
@@ -133,6 +134,22 @@ struct Subscriber::Impl {
   }
 
   void connect_and_subscribe() {
+    try {
+      subscribe_everywhere();
+    } catch (const Error& error) {
+      if (options.endpoint.topology != Topology::standalone || !is_cluster_redirection(error)) {
+        throw;
+      }
+      // A cluster node that does not own a sharded channel's slot (or a
+      // state key's): the server is a cluster, routed from now on as if
+      // it had been named one.
+      options.endpoint.topology = Topology::cluster;
+      validate(options);
+      subscribe_everywhere();
+    }
+  }
+
+  void subscribe_everywhere() {
     if (options.endpoint.topology == Topology::cluster && cluster_nodes.empty()) {
       learn_cluster_nodes();
     }

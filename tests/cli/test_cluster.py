@@ -3,6 +3,7 @@ each: plain and sharded pub/sub across masters, the retained state and the
 lock on their slot's owner, a slot migrated under a sharded subscription,
 and a manual failover followed by subscriber, publisher and lock."""
 
+import re
 import subprocess
 
 import pytest
@@ -32,6 +33,13 @@ def channels_on_every_master(cluster, prefix):
 
 def shardnumsub(node, channel):
     return node.command("PUBSUB", "SHARDNUMSUB", channel)[1]
+
+
+def subscriber_connections(node):
+    """How many sharded channels each statesync-sub connection to `node` has."""
+    listed = node.command("CLIENT", "LIST", "TYPE", "pubsub").decode()
+    fields = [dict(f.split("=", 1) for f in line.split()) for line in listed.splitlines()]
+    return [int(f["ssub"]) for f in fields if f["name"].startswith("statesync-sub:")]
 
 
 def test_plain_publish_reaches_a_subscriber_on_another_master(cluster):
@@ -67,12 +75,164 @@ def test_sharded_channels_on_every_master(cluster):
         sub.wait()
 
 
-def test_sharded_publish_without_cluster_option_is_refused_by_another_node(cluster):
-    channel = channels_on_every_master(cluster, "moved")[0]
-    elsewhere = next(m for m in cluster.masters() if m is not cluster.owner(channel))
+def test_without_cluster_option_a_moved_reply_is_followed(cluster, raw_subscriber):
+    """A node that does not own the slot answers MOVED: the tools learn
+    that they talk to a cluster and go to the owner, as redis-cli -c."""
+    channels = channels_on_every_master(cluster, "moved")
+    channel = channels[0]
+    owner = cluster.owner(channel)
+    elsewhere = next(m for m in cluster.masters() if m is not owner)
+    peer = raw_subscriber(owner, channel, command="SSUBSCRIBE")
     result = run("statesync-pub", "-u", elsewhere.url, "--sharded", channel, "x")
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert peer.message() == (channel.encode(), b"x")
+
+    result = run("statesync-pub", "-u", elsewhere.url, "-r", channel, "state")
+    assert (result.returncode, result.stderr) == (0, b"")
+    state_owner = cluster.owner(f"statesync:state:{channel}")
+    assert state_owner.command("HGET", f"statesync:state:{channel}", "payload") == b"state"
+
+    name = next(f"m{n}" for n in range(1000) if cluster.owner(f"statesync:lock:{{m{n}}}") is not elsewhere)
+    result = run("statesync-lock", "-u", elsewhere.url, name, "sh", "-c", 'echo "$STATESYNC_LOCK_TOKEN"')
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"1\n", b"")
+    assert cluster.owner(f"statesync:lock:{{{name}}}").command("GET", f"statesync:lock:{{{name}}}:fence") == b"1"
+
+    # A sharded subscriber finds every channel's owner. (Its first attempt,
+    # all on one node, subscribed there to one channel before a MOVED: wait
+    # until only the final connections, one per owner, are left.)
+    sub = spawn("statesync-sub", "-u", elsewhere.url, "--sharded", "-C", len(channels), *channels)
+    try:
+        wait_until(lambda: sorted(n for m in cluster.masters() for n in subscriber_connections(m)) == [1, 1, 1],
+                   "one subscriber per owner, each with its channel")
+        for c in channels:
+            assert run("statesync-pub", "--cluster", "-u", elsewhere.url, "--sharded", c, c).returncode == 0
+        out, err = sub.communicate(timeout=20)
+        assert (sub.returncode, out.decode().splitlines()) == (0, channels), err
+    finally:
+        sub.kill()
+        sub.wait()
+
+
+def test_a_stream_meeting_moved_later_without_cluster_option_says_so(cluster):
+    channels = channels_on_every_master(cluster, "later")
+    elsewhere = next(m for m in cluster.masters() if m is not cluster.owner(channels[0]))
+    lines = "".join(f"{c}={c}\n" for c in channels if cluster.owner(c) is not elsewhere)
+    # The first record's MOVED is followed; a record for another owner meets
+    # MOVED in the pipeline, where only --cluster keeps copies to resend.
+    result = run("statesync-pub", "-u", elsewhere.url, "--sharded", "-l", "--channel-field", "=", input=lines.encode())
     assert result.returncode == 69
-    assert b"MOVED" in result.stderr and result.stderr.endswith(b" (a Redis Cluster node: see --cluster)\n")
+    assert result.stderr.startswith(b"statesync-pub: message 2 failed at ")
+    assert b": MOVED " in result.stderr
+    # "of 2" once the end of the input has been read
+    assert re.search(rb"; published 1 (of 2 )?records \(a Redis Cluster node: see --cluster\)\n$", result.stderr)
+
+
+def test_a_stream_of_many_channels_goes_to_each_owner_in_order(cluster, raw_subscriber):
+    channels = channels_on_every_master(cluster, "fan")
+    peers = {c: raw_subscriber(cluster.owner(c), c, command="SSUBSCRIBE") for c in channels}
+    records = [f"{channels[i % len(channels)]}={i}" for i in range(600)]
+    result = run("statesync-pub", "--cluster", "-u", cluster.masters()[0].url, "--sharded", "-l",
+                 "--channel-field", "=", input=("\n".join(records) + "\n").encode())
+    assert (result.returncode, result.stderr) == (0, b"")
+    for c in channels:
+        expected = [(c.encode(), r.split("=")[1].encode()) for r in records if r.startswith(c + "=")]
+        assert peers[c].messages(len(expected)) == expected
+
+
+def test_retained_states_of_a_stream_live_on_their_owners(cluster):
+    channels = channels_on_every_master(cluster, "rs")
+    lines = "".join(f"{c}={c}-{n}\n" for n in range(1, 4) for c in channels)
+    result = run("statesync-pub", "--cluster", "-u", cluster.masters()[0].url, "-r", "-l", "--channel-field", "=",
+                 input=lines.encode())
+    assert (result.returncode, result.stderr) == (0, b"")
+    for c in channels:
+        key = f"statesync:state:{c}"
+        assert cluster.owner(key).command("HMGET", key, "payload", "version") == [f"{c}-3".encode(), b"3"]
+
+
+def test_a_retained_sharded_channel_needs_a_hash_tag(cluster):
+    seed = cluster.masters()[0].url
+    assert cluster.keyslot("zz") != cluster.keyslot("statesync:state:zz")
+    result = run("statesync-pub", "--cluster", "-u", seed, "-r", "--sharded", "zz", "v")
+    assert (result.returncode, result.stderr) == (
+        64, b"statesync-pub: in a cluster, a retained sharded channel needs its state key in its slot: give 'zz' a "
+            b"{hash tag}; published 0 of 1 records\n")
+    result = run("statesync-pub", "--cluster", "-u", seed, "-r", "--sharded", "{zz}", "v")
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert cluster.owner("{zz}").command("HGET", "statesync:state:{zz}", "payload") == b"v"
+
+
+def migrating(cluster, key):
+    """The slot of `key` half-way to another master, as redis-cli --cluster
+    reshard leaves it between its steps: (slot, source, target)."""
+    slot = cluster.keyslot(key)
+    source = cluster.owner(key)
+    target = next(m for m in cluster.masters() if m is not source)
+    target.command("CLUSTER", "SETSLOT", slot, "IMPORTING", source.command("CLUSTER", "MYID"))
+    source.command("CLUSTER", "SETSLOT", slot, "MIGRATING", target.command("CLUSTER", "MYID"))
+    return slot, source, target
+
+
+def errorstat(node, name):
+    stats = node.command("INFO", "errorstats").decode()
+    for line in stats.splitlines():
+        if line.startswith(f"errorstat_{name}:count="):
+            return int(line.split("=")[1])
+    return 0
+
+
+def test_a_lock_waits_while_its_slot_migrates(cluster):
+    """The lock's script names several keys: half-way through a migration
+    the new owner answers ASK with TRYAGAIN until the move is done."""
+    key = "statesync:lock:{asked}"
+    slot, source, target = migrating(cluster, key)
+    tried = errorstat(target, "TRYAGAIN")
+    lock = spawn("statesync-lock", "--cluster", "-u", source.url, "asked", "sh", "-c", 'echo "$STATESYNC_LOCK_TOKEN"')
+    try:
+        wait_until(lambda: errorstat(target, "TRYAGAIN") > tried, "an attempt during the migration")
+        cluster.migrate_slot(slot, source, target)
+        out, err = lock.communicate(timeout=30)
+        assert (lock.returncode, out, err) == (0, b"1\n", b"")
+        assert target.command("MGET", key, key + ":fence") == [None, b"1"]
+    finally:
+        lock.kill()
+        lock.wait()
+
+
+def test_a_held_lock_follows_its_slot_to_a_new_owner(cluster):
+    key = "statesync:lock:{moving}"
+    source = cluster.owner(key)
+    target = next(m for m in cluster.masters() if m is not source)
+    holder = spawn("statesync-lock", "--cluster", "-u", source.url, "-v", "--ttl", 2, "moving", "sh", "-c",
+                   "read line", stdin=subprocess.PIPE)
+    try:
+        err = Lines(holder.stderr)
+        err.wait_for(b"acquired 'moving'")
+        cluster.migrate_slot(cluster.keyslot(key), source, target)
+        err.wait_for(f"lock 'moving' kept after its slot moved, at 127.0.0.1:{target.port}".encode())
+        holder.stdin.write(b"done\n")
+        holder.stdin.close()
+        assert holder.wait(timeout=30) == 0
+        assert target.command("EXISTS", key) == 0
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_ask_is_followed_by_a_retained_stream_while_its_slot_migrates(cluster, raw_subscriber):
+    key = "statesync:state:askstream"
+    slot, source, target = migrating(cluster, key)
+    try:
+        peer = raw_subscriber(cluster.masters()[0], "askstream")
+        lines = "".join(f"m{n}\n" for n in range(300))
+        result = run("statesync-pub", "--cluster", "-u", source.url, "-r", "-l", "askstream", input=lines.encode())
+        assert (result.returncode, result.stderr) == (0, b"")
+        assert peer.messages(300) == [(b"askstream", f"m{n}".encode()) for n in range(300)]
+        with target.client() as c:
+            c.command("ASKING")
+            assert c.command("HMGET", key, "payload", "version") == [b"m299", b"300"]
+    finally:
+        cluster.migrate_slot(slot, source, target)
 
 
 def test_retained_state_lives_on_its_slot_owner(cluster):
@@ -179,7 +339,8 @@ def test_failover_is_followed(cluster):
 
         # A manual failover loses no write: the next renewal is answered
         # with MOVED, and renewing on the new owner keeps the lock.
-        lock_err.wait_for(b"kept after the failover", timeout=30)
+        lock_err.wait_for(f"lock '{lock_name}' kept after its slot moved, at 127.0.0.1:{replica.port}".encode(),
+                          timeout=30)
         lock.stdin.write(b"done\n")
         lock.stdin.close()
         assert lock.wait(timeout=30) == 0

@@ -211,4 +211,12 @@ Connection open_connection_for_key(const ConnectionArgs& args, const char* tool,
   return connect_for_key(checked_endpoint(args), client_name(tool), key);
 }
 
+Endpoint failover_endpoint(const ConnectionArgs& args, const Connection& connection) {
+  Endpoint endpoint = resolve_endpoint(args);
+  if (endpoint.topology == Topology::standalone && connection.endpoint().topology == Topology::cluster) {
+    endpoint.topology = Topology::cluster;
+  }
+  return endpoint;
+}
+
 } // namespace statesync::tools

@@ -5,6 +5,7 @@
 #include "output.hpp"
 
 #include <statesync/error.hpp>
+#include <statesync/failover.hpp>
 #include <statesync/version.hpp>
 
 #include <cerrno>
@@ -89,7 +90,7 @@ int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& b
     return exit_ok;
   } catch (const Error& error) {
     std::string message = error.what();
-    if (message.find(": MOVED ") != std::string::npos) {
+    if (is_cluster_redirection(error)) {
       // A cluster node answered a tool that was not told it is one.
       message += " (a Redis Cluster node: see --cluster)";
     }

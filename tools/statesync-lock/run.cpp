@@ -103,10 +103,11 @@ int run_locked(Connection& connection, const LockOptions& options) {
   }
   // After a failover: the new master (Sentinel) or the slot's new owner.
   std::function<void()> reconnect;
-  if (resolve_endpoint(options.connection).topology != Topology::standalone) {
-    reconnect = [&] {
-      connection = connect_for_key(resolve_endpoint(options.connection), client_name("statesync-lock"),
-                                   lock_keys(options.key_prefix, options.name).lock);
+  if (const Endpoint endpoint = failover_endpoint(options.connection, connection);
+      endpoint.topology != Topology::standalone) {
+    reconnect = [&, endpoint] {
+      connection =
+          connect_for_key(endpoint, client_name("statesync-lock"), lock_keys(options.key_prefix, options.name).lock);
       connection.set_wake_fd(signal_fd());
     };
   }

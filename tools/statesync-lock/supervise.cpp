@@ -87,11 +87,19 @@ private:
   void keep_lease(Clock::time_point now) {
     try {
       if (lock_.renewal_in_flight()) {
-        if (const auto renewed = lock_.collect_renewal(); renewed && !*renewed) {
+        // A cluster's MOVED is followed inside the renewal: the connection
+        // then leads elsewhere.
+        const std::string was_at = lock_.connection().where();
+        const auto renewed = lock_.collect_renewal();
+        if (renewed && !*renewed) {
           return lose(now, "it was deleted or taken over");
         }
+        if (renewed && lock_.connection().where() != was_at) {
+          report_verbose(
+              fmt::format("lock '{}' kept after its slot moved, at {}", lock_.spec().name, lock_.connection().where()));
+        }
       }
-      if (!lock_.renewal_in_flight() && (renew_now_ || now >= lock_.lease_start() + plan_.renew_after())) {
+      if (!lock_.renewal_in_flight() && (renew_now_ || now >= next_renewal())) {
         renew_now_ = false;
         lock_.send_renewal();
       }
@@ -100,6 +108,11 @@ private:
                                      static_cast<double>(plan_.give_up_after().count()) / 1000.0));
       }
     } catch (const Error& error) {
+      if (is_slot_migrating(error)) {
+        // Until the migration is done, or the lease runs out.
+        renewal_retry_at_ = now + slot_migration_retry;
+        return;
+      }
       if (reconnect_ && suggests_failover(error)) {
         return follow_failover(now, error);
       }
@@ -124,6 +137,10 @@ private:
     }
   }
 
+  Clock::time_point next_renewal() const {
+    return std::max(lock_.lease_start() + plan_.renew_after(), renewal_retry_at_);
+  }
+
   void lose(Clock::time_point now, const std::string& why) {
     lost_ = true;
     const char* action = on_lost_ == OnLost::ignore ? "the command runs on (--on-lost ignore)"
@@ -145,7 +162,7 @@ private:
     };
     if (!lost_ && lock_.held()) {
       if (!lock_.renewal_in_flight()) {
-        consider(lock_.lease_start() + plan_.renew_after());
+        consider(next_renewal());
       }
       consider(lock_.lease_start() + plan_.give_up_after());
     }
@@ -194,6 +211,7 @@ private:
   Stopping stopping_;
   bool lost_ = false;
   bool renew_now_ = false;
+  Clock::time_point renewal_retry_at_{}; // after a TRYAGAIN
 };
 
 } // namespace

@@ -11,6 +11,7 @@
 #include "common/tool_main.hpp"
 
 #include <statesync/cluster.hpp>
+#include <statesync/cluster_stream.hpp>
 #include <statesync/error.hpp>
 #include <statesync/failover.hpp>
 #include <statesync/publisher.hpp>
@@ -32,15 +33,35 @@ std::string plural(long long count, const char* noun) {
   return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
 }
 
+// Where the messages go: a cluster's nodes, each its slots' messages (no
+// connection given), or one server through `connection`; `reconnect`, when
+// set, replaces it after a Sentinel failover.
+struct PubTarget {
+  Endpoint endpoint;
+  Connection* connection = nullptr;
+  std::function<void()> reconnect;
+};
+
 class PubRun {
 public:
-  PubRun(const PubOptions& options, const PubPlan& plan, Connection& connection, std::function<void()> reconnect)
-      : options_(options), plan_(plan), publisher_(connection, {options.key_prefix, options.sharded}),
-        stream_(
-            publisher_, [this](const Acknowledgement& ack) { acknowledged(ack); },
-            StreamWindow{.resumable = static_cast<bool>(reconnect)}),
-        reconnect_(std::move(reconnect)), progress_(options.progress),
-        ttl_(options.ttl ? to_milliseconds(*options.ttl) : 0ms), interval_(to_milliseconds(options.interval)) {}
+  PubRun(const PubOptions& options, const PubPlan& plan, PubTarget target)
+      : options_(options), plan_(plan), reconnect_(std::move(target.reconnect)), progress_(options.progress),
+        ttl_(options.ttl ? to_milliseconds(*options.ttl) : 0ms), interval_(to_milliseconds(options.interval)) {
+    const PublisherOptions publisher_options{options.key_prefix, options.sharded};
+    auto on_ack = [this](const Acknowledgement& ack) {
+      acknowledged(ack);
+    };
+    if (!target.connection) {
+      stream_ = std::make_unique<ClusterPublishStream>(target.endpoint, client_name("statesync-pub"), publisher_options,
+                                                       on_ack);
+      return;
+    }
+    publisher_.emplace(*target.connection, publisher_options);
+    auto stream =
+        std::make_unique<PublishStream>(*publisher_, on_ack, StreamWindow{.resumable = static_cast<bool>(reconnect_)});
+    resumable_ = stream.get();
+    stream_ = std::move(stream);
+  }
 
   int run() {
     try {
@@ -58,7 +79,7 @@ public:
       }
       // Also after a signal: what was sent is waited for, so the count is
       // honest and nothing is left half-done.
-      guarded([&] { stream_.finish(); });
+      guarded([&] { stream_->finish(); });
     } catch (const Error& error) {
       progress_.finish(published());
       throw Error(error.kind(), error.what() + published_so_far());
@@ -68,7 +89,7 @@ public:
   }
 
 private:
-  std::uint64_t published() const { return stream_.acknowledged() + cleared_; }
+  std::uint64_t published() const { return stream_->acknowledged() + cleared_; }
 
   // Never 0 unless every message was acknowledged: a failure says how far
   // it got.
@@ -115,7 +136,7 @@ private:
           const auto fields = split_channel_field(*record, *plan_.channel_field);
           if (!fields) {
             // What came before it is published: wait for it, then stop.
-            guarded([&] { stream_.finish(); });
+            guarded([&] { stream_->finish(); });
             throw Error(ErrorKind::bad_data,
                         fmt::format("record {} has no channel separator '{}'", number, *options_.channel_field));
           }
@@ -132,7 +153,7 @@ private:
         return;
       }
       // Before waiting for input, what is buffered goes out.
-      guarded([&] { stream_.send(); });
+      guarded([&] { stream_->send(); });
       progress_.update(published(), true);
       if (caught_signal() != 0) {
         return;
@@ -146,7 +167,7 @@ private:
       return;
     }
     if (interval_ > 0ms && put_ > 0) {
-      guarded([&] { stream_.finish(); });
+      guarded([&] { stream_->finish(); });
       pause();
       if (caught_signal() != 0) {
         return;
@@ -155,9 +176,9 @@ private:
     ++put_;
     guarded([&] {
       if (options_.retain) {
-        stream_.retain(channel, message, ttl_);
+        stream_->retain(channel, message, ttl_);
       } else {
-        stream_.publish(channel, message);
+        stream_->publish(channel, message);
       }
     });
   }
@@ -168,7 +189,7 @@ private:
   template <class Operation>
   void guarded(const Operation& operation) {
     for (;;) {
-      const std::uint64_t sent_before = stream_.sent();
+      const std::uint64_t sent_before = stream_->sent();
       try {
         return operation();
       } catch (const Error& error) {
@@ -176,7 +197,7 @@ private:
           throw;
         }
         recover(error);
-        if (stream_.sent() != sent_before) {
+        if (stream_->sent() != sent_before) {
           return; // its message was taken: it is among those sent again
         }
       }
@@ -184,17 +205,17 @@ private:
   }
 
   void recover(const Error& error) {
-    if (stream_.acknowledged() != acknowledged_at_failover_) {
+    if (stream_->acknowledged() != acknowledged_at_failover_) {
       failovers_ = 0;
     }
-    acknowledged_at_failover_ = stream_.acknowledged();
+    acknowledged_at_failover_ = stream_->acknowledged();
     if (++failovers_ > max_failovers) {
       throw error;
     }
     report_verbose(fmt::format("{}; connecting again to send the unacknowledged messages", error.what()));
     try {
       reconnect_();
-      stream_.resume();
+      resumable_->resume();
     } catch (const Error& again) {
       if (!suggests_failover(again)) {
         throw;
@@ -205,7 +226,7 @@ private:
 
   void clear() {
     total_ = 1;
-    const Cleared cleared = publisher_.clear(plan_.channel);
+    const Cleared cleared = publisher_->clear(plan_.channel);
     cleared_ = 1;
     report_verbose(fmt::format("{} the retained state of '{}'; the empty message reached {}",
                                cleared.existed ? "cleared" : "there was no", plan_.channel,
@@ -260,9 +281,10 @@ private:
 
   const PubOptions& options_;
   const PubPlan& plan_;
-  Publisher publisher_;
-  PublishStream stream_;
   std::function<void()> reconnect_;
+  std::optional<Publisher> publisher_; // one server (or --clear)
+  std::unique_ptr<MessageStream> stream_;
+  PublishStream* resumable_ = nullptr; // one server's stream, for reconnect_
   int failovers_ = 0;
   std::uint64_t acknowledged_at_failover_ = 0;
   Progress progress_;
@@ -274,16 +296,10 @@ private:
   std::uint64_t too_few_ = 0;
 };
 
-// In a cluster, which slot the publisher talks to: a sharded channel's, or
-// the retained state's key; PUBLISH works through any node.
-std::string routing_key(const PubOptions& options, const PubPlan& plan) {
-  if (options.sharded) {
-    return plan.channel;
-  }
-  if (options.retain || plan.mode == InputMode::clear) {
-    return retained_state_key(options.key_prefix, plan.channel);
-  }
-  return plan.channel;
+// With --clear in a cluster, the retained state's owner is the node to
+// talk to.
+std::string clear_key(const PubOptions& options, const PubPlan& plan) {
+  return retained_state_key(options.key_prefix, plan.channel);
 }
 
 } // namespace
@@ -300,22 +316,22 @@ int run_pub(const PubOptions& options) {
     plan.messages = {read_file(*options.file)};
   }
   catch_signals({SIGINT, SIGTERM, SIGHUP});
-  // A Sentinel group or a cluster can fail over under a stream: then the
-  // stream keeps copies of what is unacknowledged, to send it again.
-  std::function<void()> reconnect;
-  const Endpoint endpoint = resolve_endpoint(options.connection);
-  if (endpoint.topology == Topology::cluster && plan.channel_field && (options.sharded || options.retain)) {
-    throw Error(ErrorKind::usage, "with --cluster, --channel-field goes with plain PUBLISH only: --sharded and "
-                                  "--retain need one channel, whose slot picks the node");
+  PubTarget target;
+  target.endpoint = checked_endpoint(options.connection);
+  if (target.endpoint.topology == Topology::cluster && plan.mode != InputMode::clear) {
+    // Each message to its slot's owner: no one connection.
+    return PubRun(options, plan, std::move(target)).run();
   }
-  Connection connection = open_connection_for_key(options.connection, "statesync-pub", routing_key(options, plan));
-  if (endpoint.topology != Topology::standalone) {
-    reconnect = [&, key = routing_key(options, plan)] {
-      connection = connect_for_key(endpoint, client_name("statesync-pub"), key);
+  Connection connection = connect_for_key(target.endpoint, client_name("statesync-pub"), clear_key(options, plan));
+  target.connection = &connection;
+  if (target.endpoint.topology == Topology::sentinel) {
+    // A failover under a stream: the stream keeps copies of what is
+    // unacknowledged, to send it again to the new master.
+    target.reconnect = [&connection, endpoint = target.endpoint] {
+      connection = Connection::open(endpoint, client_name("statesync-pub"));
     };
   }
-  PubRun run(options, plan, connection, reconnect);
-  return run.run();
+  return PubRun(options, plan, std::move(target)).run();
 }
 
 } // namespace statesync::tools

@@ -41,6 +41,10 @@ private:
   std::array<std::int16_t, cluster_slots> owner_{}; // -1: none
 };
 
+// The owner of `slot`; Error(unavailable) when no node serves it (a
+// failover under way), naming `seed`.
+STATESYNC_API std::size_t owner_or_throw(const SlotMap& map, int slot, const Endpoint& seed);
+
 // Connects to `endpoint` as it names it; with Topology::cluster, to the
 // node that owns `key`'s slot instead (its host and port are a seed).
 STATESYNC_API Connection connect_for_key(const Endpoint& endpoint, const std::string& client_name,

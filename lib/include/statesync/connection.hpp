@@ -53,6 +53,11 @@ public:
   // While waiting in read_reply_until(), `fd` becoming readable ends the
   // wait early (a self-pipe written by a signal handler, say). -1: none.
   void set_wake_fd(int fd) noexcept;
+  int wake_fd() const noexcept;
+
+  // Another node of the same deployment (where a cluster redirects):
+  // `node`, with this connection's client name and wake fd.
+  Connection open_sibling(const Endpoint& node) const;
 
   int fd() const noexcept;
   const Endpoint& endpoint() const noexcept;

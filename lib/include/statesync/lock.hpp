@@ -34,6 +34,10 @@
 
 namespace statesync {
 
+// How soon to try again while a cluster migrates the lock's slot (a
+// TRYAGAIN reply, see failover.hpp).
+inline constexpr std::chrono::milliseconds slot_migration_retry{50};
+
 struct STATESYNC_API LockKeys {
   std::string lock, fence, signal, info, holders, limit;
 };
@@ -135,6 +139,9 @@ private:
   Reply run(std::initializer_list<std::string_view> args);
   void finish_pending();
   bool apply_renewal(const Reply& reply);
+  // A short wait while a cluster moves the lock's slot; false: the wake
+  // fd or a signal ended it.
+  bool pause_while_slot_moves() const;
 
   Connection& connection_;
   LockSpec spec_;

@@ -81,26 +81,52 @@ struct STATESYNC_API StreamWindow {
   bool resumable = false;
 };
 
+// A message of a stream as given: kept by a resumable stream until it is
+// acknowledged.
+struct STATESYNC_API PendingMessage {
+  bool retained = false;
+  std::string channel, payload;
+  std::chrono::milliseconds ttl{0}; // retained only
+};
+
+// What a publishing tool drives: one server's PublishStream, or a
+// cluster's ClusterPublishStream (cluster_stream.hpp), which keeps one per
+// node.
+class STATESYNC_API MessageStream {
+public:
+  using OnAck = std::function<void(const Acknowledgement&)>;
+
+  virtual ~MessageStream() = default;
+
+  virtual void publish(std::string_view channel, std::string_view payload) = 0;
+  virtual void retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl = {}) = 0;
+
+  // Writes out what is buffered and takes the acknowledgements already
+  // received, without waiting for more: call it before waiting for input.
+  virtual void send() = 0;
+  // Writes out everything and waits for every acknowledgement.
+  virtual void finish() = 0;
+
+  // Messages given to publish() and retain(), and those the servers
+  // confirmed: after a failure, the honest count of what was published.
+  virtual std::uint64_t sent() const noexcept = 0;
+  virtual std::uint64_t acknowledged() const noexcept = 0;
+};
+
 // Many messages pipelined: commands go out without waiting for each reply,
 // but never more than the window's worth, so memory stays flat for any
 // number of messages. Each acknowledgement is reported to `on_ack` in
 // order. After a failure (an error reply, a lost connection) the stream
 // throws, and keeps throwing; acknowledged() is then the honest count of
 // messages the server confirmed.
-class STATESYNC_API PublishStream {
+class STATESYNC_API PublishStream final : public MessageStream {
 public:
-  using OnAck = std::function<void(const Acknowledgement&)>;
-
   PublishStream(Publisher& publisher, OnAck on_ack, StreamWindow window = {});
 
-  void publish(std::string_view channel, std::string_view payload);
-  void retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl = {});
-
-  // Writes out what is buffered and takes the acknowledgements already
-  // received, without waiting for more: call it before waiting for input.
-  void send();
-  // Writes out everything and waits for every acknowledgement.
-  void finish();
+  void publish(std::string_view channel, std::string_view payload) override;
+  void retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl = {}) override;
+  void send() override;
+  void finish() override;
 
   // After a failure that suggests a failover (see failover.hpp), once the
   // caller has replaced the publisher's connection by one to the new master
@@ -110,21 +136,22 @@ public:
   // Throws Error(usage) unless the window is resumable.
   void resume();
 
-  std::uint64_t sent() const noexcept { return sent_; }
-  std::uint64_t acknowledged() const noexcept { return acknowledged_; }
+  // After a failure, instead of resume(): the messages not acknowledged,
+  // in order, for the caller to send elsewhere (a cluster whose slots
+  // moved). The stream is then empty and failed for good.
+  std::deque<PendingMessage> take_unacknowledged();
+
+  std::uint64_t sent() const noexcept override { return sent_; }
+  std::uint64_t acknowledged() const noexcept override { return acknowledged_; }
 
 private:
   void after_append();
   void flush();
   void take(std::size_t keep_in_flight);
-  void take_reply(const Reply& reply);
+  void take_reply(Reply reply);
   void take_ready();
-  // A resumable stream's copy of a message, until it is acknowledged.
-  struct Copy {
-    bool retained = false;
-    std::string channel, payload;
-    std::chrono::milliseconds ttl{0};
-  };
+  // A resumable stream's copy, sent where an ASK reply says.
+  Reply ask(const Reply& reply, const PendingMessage& copy);
   void send_command(bool retained, std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl);
   void fail_if_failed();
   [[noreturn]] void fail(const Error& error);
@@ -132,13 +159,18 @@ private:
   Publisher& publisher_;
   OnAck on_ack_;
   StreamWindow window_;
-  bool script_cached_ = false;
+  // The first command, and the first after resume(), goes alone and is
+  // answered before anything is pipelined: a cluster node's MOVED is then
+  // followed (the connection replaced) with nothing in flight, and the
+  // retain script is known to be cached for the EVALSHAs behind it.
+  bool send_next_alone_ = true;
   std::uint64_t sent_ = 0;
   std::uint64_t acknowledged_ = 0;
-  std::uint64_t failed_ = 0;        // error replies taken
-  std::deque<bool> in_flight_;      // per command sent: retained or not
-  std::deque<Copy> copies_;         // resumable: per command sent, in order
-  std::deque<Copy> unacknowledged_; // resumable: failed, to send again
+  std::uint64_t failed_ = 0;                  // error replies taken
+  std::deque<bool> in_flight_;                // per command sent: retained or not
+  std::deque<PendingMessage> copies_;         // resumable: per command sent, in order
+  std::deque<PendingMessage> unacknowledged_; // resumable: failed, to send again
+  std::optional<Connection> asked_;           // resumable: the node an ASK names, while a slot migrates
   std::optional<Error> error_;
 };
 

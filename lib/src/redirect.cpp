@@ -1,0 +1,98 @@
+#include "redirect.hpp"
+
+#include "script.hpp"
+
+#include <statesync/error.hpp>
+
+#include <charconv>
+
+namespace statesync::detail {
+namespace {
+
+// A slot that keeps moving (a resharding going back and forth) is an
+// error after this many, not a loop.
+constexpr int max_hops = 5;
+
+} // namespace
+
+std::optional<Redirection> redirection(const Reply& reply) {
+  if (!reply.is_error()) {
+    return std::nullopt;
+  }
+  const std::string_view text = reply.str;
+  Redirection result;
+  std::string_view rest;
+  if (text.starts_with("MOVED ")) {
+    rest = text.substr(6);
+  } else if (text.starts_with("ASK ")) {
+    result.ask = true;
+    rest = text.substr(4);
+  } else {
+    return std::nullopt;
+  }
+  // "<slot> <host>:<port>"; an IPv6 host comes without brackets.
+  const auto space = rest.find(' ');
+  const auto colon = rest.rfind(':');
+  if (space == std::string_view::npos || colon == std::string_view::npos || colon < space) {
+    return std::nullopt;
+  }
+  const std::string_view port = rest.substr(colon + 1);
+  if (std::from_chars(port.data(), port.data() + port.size(), result.node.port).ptr != port.data() + port.size() ||
+      result.node.port <= 0 || result.node.port > 65535) {
+    return std::nullopt;
+  }
+  result.node.host = rest.substr(space + 1, colon - space - 1);
+  return result;
+}
+
+Endpoint node_endpoint(const Endpoint& asked, std::string host, int port) {
+  Endpoint node = asked;
+  node.topology = Topology::standalone;
+  node.socket_path.clear();
+  node.db = 0;
+  if (!host.empty() && host != "?") {
+    node.host = std::move(host);
+  }
+  node.port = port;
+  return node;
+}
+
+Reply ask(const Connection& asking, const HostPort& node, std::span<const std::string_view> args,
+          std::optional<Connection>& kept) {
+  const Endpoint target = node_endpoint(asking.endpoint(), node.host, node.port);
+  if (!kept || kept->where() != target.where()) {
+    kept.reset();
+    kept = asking.open_sibling(target);
+  }
+  try {
+    kept->append({"ASKING"});
+    kept->append(args);
+    kept->flush();
+    expect_ok(kept->read_reply(), "ASKING");
+    return kept->read_reply();
+  } catch (const Error&) {
+    kept.reset(); // replies may be left unread on it
+    throw;
+  }
+}
+
+Reply follow_redirections(Connection& connection, std::span<const std::string_view> args, Reply reply) {
+  std::optional<Connection> asked;
+  for (int hop = 0; hop < max_hops; ++hop) {
+    const auto to = redirection(reply);
+    if (!to) {
+      return reply;
+    }
+    if (to->ask) {
+      reply = ask(connection, to->node, args, asked);
+      continue;
+    }
+    Endpoint owner = node_endpoint(connection.endpoint(), to->node.host, to->node.port);
+    owner.topology = Topology::cluster;
+    connection = connection.open_sibling(owner);
+    reply = exchange(connection, args);
+  }
+  return reply;
+}
+
+} // namespace statesync::detail
