@@ -337,6 +337,16 @@ def test_failover_is_followed(cluster):
         out.wait_for(b"two")
         assert sub.wait(timeout=20) == 0
 
+        many.stdin.write(records(spread, range(30, 60)))
+        many.stdin.close()
+        assert many.wait(timeout=30) == 0
+        expected = {c: list(range(30 + i, 60, 3)) for i, c in enumerate(spread)}
+        received = []
+        while first_occurrences(received) != expected:
+            message = peer.message()  # bounded by the socket's timeout
+            if int(message[1]) >= 30:  # not one sent again from before the kill
+                received.append(message)
+
         # A manual failover loses no write: the next renewal is answered
         # with MOVED, and renewing on the new owner keeps the lock.
         lock_err.wait_for(f"lock '{lock_name}' kept after its slot moved, at 127.0.0.1:{replica.port}".encode(),
@@ -350,7 +360,22 @@ def test_failover_is_followed(cluster):
             process.wait()
 
 
-def test_killed_master_is_followed(cluster):
+def records(channels, numbers):
+    return b"".join(f"{channels[n % len(channels)]}={n}\n".encode() for n in numbers)
+
+
+def first_occurrences(messages):
+    """Per channel, the payloads in the order they first arrived: a message
+    sent again after a failover may arrive twice."""
+    seen = {}
+    for channel, payload in messages:
+        order = seen.setdefault(channel.decode(), [])
+        if int(payload) not in order:
+            order.append(int(payload))
+    return seen
+
+
+def test_killed_master_is_followed(cluster, raw_subscriber):
     """Last: it leaves the cluster with one master fewer replicated."""
     channel = channels_on_every_master(cluster, "kill")[0]
     master = cluster.owner(channel)
@@ -360,6 +385,11 @@ def test_killed_master_is_followed(cluster):
     pub = spawn("statesync-pub", "--cluster", "-u", seed.url, "--sharded", "-l", channel, stdin=subprocess.PIPE)
     # A plain subscriber on the node that dies moves to another node.
     plain = spawn("statesync-sub", "--cluster", "-u", master.url, "-C", 1, "plain")
+    # A stream over every master's channels, one pipeline each, the dying
+    # one's sent again to its replica.
+    spread = channels_on_every_master(cluster, "spread")
+    peer = raw_subscriber(seed, *spread)
+    many = spawn("statesync-pub", "--cluster", "-u", seed.url, "-l", "--channel-field", "=", stdin=subprocess.PIPE)
     try:
         out = Lines(sub.stdout)
         wait_until(lambda: shardnumsub(master, channel) == 1, "the subscriber")
@@ -367,6 +397,9 @@ def test_killed_master_is_followed(cluster):
         pub.stdin.write(b"one\n")
         pub.stdin.flush()
         out.wait_for(b"one")
+        many.stdin.write(records(spread, range(30)))
+        many.stdin.flush()
+        assert first_occurrences(peer.messages(30)) == {c: list(range(i, 30, 3)) for i, c in enumerate(spread)}
 
         master.stop()
         wait_until(lambda: replica.command("ROLE")[0] == b"master", "the replica to take over")
@@ -378,12 +411,22 @@ def test_killed_master_is_followed(cluster):
         out.wait_for(b"two")
         assert sub.wait(timeout=20) == 0
 
+        many.stdin.write(records(spread, range(30, 60)))
+        many.stdin.close()
+        assert many.wait(timeout=30) == 0
+        expected = {c: list(range(30 + i, 60, 3)) for i, c in enumerate(spread)}
+        received = []
+        while first_occurrences(received) != expected:
+            message = peer.message()  # bounded by the socket's timeout
+            if int(message[1]) >= 30:  # not one sent again from before the kill
+                received.append(message)
+
         wait_until(lambda: sum(n.command("PUBSUB", "NUMSUB", "plain")[1] for n in cluster.running()) == 1,
                    "the plain subscriber on another node")
         assert run("statesync-pub", "--cluster", "-u", seed.url, "plain", "back").returncode == 0
         out, err = plain.communicate(timeout=20)
         assert (plain.returncode, out) == (0, b"back\n"), err
     finally:
-        for process in (sub, pub, plain):
+        for process in (sub, pub, plain, many):
             process.kill()
             process.wait()
