@@ -337,16 +337,6 @@ def test_failover_is_followed(cluster):
         out.wait_for(b"two")
         assert sub.wait(timeout=20) == 0
 
-        many.stdin.write(records(spread, range(30, 60)))
-        many.stdin.close()
-        assert many.wait(timeout=30) == 0
-        expected = {c: list(range(30 + i, 60, 3)) for i, c in enumerate(spread)}
-        received = []
-        while first_occurrences(received) != expected:
-            message = peer.message()  # bounded by the socket's timeout
-            if int(message[1]) >= 30:  # not one sent again from before the kill
-                received.append(message)
-
         # A manual failover loses no write: the next renewal is answered
         # with MOVED, and renewing on the new owner keeps the lock.
         lock_err.wait_for(f"lock '{lock_name}' kept after its slot moved, at 127.0.0.1:{replica.port}".encode(),
