@@ -2,6 +2,7 @@
 // state and its version, clearing, and the pipelined stream's order,
 // window and honest count after a failure.
 
+#include "listener.hpp"
 #include "redis_server.hpp"
 
 #include <statesync/error.hpp>
@@ -13,40 +14,15 @@
 #include <vector>
 
 using namespace statesync;
+using statesync::testing::Listener;
 using statesync::testing::RedisServer;
-
-namespace {
-
-// A subscriber on its own connection; returns the payloads of `count`
-// messages.
-struct Listener {
-  Connection connection;
-
-  Listener(const RedisServer& server, std::string_view channel, std::string_view command = "SUBSCRIBE")
-      : connection(Connection::open(server.endpoint(), "listener")) {
-    connection.command({command, channel}); // the confirmation: subscribed
-  }
-
-  std::vector<std::string> payloads(std::size_t count) {
-    std::vector<std::string> out;
-    while (out.size() < count) {
-      const auto reply = connection.read_reply_until(Clock::now() + std::chrono::seconds(10));
-      REQUIRE(reply);
-      REQUIRE(reply->elements.size() == 3);
-      out.push_back(reply->elements[2].str);
-    }
-    return out;
-  }
-};
-
-} // namespace
 
 TEST_CASE("publish returns how many subscribers received the message") {
   RedisServer server;
   auto connection = Connection::open(server.endpoint(), "publisher");
   Publisher publisher(connection);
   CHECK(publisher.publish("news", "nobody") == 0);
-  Listener listener(server, "news");
+  Listener listener(server.endpoint(), "news");
   const std::string binary("a\0b\r\n\xff", 6);
   CHECK(publisher.publish("news", binary) == 1);
   CHECK(listener.payloads(1) == std::vector<std::string>{binary});
@@ -56,7 +32,7 @@ TEST_CASE("retain stores the state with a version that goes up by one, and publi
   RedisServer server;
   auto connection = Connection::open(server.endpoint(), "publisher");
   Publisher publisher(connection, {"app:", false});
-  Listener listener(server, "state");
+  Listener listener(server.endpoint(), "state");
   const Retained first = publisher.retain("state", "v1");
   const Retained second = publisher.retain("state", std::string_view("v\0002", 3));
   CHECK(first.receivers == 1);
@@ -87,7 +63,7 @@ TEST_CASE("clear deletes the state and publishes an empty message") {
   auto connection = Connection::open(server.endpoint(), "publisher");
   Publisher publisher(connection);
   publisher.retain("state", "v1");
-  Listener listener(server, "state");
+  Listener listener(server.endpoint(), "state");
   const Cleared cleared = publisher.clear("state");
   CHECK(cleared.existed);
   CHECK(cleared.receivers == 1);
@@ -109,7 +85,7 @@ TEST_CASE("sharded publishing uses SPUBLISH, also for retained messages") {
   RedisServer server;
   auto connection = Connection::open(server.endpoint(), "publisher");
   Publisher publisher(connection, {std::string(default_key_prefix), true});
-  Listener listener(server, "shard", "SSUBSCRIBE");
+  Listener listener(server.endpoint(), "shard", "SSUBSCRIBE");
   CHECK(publisher.publish("shard", "a") == 1);
   CHECK(publisher.retain("shard", "b").receivers == 1);
   CHECK(listener.payloads(2) == std::vector<std::string>{"a", "b"});
@@ -119,7 +95,7 @@ TEST_CASE("a stream keeps order and acknowledges every message, with a small win
   RedisServer server;
   auto connection = Connection::open(server.endpoint(), "publisher");
   Publisher publisher(connection);
-  Listener listener(server, "stream");
+  Listener listener(server.endpoint(), "stream");
   std::vector<Acknowledgement> acks;
   PublishStream stream(publisher, [&](const Acknowledgement& ack) { acks.push_back(ack); }, {16, 256});
   constexpr int count = 20000;

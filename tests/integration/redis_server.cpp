@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 namespace statesync::testing {
-namespace {
 
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -29,16 +28,21 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
-} // namespace
-
-RedisServer::RedisServer() : port_(free_port()) {
+RedisServer::RedisServer(const std::vector<std::string>& extra) : port_(free_port()) {
   char pattern[] = "/tmp/statesync-redis-XXXXXX";
   dir_ = ::mkdtemp(pattern);
   const std::string port = std::to_string(port_);
+  std::vector<std::string> args = {"redis-server", "--port", port,           "--bind", "127.0.0.1", "--dir",    dir_,
+                                   "--save",       "",       "--appendonly", "no",     "--logfile", "redis.log"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (auto& arg : args) {
+    argv.push_back(arg.data());
+  }
+  argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
-    ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--dir", dir_.c_str(),
-             "--save", "", "--appendonly", "no", "--logfile", "redis.log", nullptr);
+    ::execvp("redis-server", argv.data());
     ::_exit(127);
   }
   // Ready when a PING answers; bounded, so a server that never comes up

@@ -7,12 +7,17 @@
 
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace statesync::testing {
 
+// A loopback port nobody listens on now.
+int free_port();
+
 class RedisServer {
 public:
-  RedisServer();
+  // `extra`: more "--option value" arguments for redis-server.
+  explicit RedisServer(const std::vector<std::string>& extra = {});
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
   ~RedisServer();

@@ -1,0 +1,107 @@
+// The library against a real three-master Redis Cluster: a MOVED reply
+// followed, a cluster stream's messages on their slots' owners in each
+// channel's order, and a lock on its slot's owner.
+
+#include "listener.hpp"
+#include "redis_cluster.hpp"
+
+#include <statesync/cluster.hpp>
+#include <statesync/cluster_stream.hpp>
+#include <statesync/lock.hpp>
+#include <statesync/publisher.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+#include <vector>
+
+using namespace statesync;
+using statesync::testing::Listener;
+using statesync::testing::RedisCluster;
+
+namespace {
+
+// One channel per master: "c<n>" names whose slots' owners differ.
+std::vector<std::string> channel_per_master(const RedisCluster& cluster) {
+  std::vector<std::string> channels;
+  std::vector<std::string> owners;
+  for (int n = 0; owners.size() < 3; ++n) {
+    const std::string channel = "c" + std::to_string(n);
+    const std::string owner = cluster.owner(channel).where();
+    if (std::find(owners.begin(), owners.end(), owner) == owners.end()) {
+      owners.push_back(owner);
+      channels.push_back(channel);
+    }
+  }
+  return channels;
+}
+
+} // namespace
+
+TEST_CASE("a cluster's MOVED is followed, and the connection learns it talks to a cluster") {
+  RedisCluster cluster;
+  Endpoint plain = cluster.seed();
+  plain.topology = Topology::standalone;
+  const auto channels = channel_per_master(cluster);
+  const std::string channel = *std::find_if(channels.begin(), channels.end(), [&](const std::string& c) {
+    return cluster.owner(c).where() != plain.where();
+  });
+  const Endpoint owner = cluster.owner(channel);
+  Listener listener(owner, channel, "SSUBSCRIBE");
+
+  Connection connection = Connection::open(plain, "publisher");
+  Publisher publisher(connection, {.sharded = true});
+  CHECK(publisher.publish(channel, "moved") == 1);
+  CHECK(listener.payloads(1) == std::vector<std::string>{"moved"});
+  CHECK(connection.where() == owner.where());
+  CHECK(connection.endpoint().topology == Topology::cluster);
+}
+
+TEST_CASE("a cluster stream sends each message to its slot's owner, each channel in order") {
+  RedisCluster cluster;
+  const auto channels = channel_per_master(cluster);
+  std::vector<Listener> listeners;
+  for (const auto& channel : channels) {
+    listeners.emplace_back(cluster.owner(channel), channel, "SSUBSCRIBE");
+  }
+  std::vector<std::uint64_t> acks;
+  // A small window, so that every pipeline fills and drains many times.
+  ClusterPublishStream stream(cluster.seed(1), "publisher", {.sharded = true},
+                              [&](const Acknowledgement& ack) { acks.push_back(ack.message); }, {8, 256});
+  constexpr int per_channel = 100;
+  for (int n = 0; n < per_channel; ++n) {
+    for (const auto& channel : channels) {
+      stream.publish(channel, std::to_string(n));
+    }
+  }
+  stream.finish();
+
+  const std::uint64_t total = per_channel * channels.size();
+  CHECK(stream.sent() == total);
+  CHECK(stream.acknowledged() == total);
+  std::vector<std::uint64_t> numbered(total);
+  std::iota(numbered.begin(), numbered.end(), 1);
+  CHECK(acks == numbered); // numbered as they arrive, across nodes
+  std::vector<std::string> expected;
+  for (int n = 0; n < per_channel; ++n) {
+    expected.push_back(std::to_string(n));
+  }
+  for (auto& listener : listeners) {
+    CHECK(listener.payloads(per_channel) == expected);
+  }
+}
+
+TEST_CASE("a lock in a cluster lives on its slot's owner") {
+  RedisCluster cluster;
+  const LockKeys keys = lock_keys("statesync:", "nightly");
+  Connection connection = connect_for_key(cluster.seed(), "locker", keys.lock);
+  CHECK(connection.where() == cluster.owner(keys.lock).where());
+  Lock lock(connection, {.name = "nightly"});
+  REQUIRE(lock.try_acquire().acquired);
+  Connection owner = Connection::open(cluster.owner(keys.lock), "checker");
+  CHECK(owner.command({"EXISTS", keys.lock, keys.fence}).integer == 2);
+  CHECK(lock.release());
+  CHECK(owner.command({"EXISTS", keys.lock}).integer == 0);
+}
