@@ -29,7 +29,8 @@ struct Connection::Impl {
   // front every kilobyte it consumes, so a 64 KiB feed of small messages
   // costs dozens of 64 KiB moves, a 4 KiB slice only a few small ones.
   static constexpr std::size_t feed_slice = 4096;
-  std::array<char, 64 * 1024> input{};
+  // Left uninitialised (see open()): only what is read into it is used.
+  std::array<char, 64 * 1024> input;
   std::size_t input_fed = 0;
   std::size_t input_read = 0;
 
@@ -179,7 +180,9 @@ Connection Connection::open(const Endpoint& endpoint, const std::string& client_
   if (endpoint.tls.enabled && !endpoint.socket_path.empty()) {
     throw Error(ErrorKind::usage, "TLS is for TCP connections, not a Unix socket");
   }
-  auto impl = std::make_unique<Impl>();
+  // Not zeroed: zeroing the input buffer would touch all its pages, a
+  // dozen page faults that a short run never needs.
+  auto impl = std::make_unique_for_overwrite<Impl>();
   impl->endpoint = endpoint;
   impl->transport = detail::open_transport(endpoint, Clock::now() + endpoint.connect_timeout);
   impl->handshake(client_name);
