@@ -30,12 +30,30 @@ struct Connection::Impl {
   // front every kilobyte it consumes, so a 64 KiB feed of small messages
   // costs dozens of 64 KiB moves, a 4 KiB slice only a few small ones.
   static constexpr std::size_t feed_slice = 4096;
-  std::array<char, 64 * 1024> input{};
+  // Left uninitialised (see open()): only what is read into it is used.
+  std::array<char, 64 * 1024> input;
   std::size_t input_fed = 0;
   std::size_t input_read = 0;
 
+  // CLIENT SETNAME's reply is owed (Endpoint::name_with_first_command): it
+  // went out with the first command instead of costing a round trip of
+  // its own (one in three of a short statesync-lock run). It comes first
+  // and is checked before any later reply is used.
+  bool name_reply_owed = false;
+
   // The next decoded reply from what has been read so far, if any.
   std::optional<Reply> decoded() {
+    for (;;) {
+      std::optional<Reply> reply = next_decoded();
+      if (!reply || !name_reply_owed) {
+        return reply;
+      }
+      name_reply_owed = false;
+      check_name_reply(*reply);
+    }
+  }
+
+  std::optional<Reply> next_decoded() {
     for (;;) {
       if (auto reply = reader.next()) {
         return reply;
@@ -90,10 +108,15 @@ struct Connection::Impl {
     if (output_sent < output.size()) {
       flush();
     }
+    // However long the caller would wait, the handshake must be answered
+    // within the reply timeout, and no signal ends that wait, as when it
+    // was read in open().
+    const auto handshake_deadline = name_reply_owed ? reply_deadline() : Clock::time_point{};
     for (;;) {
       if ((reply = decoded())) {
         return Received::reply;
       }
+      const bool handshaking = name_reply_owed;
       const auto result = transport->read(input.data(), input.size());
       if (result.bytes > 0) {
         input_fed = 0;
@@ -103,13 +126,18 @@ struct Connection::Impl {
       if (result.closed) {
         lost("server closed the connection");
       }
-      switch (detail::wait_fd(transport->fd(), result.wants, deadline, stop_on_interrupt ? wake_fd : -1)) {
+      const bool interruptible = stop_on_interrupt && !handshaking;
+      switch (detail::wait_fd(transport->fd(), result.wants, handshaking ? handshake_deadline : deadline,
+                              interruptible ? wake_fd : -1)) {
       case Readiness::ready:
         break;
       case Readiness::timed_out:
+        if (handshaking) {
+          no_reply();
+        }
         return Received::timed_out;
       case Readiness::interrupted:
-        if (stop_on_interrupt) {
+        if (interruptible) {
           return Received::interrupted;
         }
         break;
@@ -125,6 +153,8 @@ struct Connection::Impl {
     return std::move(*reply);
   }
 
+  // AUTH and SELECT are answered before open() returns: the first command
+  // must not run as the wrong user or in the wrong db.
   void handshake() {
     const bool authenticating = endpoint.password.has_value();
     if (authenticating) {
@@ -155,9 +185,16 @@ struct Connection::Impl {
                     fmt::format("cannot select db {} at {}: {}", endpoint.db, endpoint.where(), reply.str));
       }
     }
-    // The name only helps operators read CLIENT LIST: a user not allowed to
-    // set it can still work, but a server that wants a password must say so.
-    const Reply named = read_reply();
+    if (endpoint.name_with_first_command) {
+      name_reply_owed = true;
+    } else {
+      check_name_reply(read_reply());
+    }
+  }
+
+  // The name only helps operators read CLIENT LIST: a user not allowed to
+  // set it can still work, but a server that wants a password must say so.
+  void check_name_reply(const Reply& named) const {
     if (named.is_error() && classify_server_error(named.str) == ErrorKind::refused && named.str.starts_with("NOAUTH")) {
       throw Error(ErrorKind::refused, fmt::format("{} requires a password: {}", endpoint.where(), named.str));
     }
@@ -180,7 +217,9 @@ Connection Connection::open(const Endpoint& endpoint, const std::string& client_
   if (endpoint.tls.enabled && !endpoint.socket_path.empty()) {
     throw Error(ErrorKind::usage, "TLS is for TCP connections, not a Unix socket");
   }
-  auto impl = std::make_unique<Impl>();
+  // Not zeroed: zeroing the input buffer would touch all its pages, a
+  // dozen page faults that a short run never needs.
+  auto impl = std::make_unique_for_overwrite<Impl>();
   impl->endpoint = endpoint;
   impl->client_name = client_name;
   impl->transport = detail::open_transport(endpoint, Clock::now() + endpoint.connect_timeout);

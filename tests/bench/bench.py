@@ -3,7 +3,7 @@
 use instead (redis-cli, flock), interleaved A B A B in one run on one
 machine, against a redis-server of its own on a free loopback port.
 
-usage: bench.py BUILD_DIR [--size tiny|full] [--runs N] [--markdown FILE]
+usage: bench.py BUILD_DIR [--size tiny|full] [--runs N] [--markdown FILE] [--only CASE ...]
 
 Prints a table: median, min and max of each side, the ratio
 statesync/anchor, and peak memory. Absolute times on shared machines are
@@ -294,18 +294,24 @@ class Bench:
         return "\n".join(lines)
 
 
+CASES = ["stream", "oneshot", "fanin", "latency", "lock_overhead", "lock_handoff"]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
     parser.add_argument("--size", choices=SIZES, default="full")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--markdown")
+    # Some cases only, to look at one while working on it (fan-in reads the
+    # stream case's input file, so it needs "stream" too).
+    parser.add_argument("--only", nargs="+", choices=CASES, default=CASES)
     args = parser.parse_args()
     bench = Bench(os.path.abspath(args.build), args.size, args.runs)
     try:
-        for case in (bench.stream, bench.oneshot, bench.fanin, bench.latency, bench.lock_overhead,
-                     bench.lock_handoff):
-            case()
+        for case in CASES:
+            if case in args.only:
+                getattr(bench, case)()
     finally:
         bench.close()
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"

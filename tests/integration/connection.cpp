@@ -20,6 +20,28 @@ TEST_CASE("a connection sends commands and reads their replies") {
   CHECK(connection.command({"CLIENT", "GETNAME"}).str == "statesync-test");
 }
 
+TEST_CASE("with name_with_first_command the name goes out with the first command, and NOAUTH still says why") {
+  RedisServer server;
+  Endpoint endpoint = server.endpoint();
+  endpoint.name_with_first_command = true;
+  auto named = Connection::open(endpoint, "statesync-test");
+  CHECK(named.command({"CLIENT", "GETNAME"}).str == "statesync-test");
+
+  auto admin = Connection::open(server.endpoint(), "admin");
+  REQUIRE(admin.command({"CONFIG", "SET", "requirepass", "s3cret"}).is_status("OK"));
+  auto refused = Connection::open(endpoint, "statesync-test");
+  try {
+    refused.command({"PING"});
+    FAIL("expected an error");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::refused);
+    CHECK(std::string(error.what()).find("requires a password: NOAUTH") != std::string::npos);
+  }
+  endpoint.password = "s3cret";
+  auto authenticated = Connection::open(endpoint, "statesync-test");
+  CHECK(authenticated.command({"CLIENT", "GETNAME"}).str == "statesync-test");
+}
+
 TEST_CASE("a pipeline of many commands reads its replies in order") {
   RedisServer server;
   auto connection = Connection::open(server.endpoint(), "statesync-test");

@@ -175,6 +175,7 @@ Endpoint resolve_endpoint(const ConnectionArgs& args) {
   }
   endpoint.connect_timeout = to_milliseconds(args.connect_timeout);
   endpoint.reply_timeout = to_milliseconds(args.reply_timeout);
+  endpoint.name_with_first_command = args.name_with_first_command;
   resolve_topology(args, endpoint);
   return endpoint;
 }

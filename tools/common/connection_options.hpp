@@ -36,6 +36,8 @@ struct ConnectionArgs {
   std::optional<std::string> sentinel_password;
   bool cluster = false;
   bool verbose = false;
+  // Not an option: the tool's choice (see Endpoint).
+  bool name_with_first_command = false;
 };
 
 void add_connection_options(CLI::App& app, ConnectionArgs& args);

@@ -1,11 +1,12 @@
 #include "child.hpp"
 
+#include "shared_memory_process.hpp"
+
 #include <statesync/error.hpp>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,16 +26,28 @@ void give_terminal(pid_t group) {
   ::sigaction(SIGTTOU, &saved, nullptr);
 }
 
-// In the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(const std::vector<char*>& argv, int error_pipe, pid_t parent, bool foreground) {
+// What the command's process needs until it execs. It shares our memory
+// while we wait (vfork's semantics), so it reports a failed exec here.
+struct Spawn {
+  char* const* argv;
+  pid_t parent;
+  bool foreground;
+  int exec_error;
+};
+
+// In the child before exec, sharing our memory: only async-signal-safe
+// calls, and every signal blocked until the dispositions are the
+// command's.
+int exec_child(void* argument) {
+  auto& spawn = *static_cast<Spawn*>(argument);
   ::setpgid(0, 0);
-  if (foreground) {
+  if (spawn.foreground) {
     give_terminal(::getpid());
   }
   // Killed with us; the check closes the race of a parent that died
   // before the prctl.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) {
+  if (::getppid() != spawn.parent) {
     ::_exit(127);
   }
   // The command starts as from a shell: default dispositions (we ignore
@@ -47,10 +60,16 @@ void give_terminal(pid_t group) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execvp(argv[0], argv.data());
-  const int error = errno;
-  [[maybe_unused]] const auto written = ::write(error_pipe, &error, sizeof error);
-  ::_exit(error == ENOENT ? 127 : 126);
+  ::execvp(spawn.argv[0], spawn.argv);
+  spawn.exec_error = errno;
+  ::_exit(spawn.exec_error == ENOENT ? 127 : 126);
+}
+
+// execvp's own needs: a copy of a PATH entry and the name (at most
+// PATH_MAX + NAME_MAX), and argv again for a script without #!; glibc's
+// posix_spawn gives the same 64 KiB besides argv.
+std::size_t exec_stack_size(std::size_t argc) {
+  return 64 * 1024 + (argc + 2) * sizeof(char*);
 }
 
 } // namespace
@@ -61,56 +80,31 @@ Child::Child(const std::vector<std::string>& argv) {
     args.push_back(const_cast<char*>(arg.c_str()));
   }
   args.push_back(nullptr);
-  int ends[2];
-  if (::pipe2(ends, O_CLOEXEC) != 0) {
-    throw Error(ErrorKind::internal, std::string("cannot create a pipe: ") + std::strerror(errno));
-  }
   // Only from the foreground of a terminal do we have a foreground to give.
   foreground_ = ::isatty(STDIN_FILENO) == 1 && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
-  const pid_t parent = ::getpid();
-  pid_ = ::fork();
-  if (pid_ < 0) {
-    const int error = errno;
-    ::close(ends[0]);
-    ::close(ends[1]);
-    throw Error(ErrorKind::internal, std::string("cannot start the command: ") + std::strerror(error));
+  Spawn spawn{args.data(), ::getpid(), foreground_, 0};
+  {
+    const SharedMemoryProcess process(exec_child, &spawn, exec_stack_size(argv.size()), true, "the command");
+    pid_ = process.pid();
   }
-  if (pid_ == 0) {
-    ::close(ends[0]);
-    exec_child(args, ends[1], parent, foreground_);
-  }
-  ::close(ends[1]);
-  error_pipe_ = ends[0];
-  // Also here, so that signalling the group works before the child has
-  // run (EACCES once it has exec'd, and then it did it itself).
-  ::setpgid(pid_, pid_);
+  // Its own group is made: we resume only once it has exec'd or ended.
+  exec_error_ = spawn.exec_error;
   try {
     guard_.emplace(pid_);
   } catch (const Error&) {
     signal_group(SIGKILL);
     wait();
-    ::close(error_pipe_);
     throw;
   }
 }
 
 Child::~Child() {
-  if (error_pipe_ >= 0) {
-    ::close(error_pipe_);
-  }
   take_terminal_back();
 }
 
-std::optional<int> Child::exec_error() {
-  int error = 0;
-  ssize_t n;
-  do {
-    n = ::read(error_pipe_, &error, sizeof error);
-  } while (n < 0 && errno == EINTR);
-  ::close(error_pipe_);
-  error_pipe_ = -1;
-  if (n == static_cast<ssize_t>(sizeof error)) {
-    return error;
+std::optional<int> Child::exec_error() const {
+  if (exec_error_ != 0) {
+    return exec_error_;
   }
   return std::nullopt;
 }
@@ -119,7 +113,7 @@ std::optional<int> Child::reap() {
   int status = 0;
   const pid_t done = ::waitpid(pid_, &status, WNOHANG);
   if (done == pid_) {
-    take_terminal_back();
+    ended();
     return status;
   }
   return std::nullopt;
@@ -129,7 +123,7 @@ int Child::wait() {
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
-  take_terminal_back();
+  ended();
   return status;
 }
 
@@ -139,6 +133,13 @@ void Child::signal_group(int signal) const {
 
 bool Child::group_alive() const {
   return ::kill(-pid_, 0) == 0;
+}
+
+void Child::ended() {
+  take_terminal_back();
+  if (guard_ && !group_alive()) {
+    guard_->dismiss();
+  }
 }
 
 void Child::take_terminal_back() {

@@ -2,7 +2,7 @@
 // The command under the lock: its own process group, the terminal's
 // foreground while it runs (when we had it), dead if we die (Linux's
 // parent-death signal; the rest of its group by a GroupGuard), and exec
-// failures reported back through a pipe.
+// failures reported back.
 
 #include "group_guard.hpp"
 
@@ -15,16 +15,16 @@ namespace statesync::tools {
 
 class Child {
 public:
-  // Forks and execs `argv` (execvp: no shell). Throws Error(internal) if
-  // the process cannot be made.
+  // Starts `argv` (execvp: no shell) and returns once it has exec'd or
+  // failed to. Throws Error(internal) if the process cannot be made.
   explicit Child(const std::vector<std::string>& argv);
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
   ~Child();
 
-  // The errno of a failed exec (the child has then exited), or nullopt
-  // once the command runs. Call once, right after starting.
-  std::optional<int> exec_error();
+  // The errno of a failed exec (the child has then exited), or nullopt:
+  // the command runs.
+  std::optional<int> exec_error() const;
 
   // The child's status if it has ended (waitpid, not waiting).
   std::optional<int> reap();
@@ -38,10 +38,12 @@ public:
   pid_t pid() const noexcept { return pid_; }
 
 private:
+  // The child has been reaped.
+  void ended();
   void take_terminal_back();
 
   pid_t pid_ = -1;
-  int error_pipe_ = -1;
+  int exec_error_ = 0;
   bool foreground_ = false; // the child's group has the terminal
   std::optional<GroupGuard> guard_;
 };

@@ -13,27 +13,26 @@
 namespace statesync::tools {
 namespace {
 
-// In the guard after fork: only async-signal-safe calls.
-[[noreturn]] void guard(int pipe, pid_t group) {
+// In the guard, which shares our memory: only async-signal-safe calls. It
+// keeps every signal blocked (as it started), so that no signal sent to
+// our group ends it and no handler of ours runs in it; SIGKILL still does.
+// So its read is never interrupted, and it never looks at errno (which is
+// ours too).
+int guard(void* argument) {
+  const GroupWatch watch = *static_cast<const GroupWatch*>(argument);
   // Holds no descriptor of ours (a socket, the terminal, an output pipe
-  // someone reads to its end), and no signal sent to our group ends it.
-  ::close_range(0, static_cast<unsigned>(pipe) - 1, 0);
-  ::close_range(static_cast<unsigned>(pipe) + 1, ~0U, 0);
-  for (int signal = 1; signal < NSIG; ++signal) {
-    if (signal != SIGKILL && signal != SIGSTOP && signal != SIGCHLD) {
-      ::signal(signal, SIG_IGN);
-    }
-  }
+  // someone reads to its end).
+  ::close_range(0, static_cast<unsigned>(watch.pipe) - 1, 0);
+  ::close_range(static_cast<unsigned>(watch.pipe) + 1, ~0U, 0);
   char goodbye = 0;
-  ssize_t n;
-  do {
-    n = ::read(pipe, &goodbye, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n == 0) {
-    ::kill(-group, SIGKILL);
+  if (::read(watch.pipe, &goodbye, 1) == 0) {
+    ::kill(-watch.group, SIGKILL);
   }
   ::_exit(0);
 }
+
+// Enough for the few calls above.
+constexpr std::size_t guard_stack_size = 16 * 1024;
 
 } // namespace
 
@@ -42,25 +41,31 @@ GroupGuard::GroupGuard(pid_t group) {
   if (::pipe2(ends, O_CLOEXEC) != 0) {
     throw Error(ErrorKind::internal, std::string("cannot create a pipe: ") + std::strerror(errno));
   }
-  pid_ = ::fork();
-  if (pid_ < 0) {
-    const int error = errno;
+  watch_ = {ends[0], group};
+  try {
+    process_.emplace(guard, &watch_, guard_stack_size, false, "the process group's guard");
+  } catch (const Error&) {
     ::close(ends[0]);
     ::close(ends[1]);
-    throw Error(ErrorKind::internal, std::string("cannot start the process group's guard: ") + std::strerror(error));
-  }
-  if (pid_ == 0) {
-    guard(ends[0], group);
+    throw;
   }
   ::close(ends[0]);
   pipe_ = ends[1];
 }
 
-GroupGuard::~GroupGuard() {
+void GroupGuard::dismiss() {
+  if (pipe_ < 0) {
+    return;
+  }
   const char goodbye = 1;
   [[maybe_unused]] const auto written = ::write(pipe_, &goodbye, 1);
   ::close(pipe_);
-  while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+  pipe_ = -1;
+}
+
+GroupGuard::~GroupGuard() {
+  dismiss();
+  while (::waitpid(process_->pid(), nullptr, 0) < 0 && errno == EINTR) {
   }
 }
 

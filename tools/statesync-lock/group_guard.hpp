@@ -5,9 +5,18 @@
 // lease, or they run on beside the next holder. A small process of ours
 // waits on a pipe: end of file without a goodbye byte means we are gone.
 
+#include "shared_memory_process.hpp"
+
+#include <optional>
 #include <sys/types.h>
 
 namespace statesync::tools {
+
+// What the guard reads as it starts: the pipe's read end and the group.
+struct GroupWatch {
+  int pipe = -1;
+  pid_t group = -1;
+};
 
 class GroupGuard {
 public:
@@ -15,12 +24,19 @@ public:
   explicit GroupGuard(pid_t group);
   GroupGuard(const GroupGuard&) = delete;
   GroupGuard& operator=(const GroupGuard&) = delete;
-  // Says goodbye: the guard ends without touching the group.
+  // Says goodbye: the guard ends without touching the group. Once the
+  // group is empty there is nothing left to guard, and saying it then
+  // lets the guard end while we still talk to the server.
+  void dismiss();
+  // Says goodbye if not yet said, and waits for the guard to end.
   ~GroupGuard();
 
 private:
-  pid_t pid_ = -1;
+  // Read by the guard, which shares our memory, after we may have returned
+  // from the constructor: so here, where it stays put.
+  GroupWatch watch_;
   int pipe_ = -1;
+  std::optional<SharedMemoryProcess> process_;
 };
 
 } // namespace statesync::tools

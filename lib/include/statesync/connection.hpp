@@ -22,7 +22,8 @@ class STATESYNC_API Connection {
 public:
   // Connects, authenticates, selects the db and sets the client name.
   // With Topology::sentinel, to the master the Sentinels name now.
-  // Throws Error(unavailable | refused | protocol | server).
+  // Throws Error(unavailable | refused | protocol | server); see also
+  // Endpoint::name_with_first_command.
   static Connection open(const Endpoint& endpoint, const std::string& client_name);
 
   Connection(Connection&&) noexcept;

@@ -42,6 +42,12 @@ struct STATESYNC_API Endpoint {
   TlsOptions tls;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds reply_timeout{10000};
+  // Sends the handshake's CLIENT SETNAME with the first command and reads
+  // its reply then: a round trip less per connection. A server that wants
+  // a password and got none then says so (NOAUTH) when the first reply is
+  // read, not in Connection::open. AUTH and SELECT are always answered in
+  // Connection::open.
+  bool name_with_first_command = false;
 
   Topology topology = Topology::standalone;
   // Sentinel only: whom to ask, for which master, with the Sentinels' own
