@@ -28,7 +28,8 @@ std::vector<std::string> channel_per_master(const RedisCluster& cluster) {
   std::vector<std::string> channels;
   std::vector<std::string> owners;
   for (int n = 0; owners.size() < 3; ++n) {
-    const std::string channel = "c" + std::to_string(n);
+    std::string channel = "c";
+    channel += std::to_string(n);
     const std::string owner = cluster.owner(channel).where();
     if (std::find(owners.begin(), owners.end(), owner) == owners.end()) {
       owners.push_back(owner);
