@@ -199,6 +199,33 @@ def test_a_lock_waits_while_its_slot_migrates(cluster):
         lock.wait()
 
 
+def test_a_held_lock_is_renewed_again_once_its_half_moved_slot_has_moved(cluster):
+    """Half-way through a migration (the lock key moved, its other keys not)
+    the renewal meets TRYAGAIN: it is tried again, without stopping the
+    command, until the slot has moved (within the lease's renewal margin:
+    held half-way longer, the lock is lost, status 75)."""
+    key = "statesync:lock:{halfway}"
+    holder = spawn("statesync-lock", "--cluster", "-u", cluster.masters()[0].url, "-v", "--ttl", 10, "halfway", "sh",
+                   "-c", "read line", stdin=subprocess.PIPE)
+    try:
+        err = Lines(holder.stderr)
+        err.wait_for(b"acquired 'halfway'")
+        slot, source, target = migrating(cluster, key)
+        tried = errorstat(source, "TRYAGAIN")
+        source.command("MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", key)
+        # The source has some of the script's keys, not all: TRYAGAIN.
+        wait_until(lambda: errorstat(source, "TRYAGAIN") > tried, "a renewal during the migration")
+        cluster.migrate_slot(slot, source, target)
+        err.wait_for(f"lock 'halfway' kept after its slot moved, at 127.0.0.1:{target.port}".encode())
+        holder.stdin.write(b"done\n")
+        holder.stdin.close()
+        assert holder.wait(timeout=30) == 0
+        assert target.command("EXISTS", key) == 0
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_held_lock_follows_its_slot_to_a_new_owner(cluster):
     key = "statesync:lock:{moving}"
     source = cluster.owner(key)
