@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 namespace statesync {
 namespace {
@@ -43,6 +44,7 @@ struct ClusterPublishStream::Impl {
   std::optional<SlotMap> map;  // nullopt: to be read again
   std::vector<Endpoint> nodes; // last known, to ask if the seed is down
   std::vector<std::unique_ptr<Lane>> lanes;
+  std::array<Lane*, cluster_slots> lane_of_slot{}; // as the map says; nullptr: to be looked up
   std::uint64_t sent = 0;
   std::uint64_t acknowledged = 0; // on every lane, also those closed
   std::uint64_t acknowledged_at_failover = 0;
@@ -63,7 +65,7 @@ struct ClusterPublishStream::Impl {
   }
 
   Lane& lane_for(bool retained, std::string_view channel) {
-    const int slot = key_slot(retained ? retained_state_key(options.key_prefix, channel) : std::string(channel));
+    const int slot = retained ? key_slot(retained_state_key(options.key_prefix, channel)) : key_slot(channel);
     if (retained && options.sharded && slot != key_slot(channel)) {
       // The script publishes from the state key's node, which serves only
       // its own slots' sharded channels.
@@ -72,7 +74,10 @@ struct ClusterPublishStream::Impl {
                               "'{}' a {{hash tag}}",
                               channel));
     }
-    return detail::retry_during_failover(seed, [&]() -> Lane& {
+    if (Lane* known = lane_of_slot[static_cast<std::size_t>(slot)]) {
+      return *known;
+    }
+    Lane& lane = detail::retry_during_failover(seed, [&]() -> Lane& {
       if (!map) {
         std::vector<Endpoint> seeds{seed};
         seeds.insert(seeds.end(), nodes.begin(), nodes.end());
@@ -80,9 +85,9 @@ struct ClusterPublishStream::Impl {
         nodes = map->nodes();
       }
       const Endpoint& owner = map->nodes()[owner_or_throw(*map, slot, seed)];
-      for (const auto& lane : lanes) {
-        if (lane->connection.where() == owner.where()) {
-          return *lane;
+      for (const auto& existing : lanes) {
+        if (existing->connection.where() == owner.where()) {
+          return *existing;
         }
       }
       try {
@@ -95,6 +100,8 @@ struct ClusterPublishStream::Impl {
       }
       return *lanes.back();
     });
+    lane_of_slot[static_cast<std::size_t>(slot)] = &lane;
+    return lane;
   }
 
   void deliver(bool retained, std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
@@ -150,6 +157,7 @@ struct ClusterPublishStream::Impl {
     const std::deque<PendingMessage> again = lane.stream.take_unacknowledged();
     std::erase_if(lanes, [&](const auto& held) { return held.get() == &lane; });
     map.reset();
+    lane_of_slot.fill(nullptr);
     for (const PendingMessage& message : again) {
       deliver(message.retained, message.channel, message.payload, message.ttl);
     }

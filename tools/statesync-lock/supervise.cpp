@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <poll.h>
+#include <thread>
 
 namespace statesync::tools {
 namespace {
@@ -47,6 +48,9 @@ struct Stopping {
     }
   }
 };
+
+// Between attempts to reach the new master or slot owner.
+constexpr milliseconds failover_retry{100};
 
 class Supervisor {
 public:
@@ -124,16 +128,25 @@ private:
   // before the failover, and is lost (never silently shared) if not.
   void follow_failover(Clock::time_point now, const Error& error) {
     report_verbose(fmt::format("lock '{}': {}; looking for the new master", lock_.spec().name, error.what()));
-    try {
-      reconnect_();
-      if (lock_.resume()) {
-        report_verbose(
-            fmt::format("lock '{}' kept after the failover, at {}", lock_.spec().name, lock_.connection().where()));
-        return;
+    // A node on its way down may still take a connection and then drop
+    // it, and the map may name it until its replica takes over: look
+    // again, up to the point where the lease is given up anyway.
+    const auto give_up = lock_.lease_start() + plan_.give_up_after();
+    for (;;) {
+      try {
+        reconnect_();
+        if (lock_.resume()) {
+          report_verbose(
+              fmt::format("lock '{}' kept after the failover, at {}", lock_.spec().name, lock_.connection().where()));
+          return;
+        }
+        return lose(now, "it did not survive the failover");
+      } catch (const Error& again) {
+        if (!suggests_failover(again) || Clock::now() + failover_retry >= give_up) {
+          return lose(now, fmt::format("{}; after it: {}", error.what(), again.what()));
+        }
       }
-      lose(now, "it did not survive the failover");
-    } catch (const Error& again) {
-      lose(now, fmt::format("{}; after it: {}", error.what(), again.what()));
+      std::this_thread::sleep_for(failover_retry);
     }
   }
 
