@@ -64,6 +64,16 @@ struct ClusterPublishStream::Impl {
     on_ack(ack);
   }
 
+  void read_map_if_needed() {
+    if (!map) {
+      // The seed first, then the nodes last seen, in case the seed is down.
+      std::vector<Endpoint> seeds{seed};
+      seeds.insert(seeds.end(), nodes.begin(), nodes.end());
+      map = read_slot_map(seeds, client_name);
+      nodes = map->nodes();
+    }
+  }
+
   Lane& lane_for(bool retained, std::string_view channel) {
     const int slot = retained ? key_slot(retained_state_key(options.key_prefix, channel)) : key_slot(channel);
     if (retained && options.sharded && slot != key_slot(channel)) {
@@ -78,12 +88,7 @@ struct ClusterPublishStream::Impl {
       return *known;
     }
     Lane& lane = detail::retry_during_failover(seed, [&]() -> Lane& {
-      if (!map) {
-        std::vector<Endpoint> seeds{seed};
-        seeds.insert(seeds.end(), nodes.begin(), nodes.end());
-        map = read_slot_map(seeds, client_name);
-        nodes = map->nodes();
-      }
+      read_map_if_needed();
       const Endpoint& owner = map->nodes()[owner_or_throw(*map, slot, seed)];
       for (const auto& existing : lanes) {
         if (existing->connection.where() == owner.where()) {
@@ -166,7 +171,11 @@ struct ClusterPublishStream::Impl {
 
 ClusterPublishStream::ClusterPublishStream(const Endpoint& seed, std::string client_name, PublisherOptions options,
                                            OnAck on_ack, StreamWindow window)
-    : impl_(std::make_unique<Impl>(seed, std::move(client_name), std::move(options), std::move(on_ack), window)) {}
+    : impl_(std::make_unique<Impl>(seed, std::move(client_name), std::move(options), std::move(on_ack), window)) {
+  // Now, not with the first message: a stream that waits for its input
+  // learns at once that the cluster cannot be reached.
+  detail::retry_during_failover(impl_->seed, [&] { impl_->read_map_if_needed(); });
+}
 
 ClusterPublishStream::~ClusterPublishStream() = default;
 

@@ -10,6 +10,7 @@ import pytest
 
 from cluster_fixture import Cluster, wait_until
 from conftest import run, spawn
+from redis_fixture import free_port
 from test_sub_staying import Lines
 
 
@@ -137,6 +138,20 @@ def test_a_stream_of_many_channels_goes_to_each_owner_in_order(cluster, raw_subs
     for c in channels:
         expected = [(c.encode(), r.split("=")[1].encode()) for r in records if r.startswith(c + "=")]
         assert peers[c].messages(len(expected)) == expected
+
+
+def test_a_stream_into_an_unreachable_cluster_fails_before_its_input():
+    # Standard input stays open and empty: only reading the slot map at the
+    # start can end this run.
+    pub = spawn("statesync-pub", "--cluster", "-p", free_port(), "--connect-timeout", 0.3, "-l", "ch",
+                stdin=subprocess.PIPE)
+    try:
+        assert pub.wait(timeout=20) == 69
+        err = pub.stderr.read()
+        assert err.startswith(b"statesync-pub: cannot connect to 127.0.0.1:") and err.count(b"\n") == 1
+    finally:
+        pub.kill()
+        pub.wait()
 
 
 def test_retained_states_of_a_stream_live_on_their_owners(cluster):

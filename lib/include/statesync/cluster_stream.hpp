@@ -18,7 +18,8 @@ namespace statesync {
 
 class STATESYNC_API ClusterPublishStream final : public MessageStream {
 public:
-  // `seed`: any node of the cluster (its settings are every node's).
+  // `seed`: any node of the cluster (its settings are every node's); its
+  // slot map is read at once (Error(unavailable) when no node answers).
   // Acknowledgements are numbered in the order they arrive, across nodes.
   ClusterPublishStream(const Endpoint& seed, std::string client_name, PublisherOptions options, OnAck on_ack,
                        StreamWindow window = {});
