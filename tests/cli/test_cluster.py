@@ -214,6 +214,15 @@ def test_a_lock_waits_while_its_slot_migrates(cluster):
         lock.wait()
 
 
+def kept_at_new_owner_then_released(holder, err, name, target):
+    """The holder says its lock went on at `target`; released, it is gone there."""
+    err.wait_for(f"lock '{name}' kept after its slot moved, at 127.0.0.1:{target.port}".encode())
+    holder.stdin.write(b"done\n")
+    holder.stdin.close()
+    assert holder.wait(timeout=30) == 0
+    assert target.command("EXISTS", f"statesync:lock:{{{name}}}") == 0
+
+
 def test_a_held_lock_is_renewed_again_once_its_half_moved_slot_has_moved(cluster):
     """Half-way through a migration (the lock key moved, its other keys not)
     the renewal meets TRYAGAIN: it is tried again, without stopping the
@@ -231,11 +240,7 @@ def test_a_held_lock_is_renewed_again_once_its_half_moved_slot_has_moved(cluster
         # The source has some of the script's keys, not all: TRYAGAIN.
         wait_until(lambda: errorstat(source, "TRYAGAIN") > tried, "a renewal during the migration")
         cluster.migrate_slot(slot, source, target)
-        err.wait_for(f"lock 'halfway' kept after its slot moved, at 127.0.0.1:{target.port}".encode())
-        holder.stdin.write(b"done\n")
-        holder.stdin.close()
-        assert holder.wait(timeout=30) == 0
-        assert target.command("EXISTS", key) == 0
+        kept_at_new_owner_then_released(holder, err, "halfway", target)
     finally:
         holder.kill()
         holder.wait()
@@ -251,11 +256,7 @@ def test_a_held_lock_follows_its_slot_to_a_new_owner(cluster):
         err = Lines(holder.stderr)
         err.wait_for(b"acquired 'moving'")
         cluster.migrate_slot(cluster.keyslot(key), source, target)
-        err.wait_for(f"lock 'moving' kept after its slot moved, at 127.0.0.1:{target.port}".encode())
-        holder.stdin.write(b"done\n")
-        holder.stdin.close()
-        assert holder.wait(timeout=30) == 0
-        assert target.command("EXISTS", key) == 0
+        kept_at_new_owner_then_released(holder, err, "moving", target)
     finally:
         holder.kill()
         holder.wait()
