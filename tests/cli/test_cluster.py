@@ -349,6 +349,17 @@ def test_slot_migrated_under_a_sharded_subscription(cluster):
         sub.wait()
 
 
+def stream_goes_on_at(new_master, channel, sub, out, pub):
+    """After a failover: the sharded subscriber is back on `new_master`, and
+    the publisher's last message reaches it."""
+    wait_until(lambda: shardnumsub(new_master, channel) == 1, "the subscriber on the new master")
+    pub.stdin.write(b"two\n")
+    pub.stdin.close()
+    assert pub.wait(timeout=30) == 0
+    out.wait_for(b"two")
+    assert sub.wait(timeout=20) == 0
+
+
 def test_failover_is_followed(cluster):
     channel = channels_on_every_master(cluster, "fo")[0]
     lock_name = next(f"job{n}" for n in range(1000)
@@ -373,12 +384,7 @@ def test_failover_is_followed(cluster):
         cluster.failover(replica)
 
         # The subscriber moves to the promoted replica; the stream goes on.
-        wait_until(lambda: shardnumsub(replica, channel) == 1, "the subscriber on the new master")
-        pub.stdin.write(b"two\n")
-        pub.stdin.close()
-        assert pub.wait(timeout=30) == 0
-        out.wait_for(b"two")
-        assert sub.wait(timeout=20) == 0
+        stream_goes_on_at(replica, channel, sub, out, pub)
 
         # A manual failover loses no write: the next renewal is answered
         # with MOVED, and renewing on the new owner keeps the lock.
@@ -444,12 +450,7 @@ def test_killed_master_is_followed(cluster, raw_subscriber):
         master.stop()
         wait_until(lambda: replica.command("ROLE")[0] == b"master", "the replica to take over")
         cluster.wait_healthy()
-        wait_until(lambda: shardnumsub(replica, channel) == 1, "the subscriber on the new master")
-        pub.stdin.write(b"two\n")
-        pub.stdin.close()
-        assert pub.wait(timeout=30) == 0
-        out.wait_for(b"two")
-        assert sub.wait(timeout=20) == 0
+        stream_goes_on_at(replica, channel, sub, out, pub)
 
         many.stdin.write(records(spread, range(30, 60)))
         many.stdin.close()
