@@ -32,6 +32,7 @@ struct Spawn {
   char* const* argv;
   pid_t parent;
   bool foreground;
+  int guard_fd; // where the new group's id goes (GroupGuard::group_fd)
   int exec_error;
 };
 
@@ -43,6 +44,9 @@ struct Spawn {
 int exec_child(void* argument) {
   auto& spawn = *static_cast<Spawn*>(argument);
   ::setpgid(0, 0);
+  // Before anything of the command's can run: the guard knows the group.
+  const pid_t group = ::getpid();
+  [[maybe_unused]] const auto announced = ::write(spawn.guard_fd, &group, sizeof group);
   if (spawn.foreground) {
     give_terminal(::getpid());
   }
@@ -84,20 +88,14 @@ Child::Child(const std::vector<std::string>& argv) {
   args.push_back(nullptr);
   // Only from the foreground of a terminal do we have a foreground to give.
   foreground_ = ::isatty(STDIN_FILENO) == 1 && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
-  Spawn spawn{args.data(), ::getpid(), foreground_, 0};
+  guard_.emplace();
+  Spawn spawn{args.data(), ::getpid(), foreground_, guard_->group_fd(), 0};
   {
     const SharedMemoryProcess process(exec_child, &spawn, exec_stack_size(argv.size()), true, "the command");
     pid_ = process.pid();
   }
   // Its own group is made: we resume only once it has exec'd or ended.
   exec_error_ = spawn.exec_error;
-  try {
-    guard_.emplace(pid_);
-  } catch (const Error&) {
-    signal_group(SIGKILL);
-    wait();
-    throw;
-  }
 }
 
 Child::~Child() {

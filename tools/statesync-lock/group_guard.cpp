@@ -24,9 +24,14 @@ int guard(void* argument) {
   // someone reads to its end).
   ::close_range(0, static_cast<unsigned>(watch.pipe) - 1, 0);
   ::close_range(static_cast<unsigned>(watch.pipe) + 1, ~0U, 0);
+  // The group first; end of file instead: no command was started.
+  pid_t group = 0;
+  if (::read(watch.pipe, &group, sizeof group) != sizeof group || group <= 0) {
+    return 0;
+  }
   char goodbye = 0;
   if (::read(watch.pipe, &goodbye, 1) == 0) {
-    ::kill(-watch.group, SIGKILL);
+    ::kill(-group, SIGKILL);
   }
   return 0; // clone exits with it (see exec_child on why not _exit)
 }
@@ -36,12 +41,12 @@ constexpr std::size_t guard_stack_size = 16 * 1024;
 
 } // namespace
 
-GroupGuard::GroupGuard(pid_t group) {
+GroupGuard::GroupGuard() {
   int ends[2];
   if (::pipe2(ends, O_CLOEXEC) != 0) {
     throw Error(ErrorKind::internal, std::string("cannot create a pipe: ") + std::strerror(errno));
   }
-  watch_ = {ends[0], group};
+  watch_ = {ends[0]};
   try {
     process_.emplace(guard, &watch_, guard_stack_size, false, "the process group's guard");
   } catch (const Error&) {

@@ -12,18 +12,22 @@
 
 namespace statesync::tools {
 
-// What the guard reads as it starts: the pipe's read end and the group.
+// What the guard reads as it starts: the pipe's read end.
 struct GroupWatch {
   int pipe = -1;
-  pid_t group = -1;
 };
 
 class GroupGuard {
 public:
-  // Throws Error(internal) if the guard cannot be started.
-  explicit GroupGuard(pid_t group);
+  // Started before the command, so that no moment passes in which the
+  // command runs unguarded; the command's process, once in its own group,
+  // writes the group's id (a pid_t) to group_fd() before it execs. Throws
+  // Error(internal) if the guard cannot be started.
+  GroupGuard();
   GroupGuard(const GroupGuard&) = delete;
   GroupGuard& operator=(const GroupGuard&) = delete;
+  // The pipe's write end (close-on-exec), for announcing the group.
+  int group_fd() const noexcept { return pipe_; }
   // Says goodbye: the guard ends without touching the group. Once the
   // group is empty there is nothing left to guard, and saying it then
   // lets the guard end while we still talk to the server.
