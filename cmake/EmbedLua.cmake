@@ -3,7 +3,7 @@
 # Lua script in INPUTS (paths separated by '|'), so the scripts ship inside
 # the library.
 string(REPLACE "|" ";" INPUTS "${INPUTS}")
-set(body "// Generated from lib/src/*.lua by cmake/EmbedLua.cmake. Do not edit.\n#include <string_view>\n\nnamespace statesync::detail::lua {\n")
+set(body "// Generated from lib/src/*/*.lua by cmake/EmbedLua.cmake. Do not edit.\n#include <string_view>\n\nnamespace statesync::detail::lua {\n")
 foreach(input IN LISTS INPUTS)
   get_filename_component(name ${input} NAME_WE)
   file(READ ${input} text)

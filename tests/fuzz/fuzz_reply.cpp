@@ -1,7 +1,7 @@
 // libFuzzer target: the reply-decoding path, fed arbitrary bytes in two
 // pieces: it yields replies or a protocol error, never a crash.
 
-#include "resp.hpp"
+#include "protocol/resp.hpp"
 
 #include <statesync/error.hpp>
 

@@ -1,6 +1,6 @@
 // The library against a real redis-server that the fixture starts.
 
-#include "lua_scripts.hpp"
+#include "protocol/lua_scripts.hpp"
 #include "redis_server.hpp"
 
 #include <statesync/connection.hpp>

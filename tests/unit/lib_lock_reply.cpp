@@ -1,6 +1,6 @@
 // Reading the lock script's replies: holder metadata and reply shapes.
 
-#include "lock_reply.hpp"
+#include "lock/lock_reply.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/lock.hpp>

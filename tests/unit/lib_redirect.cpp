@@ -1,7 +1,7 @@
 // A cluster's MOVED and ASK replies as the library reads them, and the
 // endpoint of the node they name.
 
-#include "redirect.hpp"
+#include "topology/redirect.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // The RESP reader and encoder, tested by feeding bytes: no socket involved.
 
-#include "resp.hpp"
+#include "protocol/resp.hpp"
 
 #include <statesync/error.hpp>
 

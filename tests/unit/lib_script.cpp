@@ -1,7 +1,7 @@
 // The embedded Lua scripts and the commands that run them.
 
-#include "lua_scripts.hpp"
-#include "script.hpp"
+#include "protocol/lua_scripts.hpp"
+#include "protocol/script.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // The subscriber's protocol pieces, fed replies without a server.
 
-#include "reconnect_backoff.hpp"
-#include "subscriber_protocol.hpp"
+#include "connection/reconnect_backoff.hpp"
+#include "pubsub/subscriber_protocol.hpp"
 
 #include <statesync/error.hpp>
 

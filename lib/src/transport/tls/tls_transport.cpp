@@ -3,8 +3,8 @@
 // Built as the libstatesync-tls module (see tls_module.hpp), or into a
 // static libstatesync.
 
-#include "deadline.hpp"
-#include "tls_module.hpp"
+#include "transport/tls_module.hpp"
+#include "util/deadline.hpp"
 
 #include <statesync/error.hpp>
 

@@ -2,7 +2,7 @@
 // libstatesync-tls module, loaded on first use from beside libstatesync or,
 // for a statically linked tool, from the library folder next to its bin/.
 
-#include "tls_module.hpp"
+#include "transport/tls_module.hpp"
 
 #include <statesync/error.hpp>
 

@@ -1,7 +1,7 @@
 // The slot map (CLUSTER SLOTS), redirections, and connecting to a key's owner.
 
-#include "failover_retry.hpp"
-#include "redirect.hpp"
+#include "topology/failover_retry.hpp"
+#include "topology/redirect.hpp"
 
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>

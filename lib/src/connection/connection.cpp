@@ -1,9 +1,9 @@
 // A connection: transport plus protocol, with deadlines on every wait.
 
-#include "deadline.hpp"
-#include "resp.hpp"
-#include "sentinel.hpp"
-#include "transport.hpp"
+#include "protocol/resp.hpp"
+#include "topology/sentinel.hpp"
+#include "transport/transport.hpp"
+#include "util/deadline.hpp"
 
 #include <statesync/connection.hpp>
 #include <statesync/error.hpp>

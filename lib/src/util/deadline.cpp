@@ -1,4 +1,4 @@
-#include "deadline.hpp"
+#include "util/deadline.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
-#include "lock_script.hpp"
+#include "lock/lock_script.hpp"
 
-#include "script.hpp"
+#include "protocol/script.hpp"
 
 namespace statesync::detail {
 namespace {

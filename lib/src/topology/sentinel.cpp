@@ -1,6 +1,6 @@
 // Sentinel discovery: SENTINEL get-master-addr-by-name, then ROLE.
 
-#include "sentinel.hpp"
+#include "topology/sentinel.hpp"
 
 #include <statesync/error.hpp>
 

@@ -1,4 +1,4 @@
-#include "resp.hpp"
+#include "protocol/resp.hpp"
 
 #include <statesync/error.hpp>
 

@@ -1,8 +1,8 @@
 // Publishing: PUBLISH or SPUBLISH, the retain and clear scripts, and the
 // pipelined stream with its bounded window.
 
-#include "redirect.hpp"
-#include "script.hpp"
+#include "protocol/script.hpp"
+#include "topology/redirect.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/publisher.hpp>

@@ -1,9 +1,9 @@
 // The subscriber: one connection kept subscribed, reconnected when lost.
 
-#include "deadline.hpp"
-#include "lua_scripts.hpp"
-#include "reconnect_backoff.hpp"
-#include "subscriber_protocol.hpp"
+#include "connection/reconnect_backoff.hpp"
+#include "protocol/lua_scripts.hpp"
+#include "pubsub/subscriber_protocol.hpp"
+#include "util/deadline.hpp"
 
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>

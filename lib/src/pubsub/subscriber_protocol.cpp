@@ -1,4 +1,4 @@
-#include "subscriber_protocol.hpp"
+#include "pubsub/subscriber_protocol.hpp"
 
 #include <statesync/error.hpp>
 

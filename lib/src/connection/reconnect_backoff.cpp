@@ -1,4 +1,4 @@
-#include "reconnect_backoff.hpp"
+#include "connection/reconnect_backoff.hpp"
 
 #include <algorithm>
 

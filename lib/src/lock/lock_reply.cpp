@@ -1,4 +1,4 @@
-#include "lock_reply.hpp"
+#include "lock/lock_reply.hpp"
 
 #include <statesync/error.hpp>
 

@@ -1,7 +1,7 @@
-#include "script.hpp"
+#include "protocol/script.hpp"
 
-#include "lua_scripts.hpp"
-#include "redirect.hpp"
+#include "protocol/lua_scripts.hpp"
+#include "topology/redirect.hpp"
 
 #include <statesync/error.hpp>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Calls of lib/src/lock.lua (see script.hpp) with the lock's six keys.
+// Calls of lib/src/lock/lock.lua (see script.hpp) with the lock's six keys.
 
 #include <statesync/connection.hpp>
 #include <statesync/lock.hpp>

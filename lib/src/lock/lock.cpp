@@ -1,11 +1,11 @@
 // The lock's lifecycle: acquire (waiting on the release signal), renew,
 // release. Every state change is one run of lock.lua.
 
-#include "deadline.hpp"
-#include "lock_reply.hpp"
-#include "lock_script.hpp"
-#include "redirect.hpp"
-#include "script.hpp"
+#include "lock/lock_reply.hpp"
+#include "lock/lock_script.hpp"
+#include "protocol/script.hpp"
+#include "topology/redirect.hpp"
+#include "util/deadline.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/failover.hpp>

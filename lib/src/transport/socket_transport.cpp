@@ -1,7 +1,7 @@
 // TCP and Unix sockets: non-blocking connect with a deadline, keepalive.
 
-#include "deadline.hpp"
-#include "transport.hpp"
+#include "transport/transport.hpp"
+#include "util/deadline.hpp"
 
 #include <statesync/error.hpp>
 

@@ -1,8 +1,8 @@
 // Inspection and repair of locks, for operators: who holds a lock, which
 // locks are held, and force-release of a stuck one.
 
-#include "lock_reply.hpp"
-#include "lock_script.hpp"
+#include "lock/lock_reply.hpp"
+#include "lock/lock_script.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/lock.hpp>

@@ -2,7 +2,7 @@
 // failover that sends what one of them did not get acknowledged to where
 // its slots are now.
 
-#include "failover_retry.hpp"
+#include "topology/failover_retry.hpp"
 
 #include <statesync/cluster.hpp>
 #include <statesync/cluster_stream.hpp>

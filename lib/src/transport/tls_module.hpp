@@ -3,7 +3,7 @@
 // the first time a TLS connection is asked for: a plain-TCP tool run should
 // not pay for loading libssl and libcrypto (about 2 ms per process start).
 
-#include "transport.hpp"
+#include "transport/transport.hpp"
 
 namespace statesync::detail {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The Lua scripts in lib/src/*.lua, embedded at build time by
+// The Lua scripts in lib/src/*/*.lua, embedded at build time by
 // cmake/EmbedLua.cmake: the body and its SHA1 (for EVALSHA) per file, named
 // after it. script.hpp runs them.
 

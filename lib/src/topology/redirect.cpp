@@ -1,6 +1,6 @@
-#include "redirect.hpp"
+#include "topology/redirect.hpp"
 
-#include "script.hpp"
+#include "protocol/script.hpp"
 
 #include <statesync/error.hpp>
 
