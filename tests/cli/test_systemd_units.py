@@ -18,9 +18,8 @@ import signal
 import subprocess
 import time
 
-import pytest
-
-from conftest import TOOLS, clean_env, run, tool_path
+from conftest import TOOLS, clean_env, run
+from test_lock import blocked_waiters, dead, stop, wait_until
 
 SOURCE = os.environ.get("STATESYNC_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 UNITS = os.environ.get("STATESYNC_UNITS_DIR", os.path.join(SOURCE, "systemd"))
@@ -96,22 +95,6 @@ def start_unit(argv, environment, **kwargs):
     kwargs.setdefault("stdout", subprocess.PIPE)
     kwargs.setdefault("stderr", subprocess.PIPE)
     return subprocess.Popen(argv, env=clean_env(environment), **kwargs)
-
-
-def wait_until(predicate, limit=10.0, what="condition"):
-    """Bounded polling, for what has no readiness signal of its own."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def stop(process):
-    if process.poll() is None:
-        process.kill()
-    process.wait()
 
 
 def test_every_unit_runs_a_shipped_tool_and_documents_what_to_edit():
@@ -206,25 +189,13 @@ def started(process, limit):
     return host, int(pid)
 
 
-def blocked_waiters(redis):
-    clients = redis.command("CLIENT", "LIST").decode()
-    return sum(1 for line in clients.splitlines() if "cmd=blpop" in line)
-
-
-def gone(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
 def test_singleton_fails_over_within_the_ttl_when_the_holders_host_dies(redis, tmp_path):
     argv, holder = singleton(tmp_path, redis, "host-a")
     contender = None
     try:
         ttl = float(option_value(argv, "--ttl"))
-        assert started(holder, 30)[0] == "host-a"
+        host, first_pid = started(holder, 30)
+        assert host == "host-a"
         _, contender = singleton(tmp_path, redis, "host-b")
         wait_until(lambda: blocked_waiters(redis) == 1, what="host-b to wait for the lock")
         # The holder's host dies: its statesync-lock gets SIGKILL, nothing is released.
@@ -239,7 +210,8 @@ def test_singleton_fails_over_within_the_ttl_when_the_holders_host_dies(redis, t
         # for the waiter's wake-up and the program's start on a busy machine.
         assert 0 < lease_left <= ttl
         assert failover <= lease_left + 0.5, f"failover took {failover:.2f} s, the lease had {lease_left:.2f} s left"
-        assert not gone(pid)
+        # Never two at once: host-a's program went with its host.
+        assert dead(first_pid) and not dead(pid)
     finally:
         stop(holder)
         if contender:
@@ -256,6 +228,6 @@ def test_singleton_program_is_stopped_when_the_lock_is_lost(redis, tmp_path):
         # the program stops and statesync-lock exits 75, for systemd to restart.
         assert run("statesync-lock", "-u", redis.url, "--release", "worker").returncode == 0
         assert holder.wait(timeout=60) == 75
-        wait_until(lambda: gone(pid), what="the program to end")
+        wait_until(lambda: dead(pid), what="the program to end")
     finally:
         stop(holder)
