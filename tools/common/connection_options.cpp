@@ -1,5 +1,6 @@
 #include "connection_options.hpp"
 
+#include "cli_docs.hpp"
 #include "duration.hpp"
 #include "option_checks.hpp"
 #include "tool_main.hpp"
@@ -62,7 +63,7 @@ void resolve_topology(const ConnectionArgs& args, Endpoint& endpoint) {
 } // namespace
 
 void add_connection_options(CLI::App& app, ConnectionArgs& args) {
-  const char* group = "Connection";
+  const std::string group(connection_group);
   app.add_option("-u,--url", args.url,
                  "Server URL: redis://[user[:pass]@]host[:port][/db], rediss:// (TLS), unix:///path[?db=N]")
       ->option_text("URL")

@@ -10,12 +10,11 @@
 namespace statesync::tools {
 
 std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
-  auto app = make_app("statesync-lock", "Run a command while holding a lock in Redis, so that it runs on one host "
-                                        "at a time; or inspect and release locks.");
-  app->footer("Forms:\n"
-              "  statesync-lock [OPTIONS] NAME -- COMMAND [ARGS...]\n"
-              "  statesync-lock [OPTIONS] -c STRING NAME\n"
-              "  statesync-lock --status NAME | --list [PATTERN] | --release NAME   [--json]");
+  auto app = make_app("statesync-lock",
+                      "Run a command while holding a lock in Redis, so that it runs on one host at a time; or "
+                      "inspect and release locks.",
+                      {"[OPTIONS] NAME -- COMMAND [ARGS...]", "[OPTIONS] -c STRING NAME",
+                       "--status NAME [--json]", "--list [PATTERN] [--json]", "--release NAME [--json]"});
   // The command starts at the first word after NAME that is not one of
   // our options (or after "--"); from there on nothing is parsed as ours.
   app->prefix_command();
@@ -91,7 +90,7 @@ void finish_lock_options(const CLI::App& app, LockOptions& options) {
   if (!rest.empty() && rest.front() == "--") {
     rest.erase(rest.begin());
   } else if (!rest.empty() && rest.front().starts_with("-")) {
-    throw Error(ErrorKind::usage, "unknown option " + rest.front() + " (see --help)");
+    throw Error(ErrorKind::usage, "unknown option " + rest.front() + " (for help: --help)");
   }
   const int modes = int{options.status} + int{options.list} + int{options.release};
   if (modes > 1) {
@@ -117,7 +116,7 @@ void finish_lock_options(const CLI::App& app, LockOptions& options) {
     throw Error(ErrorKind::usage, "--json goes with --status, --list or --release");
   }
   if (options.name.empty()) {
-    throw Error(ErrorKind::usage, "a lock NAME and a command are needed (see --help)");
+    throw Error(ErrorKind::usage, "a lock NAME and a command are needed (for help: --help)");
   }
   if (options.command_string && !rest.empty()) {
     throw Error(ErrorKind::usage, "give either -c STRING or a COMMAND after NAME, not both");

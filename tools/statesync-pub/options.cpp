@@ -28,11 +28,10 @@ int hex_digit(char c) {
 } // namespace
 
 std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
-  auto app = make_app("statesync-pub", "Publish messages to Redis channels: one, a stream of records, or retained "
-                                       "state.\n  statesync-pub [options] CHANNEL MESSAGE...\n"
-                                       "  statesync-pub [options] (-l | -0 | -d CHAR | -x | -f PATH) CHANNEL\n"
-                                       "  statesync-pub [options] --channel-field SEP (-l | -0 | -d CHAR)\n"
-                                       "  statesync-pub [options] --clear CHANNEL");
+  auto app =
+      make_app("statesync-pub", "Publish messages to Redis channels: one, a stream of records, or retained state.",
+               {"[OPTIONS] CHANNEL MESSAGE...", "[OPTIONS] (-l | -0 | -d CHAR | -x | -f PATH) CHANNEL",
+                "[OPTIONS] --channel-field SEP (-l | -0 | -d CHAR)", "[OPTIONS] --clear CHANNEL"});
   add_connection_options(*app, options.connection);
   const char* input = "Input";
   app->add_flag("-l,--lines", options.lines, "Publish every line of standard input as one message")->group(input);
@@ -164,7 +163,7 @@ PubPlan plan_pub(const PubOptions& options) {
       usage("--channel-field needs a separator");
     }
   } else if (options.arguments.empty()) {
-    usage("no channel given (see --help)");
+    usage("no channel given (for help: --help)");
   } else {
     plan.channel = options.arguments.front();
   }
