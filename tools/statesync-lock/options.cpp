@@ -13,8 +13,8 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
   auto app = make_app("statesync-lock",
                       "Run a command while holding a lock in Redis, so that it runs on one host at a time; or "
                       "inspect and release locks.",
-                      {"[OPTIONS] NAME -- COMMAND [ARGS...]", "[OPTIONS] -c STRING NAME",
-                       "--status NAME [--json]", "--list [PATTERN] [--json]", "--release NAME [--json]"});
+                      {"[OPTIONS] NAME -- COMMAND [ARGS...]", "[OPTIONS] -c STRING NAME", "--status NAME [--json]",
+                       "--list [PATTERN] [--json]", "--release NAME [--json]"});
   // The command starts at the first word after NAME that is not one of
   // our options (or after "--"); from there on nothing is parsed as ours.
   app->prefix_command();

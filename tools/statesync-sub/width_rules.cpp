@@ -12,7 +12,8 @@ void append_string_field(std::string& out, std::string_view value, const FieldSp
   if (spec.precision >= 0) {
     value = value.substr(0, static_cast<std::size_t>(spec.precision));
   }
-  const std::size_t padding = spec.width > 0 ? std::max(static_cast<std::size_t>(spec.width), value.size()) - value.size() : 0;
+  const std::size_t padding =
+      spec.width > 0 ? std::max(static_cast<std::size_t>(spec.width), value.size()) - value.size() : 0;
   if (!spec.left) {
     out.append(padding, ' ');
   }
