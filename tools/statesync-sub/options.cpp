@@ -25,9 +25,9 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   auto* sharded =
       app->add_flag("--sharded", options.sharded, "Subscribe to sharded channels (SSUBSCRIBE)")->group(subscribing);
   pattern->excludes(sharded);
-  app->add_flag("-R,--retained", options.retained, "Print each channel's retained state first, then live messages")
+  app->add_flag("-R,--retained", options.retained, "Print retained states first, then live messages")
       ->group(subscribing);
-  app->add_option("--key-prefix", options.key_prefix, "Prefix of the retained-state keys (default \"statesync:\")")
+  app->add_option("--key-prefix", options.key_prefix, "Retained-state key prefix (default statesync:)")
       ->option_text("PREFIX")
       ->group(subscribing);
 
@@ -36,7 +36,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
       ->option_text("N")
       ->check(positive("number"))
       ->group(stopping);
-  app->add_option("-w,-W,--wait", options.wait, "Stop after SECONDS: exit 1 if -C was not reached, else 0")
+  app->add_option("-w,-W,--wait", options.wait, "Stop after SECONDS: exit 1 if -C is not reached")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
       ->group(stopping);
@@ -50,18 +50,14 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   auto* null =
       app->add_flag("-0,--null", options.null, "A NUL byte after each message instead of a newline")->group(output);
   no_newline->excludes(null);
-  auto* format = app->add_option("-F,--format", options.format,
-                                 "Print each message by TEMPLATE (%t channel, %p payload ...: see the man page)")
+  auto* format = app->add_option("-F,--format", options.format, "Print by TEMPLATE: %t channel, %p payload, ...")
                      ->option_text("TEMPLATE")
                      ->group(output);
   auto* json = app->add_flag("--json", options.json, "One JSON object per message")->group(output);
   format->excludes(json);
-  auto* exec =
-      app->add_flag("--exec", options.exec, "Run the command after -- once per message: payload on its standard input")
-          ->group(output);
-  auto* live = app->add_flag("--live", options.live,
-                             "On a terminal: a line per channel, updated in place (payload, count, rate, age)")
-                   ->group(output);
+  auto* exec = app->add_flag("--exec", options.exec, "Run the command after -- for each message")->group(output);
+  auto* live =
+      app->add_flag("--live", options.live, "A line per channel, updated in place (a terminal)")->group(output);
   for (auto* excluded : {no_newline, null, format, json}) {
     exec->excludes(excluded);
     live->excludes(excluded);
@@ -70,15 +66,13 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
 
   const char* reconnecting = "Reconnecting";
   auto* no_reconnect =
-      app->add_flag("--no-reconnect", options.no_reconnect, "Exit 69 when the connection is lost, do not reconnect")
-          ->group(reconnecting);
-  app->add_option("--give-up", options.give_up, "Exit 69 when the connection is not back after SECONDS")
+      app->add_flag("--no-reconnect", options.no_reconnect, "Exit 69 when the connection is lost")->group(reconnecting);
+  app->add_option("--give-up", options.give_up, "Exit 69 if not reconnected within SECONDS")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
       ->excludes(no_reconnect)
       ->group(reconnecting);
-  app->add_option("--keepalive", options.keepalive,
-                  "PING after SECONDS of silence; no answer within --timeout means the connection is lost")
+  app->add_option("--keepalive", options.keepalive, "PING after SECONDS of silence (finds dead links)")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
       ->group(reconnecting);
