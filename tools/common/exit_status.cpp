@@ -7,8 +7,8 @@ namespace statesync::tools {
 std::span<const ExitStatusRow> exit_status_table() {
   static constexpr std::array rows = {
       ExitStatusRow{"0", "success"},
-      ExitStatusRow{"1", "not this time: lock not acquired (statesync-lock; -E changes it), -W elapsed before -C "
-                         "was reached (statesync-sub), --require-subscribers not met (statesync-pub)"},
+      ExitStatusRow{"1", "not this time: lock not acquired (statesync-lock; -E changes it), -W or --idle ended it "
+                         "before -C was reached (statesync-sub), --require-subscribers not met (statesync-pub)"},
       ExitStatusRow{"64", "usage: unknown option, bad argument, URL that does not parse, bad format template"},
       ExitStatusRow{"65", "bad input data, e.g. a --channel-field record without its separator"},
       ExitStatusRow{"66", "an input file cannot be read"},

@@ -27,7 +27,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   app->add_option("-w,-W,--wait", options.wait, "Stop after SECONDS: exit 1 if -C was not reached, else 0")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"));
-  app->add_option("--idle", options.idle, "Exit 0 after SECONDS without a message")
+  app->add_option("--idle", options.idle, "Stop after SECONDS without a message: exit 1 if -C was not reached, else 0")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"));
   auto* no_newline = app->add_flag("-N,--no-newline", options.no_newline, "Nothing after each message");
@@ -56,6 +56,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   }
   app->add_option("--key-prefix", options.key_prefix, "Prefix of the retained-state keys (default \"statesync:\")")
       ->option_text("PREFIX");
+  add_readiness_options(*app, options.ready);
   return app;
 }
 
