@@ -35,6 +35,7 @@ complete -c statesync-pub -l ttl -x -d 'With -r: the retained state expires afte
 complete -c statesync-pub -l clear -d 'Delete the channel'\''s retained state and publish an empty message'
 complete -c statesync-pub -l key-prefix -x -d 'Prefix of the retained-state keys (default statesync:)'
 complete -c statesync-pub -l require-subscribers -x -d 'Exit 1 when any message reached fewer than N subscribers'
+complete -c statesync-pub -l wait-subscribers -x -d 'First wait up to SECONDS for --require-subscribers N subscribers on the channel'
 complete -c statesync-pub -l sharded -d 'Use SPUBLISH (Redis 7 sharded pub/sub)'
 complete -c statesync-pub -l repeat -x -d 'Publish the message(s) N times; 0: until interrupted'
 complete -c statesync-pub -l interval -x -d 'Wait SECONDS between one message and the next'
