@@ -176,6 +176,10 @@ TEST_CASE("retained states of the channels a pattern matches, then live messages
   publisher.command({"HSET", retained_state_key(prefix, "other"), "payload", "O", "version", "1"});
   publisher.command({"HSET", retained_state_key("weXrd1:", "app.c"), "payload", "C", "version", "1"});
   publisher.command({"SET", retained_state_key(prefix, "app.string"), "not a hash"});
+  // The index of retained channels that the retain script keeps, written
+  // by hand here like the states (retained.hpp names both).
+  publisher.command({"ZADD", retained_index_key(prefix), "0", "app.b", "0", "app.a", "0", "other", "0", "app.string"});
+  publisher.command({"ZADD", retained_index_key("weXrd1:"), "0", "app.c"});
   auto options = options_for(server, {"app.*"}, SubscriptionMode::patterns);
   options.retained = true;
   options.key_prefix = prefix;
