@@ -16,7 +16,7 @@ TEST_CASE("EVALSHA names the script by its SHA1; EVAL carries the body") {
   CHECK(cached[0] == "EVALSHA");
   CHECK(cached[1] == lua::retain_publish_sha1);
   CHECK(cached[1].size() == 40);
-  CHECK(cached[2] == "2"); // the state and its slot's index
+  CHECK(cached[2] == "1");
   CHECK(cached[3] == "k");
   CHECK(cached[5] == "b");
   const auto full = retain_publish_script().arguments(false, keys_and_args);

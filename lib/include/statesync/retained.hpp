@@ -8,7 +8,7 @@
 //           version  1, 2, 3 ...: increases by one per retained publish
 //   index:  <prefix>retained               a sorted set of the channels that
 //           have a state (all scores 0), which -R -P reads instead of the
-//           keyspace; in a cluster, one per slot (scripts touch one slot)
+//           keyspace; none in a cluster (-R -P is refused there)
 //   versions: <prefix>version:<channel>    a retained publish first
 //           publishes the version there ("clear" for a clear), so that a
 //           -R subscriber of both pairs it with the message that follows

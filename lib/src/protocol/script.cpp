@@ -51,12 +51,12 @@ Reply call(Connection& connection, std::span<const std::string_view> args) {
 }
 
 const Script& retain_publish_script() {
-  static const Script script(lua::retain_publish, lua::retain_publish_sha1, "2");
+  static const Script script(lua::retain_publish, lua::retain_publish_sha1, "1");
   return script;
 }
 
 const Script& clear_retained_script() {
-  static const Script script(lua::clear_retained, lua::clear_retained_sha1, "2");
+  static const Script script(lua::clear_retained, lua::clear_retained_sha1, "1");
   return script;
 }
 

@@ -2,7 +2,6 @@
 // pipelined stream with its bounded window.
 
 #include "protocol/script.hpp"
-#include "pubsub/retained_index.hpp"
 #include "topology/redirect.hpp"
 
 #include <statesync/error.hpp>
@@ -54,19 +53,16 @@ bool is_pair_of_integers(const Reply& reply) {
 // The retain script's keys and arguments, owning what the views need.
 struct RetainArgs {
   std::string key;
-  std::string slot_index;
   std::string ttl_ms;
   std::string index;
   std::string version_channel;
-  std::array<std::string_view, 10> keys_and_args;
+  std::array<std::string_view, 9> keys_and_args;
 
   RetainArgs(const PublisherOptions& options, std::string_view channel, std::string_view payload,
              std::chrono::milliseconds ttl)
-      : key(retained_state_key(options.key_prefix, channel)),
-        slot_index(detail::retained_slot_index_key(options.key_prefix, key)), ttl_ms(std::to_string(ttl.count())),
+      : key(retained_state_key(options.key_prefix, channel)), ttl_ms(std::to_string(ttl.count())),
         index(retained_index_key(options.key_prefix)),
         version_channel(retained_version_channel(options.key_prefix, channel)), keys_and_args{key,
-                                                                                              slot_index,
                                                                                               channel,
                                                                                               payload,
                                                                                               ttl_ms,
@@ -82,17 +78,15 @@ struct RetainArgs {
 // The clear script's keys and arguments.
 struct ClearArgs {
   std::string key;
-  std::string slot_index;
   std::string index;
   std::string version_channel;
-  std::array<std::string_view, 6> keys_and_args;
+  std::array<std::string_view, 5> keys_and_args;
 
   ClearArgs(const PublisherOptions& options, std::string_view channel)
-      : key(retained_state_key(options.key_prefix, channel)),
-        slot_index(detail::retained_slot_index_key(options.key_prefix, key)),
-        index(retained_index_key(options.key_prefix)),
-        version_channel(retained_version_channel(options.key_prefix, channel)),
-        keys_and_args{key, slot_index, channel, publish_command(options), index, version_channel} {}
+      : key(retained_state_key(options.key_prefix, channel)), index(retained_index_key(options.key_prefix)),
+        version_channel(retained_version_channel(options.key_prefix, channel)), keys_and_args{key, channel,
+                                                                                              publish_command(options),
+                                                                                              index, version_channel} {}
   ClearArgs(const ClearArgs&) = delete;
   ClearArgs& operator=(const ClearArgs&) = delete;
 };

@@ -5,12 +5,11 @@
 -- that read the state and then listen see no gap.
 --
 -- KEYS[1]  the state hash (statesync::retained_state_key)
--- KEYS[2]  the index of the retained channels of KEYS[1]'s cluster slot
 -- ARGV[1]  channel          ARGV[2]  payload
 -- ARGV[3]  TTL in ms, "0" for none
 -- ARGV[4]  PUBLISH or SPUBLISH
 -- ARGV[5]  payload field    ARGV[6]  version field  (retained.hpp names them)
--- ARGV[7]  the index of a server that is not a cluster
+-- ARGV[7]  the index of retained channels
 -- ARGV[8]  the channel's version channel
 redis.call('HSET', KEYS[1], ARGV[5], ARGV[2])
 local version = redis.call('HINCRBY', KEYS[1], ARGV[6], 1)
@@ -20,11 +19,14 @@ if ttl > 0 then
 else
   redis.call('PERSIST', KEYS[1])
 end
--- One index for a whole server, which statesync-sub -R -P reads; a
--- cluster's scripts may only touch their slot, so there it is per slot.
+-- The index, which statesync-sub -R -P reads: one for the server, so not
+-- in a cluster, where a script may only touch its slot's keys and -R -P
+-- is refused (and a second declared key would turn the ASK of a slot
+-- migration into TRYAGAIN until it ends).
 local info = redis.pcall('INFO', 'cluster')
-local cluster = type(info) == 'string' and string.find(info, 'cluster_enabled:1', 1, true)
-redis.call('ZADD', cluster and KEYS[2] or ARGV[7], 0, ARGV[1])
+if not (type(info) == 'string' and string.find(info, 'cluster_enabled:1', 1, true)) then
+  redis.call('ZADD', ARGV[7], 0, ARGV[1])
+end
 if ARGV[4] == 'PUBLISH' then
   -- The version first, on its own channel, so that statesync-sub -R
   -- (subscribed to both in one transaction) pairs it with the message that
