@@ -128,10 +128,13 @@ local function lex_range(prefix)
   return '[' .. prefix, '(' .. prefix:sub(1, i - 1) .. string.char(prefix:byte(i) + 1)
 end
 
-local min, max = lex_range(literal_prefix(ARGV[2]))
+local prefix = literal_prefix(ARGV[2])
+local min, max = lex_range(prefix)
+-- "app.*" (a literal prefix, then one star): every name in the range matches.
+local everything = ARGV[2] == prefix:gsub('[%*%?%[\\]', '\\%0') .. '*'
 local states = {}
 for _, channel in ipairs(redis.call('ZRANGEBYLEX', KEYS[1], min, max)) do
-  if matches(ARGV[2], 1, channel, 1) then
+  if everything or matches(ARGV[2], 1, channel, 1) then
     local state = redis.pcall('HMGET', ARGV[1] .. channel, ARGV[3], ARGV[4])
     if state.err == nil and state[1] then
       states[#states + 1] = {channel, state[1], state[2]}
