@@ -11,12 +11,14 @@ import json
 import os
 import re
 import select
+import socket
 import subprocess
 import time
 
 import pytest
 
 from conftest import BUILD, clean_env
+from redis_fixture import free_port
 from test_docs import SOURCE
 
 TOOLS_DIR = os.path.join(BUILD, "tools")
@@ -450,3 +452,36 @@ def test_every_example_is_run():
 @pytest.mark.parametrize("example", sorted({example for _, example in all_examples()}))
 def test_example_runs(redis, tmp_path, example):
     SCENARIOS[example](Shell(redis, str(tmp_path)), example)
+
+
+# --- what README and statesync-sub(1) say of mosquitto_sub holds ------------------
+
+@pytest.fixture
+def mosquitto(tmp_path):
+    port = free_port()
+    broker = subprocess.Popen(["mosquitto", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(2000):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.01)
+        yield port
+    finally:
+        broker.terminate()
+        broker.wait()
+
+
+def test_the_mosquitto_sub_differences_are_stated_and_true(mosquitto, redis):
+    theirs = subprocess.run(["mosquitto_sub", "-p", str(mosquitto), "-C", "1", "-W", "1", "-t", "x"],
+                            capture_output=True, timeout=30)
+    assert theirs.returncode == 27 and b"Timed out" in theirs.stdout + theirs.stderr
+    ours = subprocess.run([os.path.join(TOOLS_DIR, "statesync-sub"), "-p", str(redis.port), "-C", "1", "-W", "0.1",
+                           "x"], capture_output=True, env=clean_env(), timeout=30)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (1, b"", b"")
+    with open(os.path.join(SOURCE, "README.md")) as f:
+        readme = f.read()
+    assert "`mosquitto_sub -R` means the\nopposite" in readme and "exits 27" in readme
+    page = unroff(open(os.path.join(SOURCE, "man", "statesync-sub.1")).read())
+    assert ".SH MOSQUITTO_SUB USERS" in page and "exits with status 27" in page
