@@ -177,16 +177,14 @@ struct Connection::Impl {
         detail::warn(fmt::format("{} has no password; going on without it (as redis-cli does). The server said: {}",
                                  endpoint.where(), reply.str));
       } else if (reply.is_error()) {
-        throw Error(classify_server_error(reply.str),
-                    fmt::format("authentication failed for user '{}' at {}: {}", endpoint.user.value_or("default"),
-                                endpoint.where(), reply.str));
+        throw Error(reply, fmt::format("authentication failed for user '{}' at {}", endpoint.user.value_or("default"),
+                                       endpoint.where()));
       }
     }
     if (endpoint.db != 0) {
       const Reply reply = read_reply();
       if (reply.is_error()) {
-        throw Error(classify_server_error(reply.str),
-                    fmt::format("cannot select db {} at {}: {}", endpoint.db, endpoint.where(), reply.str));
+        throw Error(reply, fmt::format("cannot select db {} at {}", endpoint.db, endpoint.where()));
       }
     }
     if (endpoint.name_with_first_command) {
@@ -200,14 +198,14 @@ struct Connection::Impl {
   // then answered with the generic error code ERR, where a wrong password
   // gets WRONGPASS. Not worth refusing (redis-cli warns and goes on).
   bool password_not_wanted(const Reply& reply) const {
-    return reply.is_error() && !endpoint.user && reply.str.starts_with("ERR ");
+    return reply.is_error() && !endpoint.user && reply.error_code == ServerError::err;
   }
 
   // The name only helps operators read CLIENT LIST: a user not allowed to
   // set it can still work, but a server that wants a password must say so.
   void check_name_reply(const Reply& named) const {
-    if (named.is_error() && classify_server_error(named.str) == ErrorKind::refused && named.str.starts_with("NOAUTH")) {
-      throw Error(ErrorKind::refused, fmt::format("{} requires a password: {}", endpoint.where(), named.str));
+    if (named.error_code == ServerError::noauth) {
+      throw Error(named, fmt::format("{} requires a password", endpoint.where()));
     }
   }
 
@@ -305,7 +303,7 @@ std::string Connection::where() const {
 
 Reply expect_ok(Reply reply, std::string_view what) {
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str), fmt::format("{}: {}", what, reply.str));
+    throw Error(reply, what);
   }
   return reply;
 }

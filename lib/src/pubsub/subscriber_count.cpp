@@ -14,8 +14,7 @@ long long count_subscribers(Connection& connection, std::string_view channel, bo
   const std::array<std::string_view, 3> args{"PUBSUB", sharded ? "SHARDNUMSUB" : "NUMSUB", channel};
   const Reply reply = connection.command(args);
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str),
-                fmt::format("cannot count the subscribers of '{}' at {}: {}", channel, connection.where(), reply.str));
+    throw Error(reply, fmt::format("cannot count the subscribers of '{}' at {}", channel, connection.where()));
   }
   // {channel, count}
   if (reply.type != Reply::Type::array || reply.elements.size() != 2 ||
