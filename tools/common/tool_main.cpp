@@ -9,12 +9,14 @@
 #include <statesync/error.hpp>
 #include <statesync/failover.hpp>
 #include <statesync/version.hpp>
+#include <statesync/warnings.hpp>
 
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
 #include <iostream>
+#include <set>
 #include <unistd.h>
 
 namespace statesync::tools {
@@ -48,6 +50,15 @@ public:
 private:
   std::vector<std::string> usage_;
 };
+
+// The library's warnings, each said once: a reconnect meets the same
+// one again.
+void warn_once(std::string_view message) {
+  static std::set<std::string, std::less<>> said;
+  if (said.insert(std::string(message)).second) {
+    report("warning: " + std::string(message));
+  }
+}
 
 } // namespace
 
@@ -98,6 +109,7 @@ int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& b
     return exit_usage;
   }
   hide_secrets_in_argv(argc, argv);
+  set_warning_handler(warn_once);
   try {
     return body();
   } catch (const OutputClosed&) {

@@ -55,9 +55,15 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
   app->add_option("--key-prefix", options.key_prefix, "Retained-state key prefix (default statesync:)")
       ->option_text("PREFIX")
       ->group(publishing);
-  app->add_option("--require-subscribers", options.require_subscribers, "Exit 1 if a message reached fewer than N")
-      ->option_text("N")
-      ->check(not_negative("whole number"))
+  auto* require =
+      app->add_option("--require-subscribers", options.require_subscribers, "Exit 1 if a message reached fewer than N")
+          ->option_text("N")
+          ->check(not_negative("whole number"))
+          ->group(publishing);
+  app->add_option("--wait-subscribers", options.wait_subscribers, "First wait up to SECONDS for N subscribers")
+      ->option_text("SECONDS")
+      ->check(positive("number of seconds"))
+      ->needs(require)
       ->group(publishing);
   app->add_flag("--sharded", options.sharded, "Use SPUBLISH (Redis 7 sharded pub/sub)")->group(publishing);
   app->add_option("--repeat", options.repeat, "Publish N times (0: until interrupted)")

@@ -87,13 +87,11 @@ public:
           throw OutputClosed{};
         }
         const auto now = Clock::now();
-        if (stop_at && now >= *stop_at) {
+        const bool idle = options_.idle && now >= last_message_ + to_milliseconds(*options_.idle);
+        if ((stop_at && now >= *stop_at) || idle) {
+          // -C not reached: "not this time", for -W and --idle alike.
           subscriber.close();
           return options_.count && received_ < *options_.count ? exit_not_this_time : exit_ok;
-        }
-        if (options_.idle && now >= last_message_ + to_milliseconds(*options_.idle)) {
-          subscriber.close();
-          return exit_ok;
         }
         continue; // a signal (looked at above) or an early wake
       }
@@ -197,8 +195,10 @@ int main(int argc, char** argv) {
       live.emplace(options.channels, options.patterns);
     }
     const WakeSet wake(signal_fd());
+    check_readiness(options.ready);
     Subscriber subscriber(subscriber_options(options));
     subscriber.set_wake_fd(wake.fd());
+    signal_ready(options.ready, options.channels.size(), options.patterns);
     Session session(options, printer, runner ? &*runner : nullptr, live ? &*live : nullptr);
     return session.run(subscriber);
   });

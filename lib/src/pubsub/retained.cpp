@@ -9,4 +9,12 @@ std::string retained_state_key(std::string_view prefix, std::string_view channel
   return key;
 }
 
+std::string retained_index_key(std::string_view prefix) {
+  return std::string(prefix).append("retained");
+}
+
+std::string retained_version_channel(std::string_view prefix, std::string_view channel) {
+  return std::string(prefix).append("version:").append(channel);
+}
+
 } // namespace statesync
