@@ -71,7 +71,9 @@ class STATESYNC_API Subscriber {
 public:
   // Connects and subscribes. Throws Error: usage for options that do not
   // fit together, unavailable/refused/server/protocol as a connection does.
-  // The first connection is not retried: a wrong address fails at once.
+  // The first connection is retried only when the reconnect policy has a
+  // give-up time (a server not up yet); otherwise a wrong address fails
+  // at once.
   explicit Subscriber(SubscriberOptions options);
   Subscriber(Subscriber&&) noexcept;
   Subscriber& operator=(Subscriber&&) noexcept;

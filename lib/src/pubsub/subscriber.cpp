@@ -498,7 +498,17 @@ struct Subscriber::Impl {
 Subscriber::Subscriber(SubscriberOptions options) {
   validate(options);
   impl_ = std::make_unique<Impl>(std::move(options));
-  impl_->connect_and_subscribe();
+  try {
+    impl_->connect_and_subscribe();
+  } catch (const Error& error) {
+    const ReconnectPolicy& policy = impl_->options.reconnect;
+    if (error.kind() != ErrorKind::unavailable || !policy.enabled || !policy.give_up_after) {
+      throw;
+    }
+    // A server not up yet, given time to come: tried again as a lost
+    // connection is, the caller told by the same events.
+    impl_->pending.push_back(impl_->lose(error));
+  }
 }
 
 Subscriber::Subscriber(Subscriber&&) noexcept = default;

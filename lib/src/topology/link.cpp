@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <random>
 
 namespace statesync {
@@ -42,14 +43,16 @@ Endpoint single_server(const Endpoint& endpoint) {
 struct Link::Impl {
   LinkOptions options;
   int wake_fd = -1;
-  // One server, or the master the Sentinels named.
-  std::optional<Connection> single;
+  // One server, or the master the Sentinels named. Held by pointer, as
+  // the nodes are: callers keep references across a change of topology.
+  std::unique_ptr<Connection> single;
   // A cluster: the slot map (nullopt: to be read again), the nodes last
   // seen (to ask when the seed is down), a connection per node used.
   std::optional<detail::SlotMap> map;
   std::vector<Endpoint> known_nodes;
   std::vector<std::unique_ptr<Connection>> nodes;
-  std::optional<Connection> asked; // the node an ASK names, while a slot migrates
+  std::array<Connection*, cluster_slots> node_of_slot{}; // as the map says; nullptr: to be looked up
+  std::optional<Connection> asked;                       // the node an ASK names, while a slot migrates
 
   detail::Backoff backoff;
   std::uint64_t generation = 0;
@@ -111,7 +114,7 @@ struct Link::Impl {
     try {
       nodes.push_back(std::make_unique<Connection>(open_server(endpoint)));
     } catch (const Error&) {
-      map.reset(); // the owner may have failed over
+      forget_map(); // the owner may have failed over
       throw;
     }
     return *nodes.back();
@@ -121,6 +124,9 @@ struct Link::Impl {
   // the map naming a node that is gone, until the connect timeout.
   Connection& route(std::string_view key) {
     const int slot = key_slot(key);
+    if (Connection* known = node_of_slot[static_cast<std::size_t>(slot)]) {
+      return *known;
+    }
     const auto deadline = Clock::now() + options.endpoint.connect_timeout;
     for (;;) {
       try {
@@ -128,12 +134,14 @@ struct Link::Impl {
         if (key.empty() && !nodes.empty()) {
           return *nodes.front();
         }
-        return node(map->nodes()[detail::owner_or_throw(*map, slot, options.endpoint)]);
+        Connection& owner = node(map->nodes()[detail::owner_or_throw(*map, slot, options.endpoint)]);
+        node_of_slot[static_cast<std::size_t>(slot)] = &owner;
+        return owner;
       } catch (const Error& error) {
         if (error.kind() != ErrorKind::unavailable || Clock::now() >= deadline) {
           throw;
         }
-        map.reset();
+        forget_map();
       }
       pause(Clock::now() + routing_retry);
     }
@@ -144,7 +152,7 @@ struct Link::Impl {
       return route(key);
     }
     if (!single) {
-      single = open_single();
+      single = std::make_unique<Connection>(open_single());
     }
     return *single;
   }
@@ -155,11 +163,10 @@ struct Link::Impl {
     if (!cluster()) {
       options.endpoint.topology = Topology::cluster;
       if (single) {
-        nodes.push_back(std::make_unique<Connection>(std::move(*single)));
-        single.reset();
+        nodes.push_back(std::move(single));
       }
     }
-    map.reset();
+    forget_map();
     return node(detail::node_endpoint(asked_node, owner.host, owner.port));
   }
 
@@ -190,18 +197,23 @@ struct Link::Impl {
     return detail::ask(*asked, args);
   }
 
+  void forget_map() noexcept {
+    map.reset();
+    node_of_slot.fill(nullptr);
+  }
+
   void drop() noexcept {
     single.reset();
     nodes.clear();
     asked.reset();
-    map.reset();
+    forget_map();
   }
 
   // Connects again as the topology says; for a cluster, to every master
   // of the map, so that a node still failing over is waited for here.
   void open_all() {
     if (!cluster()) {
-      single = open_single();
+      single = std::make_unique<Connection>(open_single());
       return;
     }
     read_map_if_needed();
@@ -211,6 +223,11 @@ struct Link::Impl {
   }
 
   bool recover(const Error& error) {
+    if (is_cluster_redirection(error)) {
+      // A server named as a single one is a cluster node: routed by slot
+      // from now on.
+      options.endpoint.topology = Topology::cluster;
+    }
     const bool failover_to_follow = options.endpoint.topology != Topology::standalone;
     if (!suggests_failover(error) || (!options.reconnect.enabled && !failover_to_follow)) {
       throw error;
