@@ -49,18 +49,24 @@ def test_plain_publish_reaches_a_subscriber_on_another_master(cluster):
     sub = spawn("statesync-sub", "--cluster", "-u", a.url, "-C", 1, "news")
     try:
         wait_until(lambda: a.command("PUBSUB", "NUMSUB", "news")[1] == 1, "the subscriber")
-        result
-  = run("statesync-pub", "--cluster", "-u", b.url, "news", "hello") assert result.returncode == 0, result.stderr out,
-      err = sub.communicate(timeout = 20) assert(sub.returncode, out) == (0, b "hello\n"),
-      err finally : sub.kill() sub.wait()
+        result = run("statesync-pub", "--cluster", "-u", b.url, "news", "hello")
+        assert result.returncode == 0, result.stderr
+        out, err = sub.communicate(timeout=20)
+        assert (sub.returncode, out) == (0, b"hello\n"), err
+    finally:
+        sub.kill()
+        sub.wait()
 
-                        def test_sharded_channels_on_every_master(cluster)
-      : channels = channels_on_every_master(cluster, "shard") seed = cluster.masters()[0] sub =
-          spawn("statesync-sub", "--cluster", "-u", seed.url, "--sharded", "-v", "-C", len(channels), *channels) try :
+
+def test_sharded_channels_on_every_master(cluster):
+    channels = channels_on_every_master(cluster, "shard")
+    seed = cluster.masters()[0]
+    sub = spawn("statesync-sub", "--cluster", "-u", seed.url, "--sharded", "-v", "-C", len(channels), *channels)
+    try:
         for channel in channels:
             wait_until(lambda: shardnumsub(cluster.owner(channel), channel) == 1, f"a subscriber of {channel}")
         for channel in channels:
-#Through the seed : SPUBLISH goes to the owner of the channel's slot.
+            # Through the seed: SPUBLISH goes to the owner of the channel's slot.
             result = run("statesync-pub", "--cluster", "-u", seed.url, "--sharded", channel, f"to {channel}")
             assert result.returncode == 0, result.stderr
         out, err = sub.communicate(timeout=20)
@@ -93,9 +99,9 @@ def test_without_cluster_option_a_moved_reply_is_followed(cluster, raw_subscribe
     assert (result.returncode, result.stdout, result.stderr) == (0, b"1\n", b"")
     assert cluster.owner(f"statesync:lock:{{{name}}}").command("GET", f"statesync:lock:{{{name}}}:fence") == b"1"
 
-#A sharded subscriber finds every channel's owner. (Its first attempt,
-#all on one node, subscribed there to one channel before a MOVED : wait
-#until only the final connections, one per owner, are left.)
+    # A sharded subscriber finds every channel's owner. (Its first attempt,
+    # all on one node, subscribed there to one channel before a MOVED: wait
+    # until only the final connections, one per owner, are left.)
     sub = spawn("statesync-sub", "-u", elsewhere.url, "--sharded", "-C", len(channels), *channels)
     try:
         wait_until(lambda: sorted(n for m in cluster.masters() for n in subscriber_connections(m)) == [1, 1, 1],
@@ -116,8 +122,8 @@ def test_a_stream_meeting_moved_later_without_cluster_option_follows_it(cluster)
     peers = {c: RawSubscriber.start(cluster.owner(c), c, command="SSUBSCRIBE") for c in others}
     try:
         lines = "".join(f"{c}={c}\n" for c in others)
-#The first record's MOVED shows that the server is a cluster node:
-#the stream routes by slot from then on, each record to its owner.
+        # The first record's MOVED shows that the server is a cluster node:
+        # the stream routes by slot from then on, each record to its owner.
         result = run("statesync-pub", "-u", elsewhere.url, "--sharded", "-l", "--channel-field", "=",
                      input=lines.encode())
         assert (result.returncode, result.stderr) == (0, b"")
@@ -141,8 +147,8 @@ def test_a_stream_of_many_channels_goes_to_each_owner_in_order(cluster, raw_subs
 
 
 def test_a_stream_into_an_unreachable_cluster_fails_before_its_input():
-#Standard input stays open and empty : only reading the slot map at the
-#start can end this run.
+    # Standard input stays open and empty: only reading the slot map at the
+    # start can end this run.
     pub = spawn("statesync-pub", "--cluster", "-p", free_port(), "--connect-timeout", 0.3, "-l", "ch",
                 stdin=subprocess.PIPE)
     try:
@@ -205,41 +211,39 @@ def test_a_lock_waits_while_its_slot_migrates(cluster):
     lock = spawn("statesync-lock", "--cluster", "-u", source.url, "asked", "sh", "-c", 'echo "$STATESYNC_LOCK_TOKEN"')
     try:
         wait_until(lambda: errorstat(target, "TRYAGAIN") > tried, "an attempt during the migration")
-        cluster
-                .migrate_slot(slot, source, target) out,
-                    err = lock.communicate(timeout = 30) assert(lock.returncode, out, err) ==
-                          (0, b "1\n", b "")assert target.command("MGET", key, key + ":fence") ==
-                          [ None, b "1" ] finally : lock.kill() lock
-                                                        .wait()
+        cluster.migrate_slot(slot, source, target)
+        out, err = lock.communicate(timeout=30)
+        assert (lock.returncode, out, err) == (0, b"1\n", b"")
+        assert target.command("MGET", key, key + ":fence") == [None, b"1"]
+    finally:
+        lock.kill()
+        lock.wait()
 
-                                                            def
-                                                    kept_at_new_owner_then_released(holder, err, name, target)
-                    : ""
-                      "The holder says its lock went on at `target`; released, it is gone there."
-                      "" err.wait_for(f "lock '{name}' kept after its slot moved, at 127.0.0.1:{target.port}".encode())
-                          holder.stdin.write(b "done\n") holder.stdin.close() assert holder.wait(timeout = 30) ==
-                          0 assert target.command("EXISTS", f "statesync:lock:{{{name}}}") ==
-                          0
 
-                          def test_a_held_lock_is_renewed_again_once_its_half_moved_slot_has_moved(cluster)
-                    : ""
-                      "Half-way through a migration (the lock key moved, its other keys not)
-                      the renewal meets TRYAGAIN : it is tried again,
-                    without stopping the command, until the slot has
-                                                  moved(within the lease's renewal margin: held half - way longer,
-                                                        the lock is lost, status 75)
-                                                      .""
-                                                       "
-                                                  key = "statesync:lock:{halfway}" holder =
-                                                      spawn("statesync-lock", "--cluster", "-u",
-                                                            cluster.masters()[0].url, "-v", "--ttl", 10, "halfway",
-                                                            "sh", "-c", "read line", stdin = subprocess.PIPE) try
-                    : err = Lines(holder.stderr)
+def kept_at_new_owner_then_released(holder, err, name, target):
+    """The holder says its lock went on at `target`; released, it is gone there."""
+    err.wait_for(f"lock '{name}' kept after its slot moved, at 127.0.0.1:{target.port}".encode())
+    holder.stdin.write(b"done\n")
+    holder.stdin.close()
+    assert holder.wait(timeout=30) == 0
+    assert target.command("EXISTS", f"statesync:lock:{{{name}}}") == 0
+
+
+def test_a_held_lock_is_renewed_again_once_its_half_moved_slot_has_moved(cluster):
+    """Half-way through a migration (the lock key moved, its other keys not)
+    the renewal meets TRYAGAIN: it is tried again, without stopping the
+    command, until the slot has moved (within the lease's renewal margin:
+    held half-way longer, the lock is lost, status 75)."""
+    key = "statesync:lock:{halfway}"
+    holder = spawn("statesync-lock", "--cluster", "-u", cluster.masters()[0].url, "-v", "--ttl", 10, "halfway", "sh",
+                   "-c", "read line", stdin=subprocess.PIPE)
+    try:
+        err = Lines(holder.stderr)
         err.wait_for(b"acquired 'halfway'")
         slot, source, target = migrating(cluster, key)
         tried = errorstat(source, "TRYAGAIN")
         source.command("MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", key)
-#The source has some of the script's keys, not all: TRYAGAIN.
+        # The source has some of the script's keys, not all: TRYAGAIN.
         wait_until(lambda: errorstat(source, "TRYAGAIN") > tried, "a renewal during the migration")
         cluster.migrate_slot(slot, source, target)
         kept_at_new_owner_then_released(holder, err, "halfway", target)
@@ -255,16 +259,20 @@ def test_a_held_lock_follows_its_slot_to_a_new_owner(cluster):
     holder = spawn("statesync-lock", "--cluster", "-u", source.url, "-v", "--ttl", 2, "moving", "sh", "-c",
                    "read line", stdin=subprocess.PIPE)
     try:
-        err
-                    = Lines(holder.stderr) err.wait_for(b "acquired 'moving'") cluster
-                          .migrate_slot(cluster.keyslot(key), source, target)
-                              kept_at_new_owner_then_released(holder, err, "moving", target) finally
-                        : holder.kill() holder.wait()
+        err = Lines(holder.stderr)
+        err.wait_for(b"acquired 'moving'")
+        cluster.migrate_slot(cluster.keyslot(key), source, target)
+        kept_at_new_owner_then_released(holder, err, "moving", target)
+    finally:
+        holder.kill()
+        holder.wait()
 
-                              def
-                              test_ask_is_followed_by_a_retained_stream_while_its_slot_migrates(cluster, raw_subscriber)
-                        : key = "statesync:state:askstream" slot,
-                          source, target = migrating(cluster, key) try : peer = raw_subscriber(cluster.masters()[0], "askstream")
+
+def test_ask_is_followed_by_a_retained_stream_while_its_slot_migrates(cluster, raw_subscriber):
+    key = "statesync:state:askstream"
+    slot, source, target = migrating(cluster, key)
+    try:
+        peer = raw_subscriber(cluster.masters()[0], "askstream")
         lines = "".join(f"m{n}\n" for n in range(300))
         result = run("statesync-pub", "--cluster", "-u", source.url, "-r", "-l", "askstream", input=lines.encode())
         assert (result.returncode, result.stderr) == (0, b"")
@@ -381,11 +389,11 @@ def test_failover_is_followed(cluster):
 
         cluster.failover(replica)
 
-#The subscriber moves to the promoted replica; the stream goes on.
+        # The subscriber moves to the promoted replica; the stream goes on.
         stream_goes_on_at(replica, channel, sub, out, pub)
 
-#A manual failover loses no write : the next renewal is answered
-#with MOVED, and renewing on the new owner keeps the lock.
+        # A manual failover loses no write: the next renewal is answered
+        # with MOVED, and renewing on the new owner keeps the lock.
         lock_err.wait_for(f"lock '{lock_name}' kept after its slot moved, at 127.0.0.1:{replica.port}".encode(),
                           timeout=30)
         lock.stdin.write(b"done\n")
@@ -420,32 +428,29 @@ def test_killed_master_is_followed(cluster, raw_subscriber):
     seed = next(m for m in cluster.masters() if m is not master)
     sub = spawn("statesync-sub", "--cluster", "-u", seed.url, "--sharded", "-C", 2, channel)
     pub = spawn("statesync-pub", "--cluster", "-u", seed.url, "--sharded", "-l", channel, stdin=subprocess.PIPE)
-#A plain subscriber on the node that dies moves to another node.
+    # A plain subscriber on the node that dies moves to another node.
     plain = spawn("statesync-sub", "--cluster", "-u", master.url, "-C", 1, "plain")
-#A stream over every master's channels, one pipeline each, the dying
-#one's sent again to its replica.
+    # A stream over every master's channels, one pipeline each, the dying
+    # one's sent again to its replica.
     spread = channels_on_every_master(cluster, "spread")
     peer = raw_subscriber(seed, *spread)
     many = spawn("statesync-pub", "--cluster", "-u", seed.url, "-l", "--channel-field", "=", stdin=subprocess.PIPE)
-#A lock on the dying master's slot.
+    # A lock on the dying master's slot.
     name = next(f"k{n}" for n in range(1000) if cluster.owner(f"statesync:lock:{{k{n}}}") is master)
     lock = spawn("statesync-lock", "--cluster", "-u", seed.url, "-v", "--ttl", 10, name, "sh", "-c", "read line",
                  stdin=subprocess.PIPE)
     try:
-        lock_err
-                              = Lines(lock.stderr) lock_err.wait_for(f "acquired '{name}'".encode())
-                                    out = Lines(sub.stdout)
-                                              wait_until(lambda
-                                                         : shardnumsub(master, channel) == 1, "the subscriber")
-                                                  wait_until(lambda
-                                                             : master.command("PUBSUB", "NUMSUB", "plain")[1] == 1,
-                                                               "the plain subscriber") pub.stdin.write(b "one\n")
-                                                      pub.stdin.flush() out.wait_for(b "one")
-                                                          many.stdin.write(records(spread, range(30)))
-                                                              many.stdin.flush() assert
-                                                              first_occurrences(peer.messages(30)) == {
-                              c: list(range(i, 30, 3)) for i, c in enumerate(spread)
-                              }
+        lock_err = Lines(lock.stderr)
+        lock_err.wait_for(f"acquired '{name}'".encode())
+        out = Lines(sub.stdout)
+        wait_until(lambda: shardnumsub(master, channel) == 1, "the subscriber")
+        wait_until(lambda: master.command("PUBSUB", "NUMSUB", "plain")[1] == 1, "the plain subscriber")
+        pub.stdin.write(b"one\n")
+        pub.stdin.flush()
+        out.wait_for(b"one")
+        many.stdin.write(records(spread, range(30)))
+        many.stdin.flush()
+        assert first_occurrences(peer.messages(30)) == {c: list(range(i, 30, 3)) for i, c in enumerate(spread)}
 
         wait_until(lambda: master.command("WAIT", 1, 1000) >= 1, "the replica to have the lock")
         master.stop()
@@ -463,9 +468,9 @@ def test_killed_master_is_followed(cluster, raw_subscriber):
             if int(message[1]) >= 30:  # not one sent again from before the kill
                 received.append(message)
 
-#The lock was replicated : it is kept on the promoted replica, where
-#nobody else can take it; or, had its renewal come too late, it is
-#reported lost.Never held by two unknowingly.
+        # The lock was replicated: it is kept on the promoted replica, where
+        # nobody else can take it; or, had its renewal come too late, it is
+        # reported lost. Never held by two unknowingly.
         outcome = lock_err.wait_for(b"the failover", timeout=40)
         if b"kept after the failover" in outcome:
             assert run("statesync-lock", "--cluster", "-u", seed.url, "-n", name, "true").returncode == 1

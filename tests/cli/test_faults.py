@@ -1,16 +1,14 @@
-""
-    "Fault injection against real redis-server processes: holders killed at
-    random,
-    servers frozen, paused, killed and restarted under the tools,
-    and peers that close or stall mid - reply.Each fault must end in the documented exit status,
-    with one clear line on standard error,
-    in bounded time.
+"""Fault injection against real redis-server processes: holders killed at
+random, servers frozen, paused, killed and restarted under the tools, and
+peers that close or stall mid-reply. Each fault must end in the documented
+exit status, with one clear line on standard error, in bounded time.
 
-    Covered elsewhere,
-    not repeated here : a black - hole connect, a silent listener, garbage instead of RESP,
-    TLS to a plain port and back, expired and wrong - host certificates(test_connection.py);
-a holder killed once, the lock key deleted, the server stopped or frozen under a holder(test_lock.py);
-one restart under a subscriber, --no - reconnect, --give - up, keepalive against a frozen server(test_sub_staying.py); a server killed under an endless
+Covered elsewhere, not repeated here: a black-hole connect, a silent
+listener, garbage instead of RESP, TLS to a plain port and back, expired and
+wrong-host certificates (test_connection.py); a holder killed once, the lock
+key deleted, the server stopped or frozen under a holder (test_lock.py); one
+restart under a subscriber, --no-reconnect, --give-up, keepalive against a
+frozen server (test_sub_staying.py); a server killed under an endless
 Python-fed stream (test_pub_stream.py)."""
 
 import os
@@ -46,15 +44,16 @@ def group_members(pgid):
             members.append(int(entry))
     return members
 
-#-- - lock safety under chaos -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
+
+# --- lock safety under chaos ----------------------------------------------------
 
 CONTENDERS, ROUNDS, KILLS, TTL = 8, 50, 4, 2
-#Each section logs its start(fencing token, process group, the pid of its
-#statesync - lock) and its end, appending to one file : the order of lines is
-#the order in time.A killed holder's section cannot log its end; the killer
-#logs "gone" once the section's whole process group has ended, which is
-#never earlier than the true end, so the check below can only err towards
-#seeing an overlap, never towards missing one.
+# Each section logs its start (fencing token, process group, the pid of its
+# statesync-lock) and its end, appending to one file: the order of lines is
+# the order in time. A killed holder's section cannot log its end; the killer
+# logs "gone" once the section's whole process group has ended, which is
+# never earlier than the true end, so the check below can only err towards
+# seeing an overlap, never towards missing one.
 SECTION = ('echo "start $STATESYNC_LOCK_TOKEN $(cut -d" " -f5 /proc/$$/stat) $PPID" >> log; '
            'sleep 0.01; echo "end $STATESYNC_LOCK_TOKEN" >> log')
 
@@ -85,23 +84,27 @@ def test_lock_chaos_sections_never_overlap(redis, tmp_path):
 
     def contender():
         try:
-            for
-              _ in range(ROUNDS)
-                  : process = spawn(LOCK, "-p", redis.port, "--ttl", TTL, "chaos", "-c", SECTION, cwd = tmp_path,
-                                    stdout = subprocess.DEVNULL) with guard : running[process.pid] = process try : _,
-                    err
-                = process
-                      .communicate(timeout = 60) finally : with guard : del running[process.pid] stop(process) statuses
-                      .append((process.pid, process.returncode, err)) except Exception as error
-                    : #reported by the test failures.append(error)
+            for _ in range(ROUNDS):
+                process = spawn(LOCK, "-p", redis.port, "--ttl", TTL, "chaos", "-c", SECTION, cwd=tmp_path,
+                                stdout=subprocess.DEVNULL)
+                with guard:
+                    running[process.pid] = process
+                try:
+                    _, err = process.communicate(timeout=60)
+                finally:
+                    with guard:
+                        del running[process.pid]
+                    stop(process)
+                statuses.append((process.pid, process.returncode, err))
+        except Exception as error:  # reported by the test
+            failures.append(error)
 
-                          def
-                          killer()
-                    : ""
-                      "SIGKILLs the holder of an open section at random rounds, and logs
-                      "gone" once the section's process group has ended.""" targets =
-                    sorted(rng.sample(range(5, CONTENDERS * ROUNDS - 50), KILLS)) try :
-                  while targets and not done.is_set():
+    def killer():
+        """SIGKILLs the holder of an open section at random rounds, and logs
+        "gone" once the section's process group has ended."""
+        targets = sorted(rng.sample(range(5, CONTENDERS * ROUNDS - 50), KILLS))
+        try:
+            while targets and not done.is_set():
                 text = log.read_text()
                 lines = text.splitlines()
                 starts = sum(1 for line in lines if line.startswith("start"))
@@ -115,7 +118,7 @@ def test_lock_chaos_sections_never_overlap(redis, tmp_path):
                         continue
                     process.send_signal(signal.SIGKILL)
                 killed[int(pid)] = token
-#The lease it leaves behind runs out within the TTL.
+                # The lease it leaves behind runs out within the TTL.
                 assert int(redis.command("PTTL", key("chaos"))) <= TTL * 1000
                 wait_until(lambda: not group_members(int(pgid)), what=f"process group {pgid} to end")
                 with open(log, "a") as f:
@@ -136,8 +139,8 @@ def test_lock_chaos_sections_never_overlap(redis, tmp_path):
     assert not failures, (seed, failures)
     lines = log.read_text().splitlines()
     tokens = check_no_overlap(lines)
-#Every acquisition ran its section, with strictly increasing tokens;
-#so after each kill the lock freed and the next holder acquired.
+    # Every acquisition ran its section, with strictly increasing tokens;
+    # so after each kill the lock freed and the next holder acquired.
     assert tokens == list(range(1, CONTENDERS * ROUNDS + 1)), seed
     ended = {line.split()[1] for line in lines if line.startswith("end")}
     assert len([token for token in killed.values() if token not in ended]) == KILLS, seed
@@ -147,7 +150,8 @@ def test_lock_chaos_sections_never_overlap(redis, tmp_path):
         else:
             assert (status, err) == (0, b""), (pid, status, err)
 
-#-- - lock loss -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
+
+# --- lock loss ----------------------------------------------------------------------
 
 GROUP = "sleep 100 & echo $! >> pids; sleep 100 & echo $! >> pids; echo ready; wait"
 
@@ -163,8 +167,9 @@ def assert_group_gone(tmp_path):
     pids = [int(p) for p in (tmp_path / "pids").read_text().split()]
     assert len(pids) == 2 and all(dead(pid) for pid in pids)
 
-#Whether a process of the old holder's command still runs, as seen from
-#the next holder's command.
+
+# Whether a process of the old holder's command still runs, as seen from
+# the next holder's command.
 OVERLAP_CHECK = ('for p in $(cat pids); do s=$(cut -d" " -f3 /proc/$p/stat 2>/dev/null); '
                  '[ -n "$s" ] && [ "$s" != Z ] && echo "overlap with $p"; done; echo "token $STATESYNC_LOCK_TOKEN"')
 
@@ -175,46 +180,57 @@ def test_killed_holder_takes_its_whole_group_along(redis, tmp_path):
     on beside the next holder once the lease has run out."""
     holder = group_holder(redis, tmp_path, "orphans")
     try:
-        holder
-  .kill() holder.wait() after = spawn(LOCK, "-p", redis.port, "-w", 10, "orphans", "-c", OVERLAP_CHECK,
-                                      cwd = tmp_path) out,
-                        err = finish(after)[1:] assert(after.returncode, out) == (0, b "token 2\n"),
-                        err assert_group_gone(tmp_path) finally
-      : stop(holder)
+        holder.kill()
+        holder.wait()
+        after = spawn(LOCK, "-p", redis.port, "-w", 10, "orphans", "-c", OVERLAP_CHECK, cwd=tmp_path)
+        out, err = finish(after)[1:]
+        assert (after.returncode, out) == (0, b"token 2\n"), err
+        assert_group_gone(tmp_path)
+    finally:
+        stop(holder)
 
-#The frozen server(SIGSTOP) under a holder alone is test_lock.py's
-#test_frozen_server_is_noticed_by_the_local_deadline; here a waiter that
-#was blocked in the frozen server gives up by the reply timeout, and once
-#the server thaws, a new one acquires.
-            def test_frozen_server_then_a_waiter_acquires(redis, tmp_path)
-      : holder = group_holder(redis, tmp_path, "frozen") waiter =
-            spawn(LOCK, "-p", redis.port, "--timeout", 1, "frozen", "--", "echo", "early") try
-      : wait_until(lambda
-                   : blocked_waiters(redis) == 1, what = "the waiter to block") redis
-    .pause() try : _, err
-      = holder.communicate(timeout = 20) out,
-          waiter_err = waiter.communicate(timeout = 20) finally : redis.resume() assert holder.returncode == 75,
-          err assert err ==
-              b "statesync-lock: lock 'frozen' lost: not renewed within 1.3s; terminating the "
-                "command\n" assert_group_gone(tmp_path) assert(waiter.returncode, out) == (69, b "")assert waiter_err
-              ==
-              (b "statesync-lock: no reply from 127.0.0.1:%d within 1.0s while waiting for lock " b "'frozen'\n" %
-               redis.port) after = run(LOCK, "-p", redis.port, "-w", 10, "frozen", "-c", "echo $STATESYNC_LOCK_TOKEN")
-                                       assert(after.returncode, after.stdout) == (0, b "2\n"),
-          after.stderr finally : redis
-                                     .resume() stop(holder) stop(waiter)
 
-                                         def test_server_restarted_empty_under_a_holder(redis, tmp_path)
-          : ""
-            "The restart takes the lease with it: nothing is left to expire, and a
-            new contender can acquire at once.The holder must notice the closed connection itself,
-          not at its next renewal(a third of a 30 s TTL away),
-          and stop its command's whole group before the new server is up.""" process =
-              spawn(LOCK, "-p", redis.port, "--ttl", 30, "reborn", "-c", GROUP, cwd = tmp_path) try
-          : read_ready(process) redis.restart()
+# The frozen server (SIGSTOP) under a holder alone is test_lock.py's
+# test_frozen_server_is_noticed_by_the_local_deadline; here a waiter that
+# was blocked in the frozen server gives up by the reply timeout, and once
+# the server thaws, a new one acquires.
+def test_frozen_server_then_a_waiter_acquires(redis, tmp_path):
+    holder = group_holder(redis, tmp_path, "frozen")
+    waiter = spawn(LOCK, "-p", redis.port, "--timeout", 1, "frozen", "--", "echo", "early")
+    try:
+        wait_until(lambda: blocked_waiters(redis) == 1, what="the waiter to block")
+        redis.pause()
+        try:
+            _, err = holder.communicate(timeout=20)
+            out, waiter_err = waiter.communicate(timeout=20)
+        finally:
+            redis.resume()
+        assert holder.returncode == 75, err
+        assert err == b"statesync-lock: lock 'frozen' lost: not renewed within 1.3s; terminating the command\n"
+        assert_group_gone(tmp_path)
+        assert (waiter.returncode, out) == (69, b"")
+        assert waiter_err == (b"statesync-lock: no reply from 127.0.0.1:%d within 1.0s while waiting for lock "
+                              b"'frozen'\n" % redis.port)
+        after = run(LOCK, "-p", redis.port, "-w", 10, "frozen", "-c", "echo $STATESYNC_LOCK_TOKEN")
+        assert (after.returncode, after.stdout) == (0, b"2\n"), after.stderr
+    finally:
+        redis.resume()
+        stop(holder)
+        stop(waiter)
+
+
+def test_server_restarted_empty_under_a_holder(redis, tmp_path):
+    """The restart takes the lease with it: nothing is left to expire, and a
+    new contender can acquire at once. The holder must notice the closed
+    connection itself, not at its next renewal (a third of a 30 s TTL
+    away), and stop its command's whole group before the new server is up."""
+    process = spawn(LOCK, "-p", redis.port, "--ttl", 30, "reborn", "-c", GROUP, cwd=tmp_path)
+    try:
+        read_ready(process)
+        redis.restart()
         after = spawn(LOCK, "-p", redis.port, "-w", 10, "reborn", "-c", OVERLAP_CHECK, cwd=tmp_path)
         out, err = finish(after)[1:]
-#The counter went with the data : tokens start again(see FENCING).
+        # The counter went with the data: tokens start again (see FENCING).
         assert (after.returncode, out) == (0, b"token 1\n"), err
         _, err = process.communicate(timeout=20)
         assert process.returncode == 75, err
@@ -224,7 +240,8 @@ def test_killed_holder_takes_its_whole_group_along(redis, tmp_path):
     finally:
         stop(process)
 
-#-- - subscriber : a server that comes and goes -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -
+
+# --- subscriber: a server that comes and goes -------------------------------------
 
 class Flow:
     """Runs `step(client, n)` over and over in a thread, through restarts
@@ -279,14 +296,14 @@ def test_subscriber_survives_repeated_restarts_while_messages_flow(redis):
             publish_all(redis, "ch", [f"mark {turn}"])
             stdout.wait_for(f"mark {turn}\n".encode())
         flow.stop()
-#Gone for good : --give - up ends it.
+        # Gone for good: --give-up ends it.
         redis.stop()
         assert sub.wait(timeout=30) == 69
         last = stderr.wait_for(b"not back within")
         assert last == (b"statesync-sub: cannot connect to 127.0.0.1:%d: Connection refused; not back within 3.0s\n"
                         % redis.port)
         stdout.thread.join(timeout=10)
-#What arrived between the restarts came once each, in order.
+        # What arrived between the restarts came once each, in order.
         flows = [int(line.split()[1]) for line in stdout.all if line.startswith(b"flow ")]
         assert flows == sorted(set(flows)) and len(flows) > 0 and len(flows) + 4 == len(stdout.all)
         assert [line for line in stdout.all if line.startswith(b"mark ")] == [b"mark %d\n" % turn for turn in range(4)]
@@ -325,7 +342,8 @@ def test_retained_subscriber_converges_across_restarts(servers):
             flow.stop()
         stop(sub)
 
-#-- - publisher : a server killed in a million - line stream -- -- -- -- -- -- -- -- -- -- -- -- --
+
+# --- publisher: a server killed in a million-line stream --------------------------
 
 class ReplyTap:
     """A loopback pass-through between a client and a server that keeps the
@@ -449,7 +467,8 @@ def test_server_killed_in_a_million_line_stream_without_a_tap(servers, raw_subsc
     assert 0 < int(match.group(1)) < 1_000_000
     assert [p for _, p in received] == [b"%d" % i for i in range(1, len(received) + 1)]
 
-#-- - CLIENT PAUSE : the server holds every reply back -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
+
+# --- CLIENT PAUSE: the server holds every reply back --------------------------------
 
 @pytest.mark.parametrize("tool,args", [
     (PUB, ["ch", "x"]),
@@ -457,7 +476,7 @@ def test_server_killed_in_a_million_line_stream_without_a_tap(servers, raw_subsc
     (LOCK, ["paused", "--", "true"]),
 ])
 def test_client_pause_makes_the_reply_timeout_fire(redis, tool, args):
-#Longer than the test : the fixture's server goes with it.
+    # Longer than the test: the fixture's server goes with it.
     redis.command("CLIENT", "PAUSE", 600_000, "ALL")
     result = run(tool, "-p", redis.port, "--timeout", 0.5, *args)
     assert result.returncode == 69
@@ -469,30 +488,28 @@ def test_client_pause_in_a_stream_counts_what_was_acknowledged(redis, raw_subscr
     sub = raw_subscriber(redis, "ch")
     pub = spawn(PUB, "-p", redis.port, "--timeout", 0.5, "--no-reconnect", "-l", "ch", stdin=subprocess.PIPE)
     try:
-        pub
-      .stdin.write(b "one\ntwo\n") pub.stdin.flush() assert sub.messages(2) ==
-          [
-            (b "ch", b "one"), (b "ch", b "two")
-          ] redis.command("CLIENT", "PAUSE", 600_000,
-                          "ALL") pub.stdin.write(b "three\n") pub.stdin.close() status = pub.wait(timeout = 20) err =
-          pub.stderr.read() finally : stop(pub) assert status ==
-          69
-#"of 3" once it has read the end of its input, which may come first.
-          assert re.fullmatch(
-              rb "statesync-pub: no reply from 127\.0\.0\.1:%d within 0\.5s; published 2( of 3)? records\n" %
-                  redis.port,
-              err),
-                                                                                err
+        pub.stdin.write(b"one\ntwo\n")
+        pub.stdin.flush()
+        assert sub.messages(2) == [(b"ch", b"one"), (b"ch", b"two")]
+        redis.command("CLIENT", "PAUSE", 600_000, "ALL")
+        pub.stdin.write(b"three\n")
+        pub.stdin.close()
+        status = pub.wait(timeout=20)
+        err = pub.stderr.read()
+    finally:
+        stop(pub)
+    assert status == 69
+    # "of 3" once it has read the end of its input, which may come first.
+    assert re.fullmatch(rb"statesync-pub: no reply from 127\.0\.0\.1:%d within 0\.5s; published 2( of 3)? records\n"
+                        % redis.port, err), err
 
-          def test_client_pause_under_a_holder_loses_the_lock(redis, tmp_path)
-          : ""
-            "Renewals wait behind the pause like everything else: the holder
-            stops its command by the local deadline,
-                                                                                as with a frozen server.""
-                                                                                                        "
-                                                                                holder = group_holder(redis, tmp_path,
-                                                                                                      "held") try
-          : redis.command("CLIENT", "PAUSE", 600_000, "ALL")
+
+def test_client_pause_under_a_holder_loses_the_lock(redis, tmp_path):
+    """Renewals wait behind the pause like everything else: the holder
+    stops its command by the local deadline, as with a frozen server."""
+    holder = group_holder(redis, tmp_path, "held")
+    try:
+        redis.command("CLIENT", "PAUSE", 600_000, "ALL")
         _, err = holder.communicate(timeout=20)
         assert holder.returncode == 75, err
         assert err == b"statesync-lock: lock 'held' lost: not renewed within 1.3s; terminating the command\n"
@@ -500,7 +517,8 @@ def test_client_pause_in_a_stream_counts_what_was_acknowledged(redis, raw_subscr
     finally:
         stop(holder)
 
-#-- - peers that are not quite servers -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
+
+# --- peers that are not quite servers ----------------------------------------------
 
 class Peer:
     """A loopback listener that treats every connection by `behave(conn)`,

@@ -39,12 +39,14 @@ def parse(buf, pos):
 def read_messages(sub, count=None):
     """`count` messages from a raw subscriber, or all until the server
     closes the connection. RawSubscriber.message() copies its buffer for
-    every line, which is too slow for 100k messages;
-this parses in place.""
-                     "
-    buf = bytearray(sub.buffer) sub.buffer = b "" pos = 0 out =
-    [] while count is None or len(out) < count : try : reply,
-    pos = parse(buf, pos)
+    every line, which is too slow for 100k messages; this parses in place."""
+    buf = bytearray(sub.buffer)
+    sub.buffer = b""
+    pos = 0
+    out = []
+    while count is None or len(out) < count:
+        try:
+            reply, pos = parse(buf, pos)
             out.append((reply[1], reply[2]))
             continue
         except Incomplete:
@@ -74,8 +76,8 @@ def test_100k_lines_arrive_in_order_none_lost(redis, raw_subscriber):
 
 
 def test_64_mib_message(servers, raw_subscriber):
-#The default pubsub output limit(32 MiB) would disconnect the
-#subscriber before the message is through.
+    # The default pubsub output limit (32 MiB) would disconnect the
+    # subscriber before the message is through.
     server = servers(extra=["client-output-buffer-limit pubsub 0 0 0"])
     sub = raw_subscriber(server, "big")
     payload = os.urandom(1 << 20) * 64
@@ -96,7 +98,7 @@ def test_server_killed_mid_stream(servers, raw_subscriber):
         """An endless producer, as `tail -f` would be."""
         n = 0
         try:
-    while not stop.is_set():
+            while not stop.is_set():
                 proc.stdin.write(b"".join(b"%d\n" % i for i in range(n, n + 1000)))
                 n += 1000
         except (BrokenPipeError, OSError, ValueError):
@@ -119,9 +121,9 @@ def test_server_killed_mid_stream(servers, raw_subscriber):
     assert status == 69, stderr
     assert stderr.startswith(b"statesync-pub: connection to 127.0.0.1:%d lost" % server.port), stderr
     published = int(re.search(rb"; published (\d+) records\n$", stderr).group(1))
-#What arrived came in order.The subscriber's count bounds nothing: a
-#killed server may have sent the publisher acknowledgements for
-#messages it never wrote to the subscriber(test_faults.py checks the
-#count exactly, against the acknowledgements themselves).
+    # What arrived came in order. The subscriber's count bounds nothing: a
+    # killed server may have sent the publisher acknowledgements for
+    # messages it never wrote to the subscriber (test_faults.py checks the
+    # count exactly, against the acknowledgements themselves).
     assert [p for _, p in seen] == [b"%d" % i for i in range(len(seen))]
     assert published > 0
