@@ -213,8 +213,11 @@ Connection::~Connection() = default;
 Connection Connection::open(const Endpoint& endpoint, const std::string& client_name) {
   if (endpoint.topology == Topology::sentinel) {
     // Until every caller opens through a Link (which asks the Sentinels
-    // itself): no wake fd yet, so the rounds are not interrupted.
-    return *detail::open_sentinel_master(endpoint, client_name, -1);
+    // itself): no wake fd, but a signal still ends a pause between rounds.
+    if (auto master = detail::open_sentinel_master(endpoint, client_name, -1)) {
+      return std::move(*master);
+    }
+    throw Error(ErrorKind::unavailable, fmt::format("looking for the master of {} was interrupted", endpoint.where()));
   }
   if (endpoint.tls.enabled && !endpoint.socket_path.empty()) {
     throw Error(ErrorKind::usage, "TLS is for TCP connections, not a Unix socket");

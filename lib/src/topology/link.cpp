@@ -69,10 +69,8 @@ struct Link::Impl {
   bool cluster() const { return options.endpoint.topology == Topology::cluster; }
 
   void pause(Clock::time_point until) const {
-    while (Clock::now() < until) {
-      if (detail::wait_fd(-1, 0, until, wake_fd) == detail::Readiness::interrupted && Clock::now() < until) {
-        throw Woken{};
-      }
+    if (!detail::pause_until(until, wake_fd)) {
+      throw Woken{};
     }
   }
 

@@ -118,11 +118,8 @@ std::optional<Connection> open_sentinel_master(const Endpoint& endpoint, const s
     if (Clock::now() >= deadline) {
       throw Error(ErrorKind::unavailable, fmt::format("no master for {}: {}", endpoint.where(), why));
     }
-    const auto resume = std::min(Clock::now() + round_pause, deadline);
-    while (Clock::now() < resume) {
-      if (wait_fd(-1, 0, resume, wake_fd) == Readiness::interrupted && Clock::now() < resume) {
-        return std::nullopt;
-      }
+    if (!pause_until(std::min(Clock::now() + round_pause, deadline), wake_fd)) {
+      return std::nullopt;
     }
   }
 }
