@@ -66,7 +66,7 @@ public:
         return exit_signal_base + signal;
       }
       progress_.finish(published());
-      throw Error(error.kind(), error.what() + published_so_far());
+      throw Error(error, error.what() + published_so_far());
     }
     progress_.finish(published());
     return exit_status();

@@ -30,7 +30,7 @@ Reply Script::run(Link& link, std::string_view key, std::span<const std::string_
 }
 
 bool is_noscript(const Reply& reply) {
-  return reply.is_error() && reply.str.starts_with("NOSCRIPT");
+  return reply.error_code == ServerError::noscript;
 }
 
 Reply exchange(Connection& connection, std::span<const std::string_view> args) {

@@ -37,8 +37,7 @@ std::string printable(std::string_view text) {
 }
 
 [[noreturn]] void refused(const Link& link, std::string_view channel, const Reply& reply) {
-  throw Error(classify_server_error(reply.str),
-              fmt::format("cannot publish to '{}' at {}: {}", printable(channel), link.where(), reply.str));
+  throw Error(reply, fmt::format("cannot publish to '{}' at {}", printable(channel), link.where()));
 }
 
 } // namespace

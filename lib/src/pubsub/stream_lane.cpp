@@ -166,8 +166,7 @@ void StreamLane::take_reply(Reply reply) {
       unacknowledged_.push_back(std::move(*copy));
     }
     if (!error_) {
-      error_ = Error(classify_server_error(reply.str),
-                     fmt::format("message {} failed at {}: {}", message, connection_->where(), reply.str));
+      error_ = Error(reply, fmt::format("message {} failed at {}", message, connection_->where()));
     }
     return;
   }
@@ -189,7 +188,7 @@ void StreamLane::take_reply(Reply reply) {
 
 Reply StreamLane::ask(const Reply& reply, const PendingMessage& copy) {
   const auto to = redirection(reply);
-  if (!to || !to->ask) {
+  if (!to || reply.error_code != ServerError::ask) {
     return reply; // MOVED is a failover: the stream sends it again
   }
   // The commands behind it in the pipeline were for keys still here, or

@@ -176,7 +176,7 @@ struct Link::Impl {
       if (!to) {
         return reply;
       }
-      if (to->ask) {
+      if (reply.error_code == ServerError::ask) {
         reply = ask(*at, to->node, args);
         continue;
       }
