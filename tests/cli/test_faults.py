@@ -421,7 +421,7 @@ def test_server_killed_in_a_million_line_stream(servers, raw_subscriber):
     sub = raw_subscriber(server, "ch")
     tap = ReplyTap(server.port, trigger_lines=100_000)
     seq = subprocess.Popen(["seq", "1000000"], stdout=subprocess.PIPE)
-    pub = spawn(PUB, "-p", tap.port, "-l", "ch", stdin=seq.stdout, stdout=subprocess.DEVNULL)
+    pub = spawn(PUB, "-p", tap.port, "--no-reconnect", "-l", "ch", stdin=seq.stdout, stdout=subprocess.DEVNULL)
     seq.stdout.close()
     received = []
     reader = threading.Thread(target=lambda: received.extend(read_messages(sub)))
@@ -451,7 +451,7 @@ def test_server_killed_in_a_million_line_stream_without_a_tap(servers, raw_subsc
     server = servers(extra=["client-output-buffer-limit pubsub 0 0 0"])
     sub = raw_subscriber(server, "ch")
     seq = subprocess.Popen(["seq", "1000000"], stdout=subprocess.PIPE)
-    pub = spawn(PUB, "-p", server.port, "-l", "ch", stdin=seq.stdout, stdout=subprocess.DEVNULL)
+    pub = spawn(PUB, "-p", server.port, "--no-reconnect", "-l", "ch", stdin=seq.stdout, stdout=subprocess.DEVNULL)
     seq.stdout.close()
     try:
         received = read_messages(sub, 100_000)
@@ -487,7 +487,7 @@ def test_client_pause_makes_the_reply_timeout_fire(redis, tool, args):
 def test_client_pause_in_a_stream_counts_what_was_acknowledged(redis, raw_subscriber):
     """Paused part of the way: the count is of what came back before."""
     sub = raw_subscriber(redis, "ch")
-    pub = spawn(PUB, "-p", redis.port, "--timeout", 0.5, "-l", "ch", stdin=subprocess.PIPE)
+    pub = spawn(PUB, "-p", redis.port, "--timeout", 0.5, "--no-reconnect", "-l", "ch", stdin=subprocess.PIPE)
     try:
         pub.stdin.write(b"one\ntwo\n")
         pub.stdin.flush()

@@ -87,9 +87,11 @@ def test_64_mib_message(servers, raw_subscriber):
 
 
 def test_server_killed_mid_stream(servers, raw_subscriber):
+    """--no-reconnect: the loss ends the stream, with an honest count
+    (test_pub_restart.py has the stream that reconnects)."""
     server = servers()
     sub = raw_subscriber(server, "ch")
-    proc = spawn(TOOL, "-p", server.port, "-l", "ch", stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, bufsize=0)
+    proc = spawn(TOOL, "-p", server.port, "--no-reconnect", "-l", "ch", stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, bufsize=0)
     stop = threading.Event()
 
     def produce():

@@ -6,7 +6,7 @@
 #include "redis_cluster.hpp"
 
 #include <statesync/cluster.hpp>
-#include <statesync/cluster_stream.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock.hpp>
 #include <statesync/publisher.hpp>
 
@@ -52,12 +52,12 @@ TEST_CASE("a cluster's MOVED is followed, and the connection learns it talks to 
   const Endpoint owner = cluster.owner(channel);
   Listener listener(owner, channel, "SSUBSCRIBE");
 
-  Connection connection = Connection::open(plain, "publisher");
-  Publisher publisher(connection, {.sharded = true});
+  Link link(plain, "publisher");
+  Publisher publisher(link, {.sharded = true});
   CHECK(publisher.publish(channel, "moved") == 1);
   CHECK(listener.payloads(1) == std::vector<std::string>{"moved"});
-  CHECK(connection.where() == owner.where());
-  CHECK(connection.endpoint().topology == Topology::cluster);
+  CHECK(link.connection(channel).where() == owner.where());
+  CHECK(link.topology() == Topology::cluster);
 }
 
 TEST_CASE("a cluster stream sends each message to its slot's owner, each channel in order") {
@@ -69,8 +69,9 @@ TEST_CASE("a cluster stream sends each message to its slot's owner, each channel
   }
   std::vector<std::uint64_t> acks;
   // A small window, so that every pipeline fills and drains many times.
-  ClusterPublishStream stream(cluster.seed(1), "publisher", {.sharded = true},
-                              [&](const Acknowledgement& ack) { acks.push_back(ack.message); }, {8, 256});
+  Link link(cluster.seed(1), "publisher");
+  RecordStream stream(link, {.sharded = true}, [&](const Acknowledgement& ack) { acks.push_back(ack.message); },
+                      {8, 256});
   constexpr int per_channel = 100;
   for (int n = 0; n < per_channel; ++n) {
     for (const auto& channel : channels) {

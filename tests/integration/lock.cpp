@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
 
@@ -115,6 +116,44 @@ TEST_CASE("the wake fd interrupts a wait, which resumes where it was") {
   REQUIRE(::read(wake[0], &byte, 1) == 1);
   CHECK(holder.release());
   CHECK(waiter.acquire(Clock::now() + std::chrono::seconds(10)) == AcquireResult::acquired);
+  ::close(wake[0]);
+  ::close(wake[1]);
+}
+
+namespace {
+
+std::chrono::microseconds cpu_time_of_this_thread() {
+  rusage usage{};
+  ::getrusage(RUSAGE_THREAD, &usage);
+  const auto micros = [](const timeval& t) {
+    return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
+  };
+  return micros(usage.ru_utime) + micros(usage.ru_stime);
+}
+
+} // namespace
+
+TEST_CASE("a wake fd left readable does not make the wait for an outstanding pop spin") {
+  RedisServer server;
+  auto a = connect(server);
+  auto b = connect(server);
+  Lock holder(a, spec("job", 1, milliseconds(2000)));
+  Lock waiter(b, spec("job"));
+  REQUIRE(holder.try_acquire().acquired);
+  int wake[2];
+  REQUIRE(::pipe(wake) == 0);
+  b.set_wake_fd(wake[0]);
+  REQUIRE(::write(wake[1], "x", 1) == 1); // and never read, as a library user may leave it
+  CHECK(waiter.acquire(std::nullopt) == AcquireResult::interrupted);
+  // The pop sent by acquire() blocks on the server until the holder's
+  // lease ends (2 s): the next attempt waits for its reply first. Not a
+  // timing: a busy loop burns the whole wait on the CPU, a wait almost
+  // none of it.
+  const auto wall = Clock::now();
+  const auto cpu = cpu_time_of_this_thread();
+  CHECK(waiter.try_acquire().acquired);
+  const auto burnt = cpu_time_of_this_thread() - cpu;
+  CHECK(burnt * 4 < Clock::now() - wall);
   ::close(wake[0]);
   ::close(wake[1]);
 }

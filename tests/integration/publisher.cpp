@@ -6,6 +6,7 @@
 #include "redis_server.hpp"
 
 #include <statesync/error.hpp>
+#include <statesync/link.hpp>
 #include <statesync/publisher.hpp>
 
 #include <doctest/doctest.h>
@@ -19,8 +20,8 @@ using statesync::testing::RedisServer;
 
 TEST_CASE("publish returns how many subscribers received the message") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "publisher");
-  Publisher publisher(connection);
+  Link link(server.endpoint(), "publisher");
+  Publisher publisher(link);
   CHECK(publisher.publish("news", "nobody") == 0);
   Listener listener(server.endpoint(), "news");
   const std::string binary("a\0b\r\n\xff", 6);
@@ -30,8 +31,8 @@ TEST_CASE("publish returns how many subscribers received the message") {
 
 TEST_CASE("retain stores the state with a version that goes up by one, and publishes") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "publisher");
-  Publisher publisher(connection, {"app:", false});
+  Link link(server.endpoint(), "publisher");
+  Publisher publisher(link, {"app:", false});
   Listener listener(server.endpoint(), "state");
   const Retained first = publisher.retain("state", "v1");
   const Retained second = publisher.retain("state", std::string_view("v\0002", 3));
@@ -39,52 +40,52 @@ TEST_CASE("retain stores the state with a version that goes up by one, and publi
   CHECK(first.version == 1);
   CHECK(second.version == 2);
   const std::string key = retained_state_key("app:", "state");
-  CHECK(connection.command({"HGET", key, "payload"}).str == std::string("v\0002", 3));
-  CHECK(connection.command({"HGET", key, "version"}).str == "2");
-  CHECK(connection.command({"TTL", key}).integer == -1);
+  CHECK(link.command({"HGET", key, "payload"}).str == std::string("v\0002", 3));
+  CHECK(link.command({"HGET", key, "version"}).str == "2");
+  CHECK(link.command({"TTL", key}).integer == -1);
   CHECK(listener.payloads(2) == std::vector<std::string>{"v1", std::string("v\0002", 3)});
 }
 
 TEST_CASE("a TTL makes the state expire; a later retain without one makes it permanent") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "publisher");
-  Publisher publisher(connection);
+  Link link(server.endpoint(), "publisher");
+  Publisher publisher(link);
   const std::string key = retained_state_key(default_key_prefix, "temp");
   publisher.retain("temp", "x", std::chrono::milliseconds(60000));
-  const long long ttl = connection.command({"PTTL", key}).integer;
+  const long long ttl = link.command({"PTTL", key}).integer;
   CHECK(ttl > 0);
   CHECK(ttl <= 60000);
   publisher.retain("temp", "y");
-  CHECK(connection.command({"PTTL", key}).integer == -1);
+  CHECK(link.command({"PTTL", key}).integer == -1);
 }
 
 TEST_CASE("clear deletes the state and publishes an empty message") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "publisher");
-  Publisher publisher(connection);
+  Link link(server.endpoint(), "publisher");
+  Publisher publisher(link);
   publisher.retain("state", "v1");
   Listener listener(server.endpoint(), "state");
   const Cleared cleared = publisher.clear("state");
   CHECK(cleared.existed);
   CHECK(cleared.receivers == 1);
   CHECK(listener.payloads(1) == std::vector<std::string>{""});
-  CHECK(connection.command({"EXISTS", retained_state_key(default_key_prefix, "state")}).integer == 0);
+  CHECK(link.command({"EXISTS", retained_state_key(default_key_prefix, "state")}).integer == 0);
   CHECK_FALSE(publisher.clear("state").existed);
 }
 
 TEST_CASE("a flushed script cache is answered with EVAL") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "publisher");
-  Publisher publisher(connection);
+  Link link(server.endpoint(), "publisher");
+  Publisher publisher(link);
   publisher.retain("state", "v1");
-  connection.command({"SCRIPT", "FLUSH"});
+  link.command({"SCRIPT", "FLUSH"});
   CHECK(publisher.retain("state", "v2").version == 2);
 }
 
 TEST_CASE("sharded publishing uses SPUBLISH, also for retained messages") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "publisher");
-  Publisher publisher(connection, {std::string(default_key_prefix), true});
+  Link link(server.endpoint(), "publisher");
+  Publisher publisher(link, {std::string(default_key_prefix), true});
   Listener listener(server.endpoint(), "shard", "SSUBSCRIBE");
   CHECK(publisher.publish("shard", "a") == 1);
   CHECK(publisher.retain("shard", "b").receivers == 1);
@@ -93,11 +94,11 @@ TEST_CASE("sharded publishing uses SPUBLISH, also for retained messages") {
 
 TEST_CASE("a stream keeps order and acknowledges every message, with a small window") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "publisher");
-  Publisher publisher(connection);
+  Link link(server.endpoint(), "publisher");
+  Publisher publisher(link);
   Listener listener(server.endpoint(), "stream");
   std::vector<Acknowledgement> acks;
-  PublishStream stream(publisher, [&](const Acknowledgement& ack) { acks.push_back(ack); }, {16, 256});
+  RecordStream stream(link, publisher.options(), [&](const Acknowledgement& ack) { acks.push_back(ack); }, {16, 256});
   constexpr int count = 20000;
   for (int i = 0; i < count; ++i) {
     stream.publish("stream", std::to_string(i));
@@ -118,24 +119,25 @@ TEST_CASE("a stream keeps order and acknowledges every message, with a small win
 
 TEST_CASE("a retained stream increments the version per message") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "publisher");
-  Publisher publisher(connection);
+  Link link(server.endpoint(), "publisher");
+  Publisher publisher(link);
   std::vector<long long> versions;
-  PublishStream stream(publisher, [&](const Acknowledgement& ack) { versions.push_back(ack.version); }, {4, 1024});
+  RecordStream stream(link, publisher.options(), [&](const Acknowledgement& ack) { versions.push_back(ack.version); },
+                      {4, 1024});
   for (int i = 0; i < 10; ++i) {
     stream.retain("state", std::to_string(i));
   }
   stream.finish();
   CHECK(versions == std::vector<long long>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
-  CHECK(connection.command({"HGET", retained_state_key(default_key_prefix, "state"), "payload"}).str == "9");
+  CHECK(link.command({"HGET", retained_state_key(default_key_prefix, "state"), "payload"}).str == "9");
 }
 
 TEST_CASE("an error reply mid-stream fails the stream and the count stays honest") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "publisher");
-  connection.command({"SET", retained_state_key(default_key_prefix, "bad"), "not a hash"});
-  Publisher publisher(connection);
-  PublishStream stream(publisher, [](const Acknowledgement&) {}, {64, 4096});
+  Link link(server.endpoint(), "publisher");
+  link.command({"SET", retained_state_key(default_key_prefix, "bad"), "not a hash"});
+  Publisher publisher(link);
+  RecordStream stream(link, publisher.options(), [](const Acknowledgement&) {}, {64, 4096});
   stream.retain("good", "1");
   stream.retain("bad", "2"); // WRONGTYPE inside the script
   stream.retain("good", "3");
@@ -152,11 +154,13 @@ TEST_CASE("an error reply mid-stream fails the stream and the count stays honest
   CHECK_THROWS_AS(stream.publish("good", "4"), Error);
 }
 
-TEST_CASE("a server that goes away fails the stream as unavailable") {
+TEST_CASE("without reconnecting, a server that goes away fails the stream as unavailable") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "publisher");
-  Publisher publisher(connection);
-  PublishStream stream(publisher, [](const Acknowledgement&) {}, {8, 1024});
+  LinkOptions options{server.endpoint(), "publisher", {}, 5};
+  options.reconnect.enabled = false;
+  Link link(options);
+  Publisher publisher(link);
+  RecordStream stream(link, publisher.options(), [](const Acknowledgement&) {}, {8, 1024});
   stream.publish("ch", "before");
   stream.finish();
   server.stop();
@@ -170,4 +174,31 @@ TEST_CASE("a server that goes away fails the stream as unavailable") {
     CHECK(error.kind() == ErrorKind::unavailable);
   }
   CHECK(stream.acknowledged() == 1);
+}
+
+TEST_CASE("a stream survives a restart: what was not acknowledged is sent again, and counted once") {
+  RedisServer server;
+  Link link(server.endpoint(), "publisher");
+  std::vector<std::uint64_t> acks;
+  RecordStream stream(link, {}, [&](const Acknowledgement& ack) { acks.push_back(ack.message); }, {8, 1024});
+  stream.publish("ch", "before");
+  stream.finish();
+  server.stop();
+  server.start();
+  Listener listener(server.endpoint(), "ch");
+  constexpr int count = 100;
+  for (int i = 0; i < count; ++i) {
+    stream.publish("ch", std::to_string(i));
+  }
+  stream.finish();
+  CHECK(link.generation() == 1);
+  CHECK(stream.sent() == count + 1);
+  CHECK(stream.acknowledged() == count + 1);
+  CHECK(acks.size() == count + 1);
+  // Lost with the connection, then sent again: every one arrives, in order.
+  std::vector<std::string> expected;
+  for (int i = 0; i < count; ++i) {
+    expected.push_back(std::to_string(i));
+  }
+  CHECK(listener.payloads(count) == expected);
 }

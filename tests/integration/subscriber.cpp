@@ -202,8 +202,8 @@ TEST_CASE("retained states of the channels a pattern matches, then live messages
 
 TEST_CASE("live retained updates carry their version, a clear is marked, a plain publish has neither") {
   RedisServer server;
-  auto connection = Connection::open(server.endpoint(), "statesync-test-pub");
-  Publisher publisher(connection, PublisherOptions{});
+  Link link(server.endpoint(), "statesync-test-pub");
+  Publisher publisher(link, PublisherOptions{});
   publisher.retain("cfg", "one", std::chrono::milliseconds(0));
   auto options = options_for(server, {"cfg"});
   options.retained = true;

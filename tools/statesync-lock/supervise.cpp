@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <poll.h>
-#include <thread>
 
 namespace statesync::tools {
 namespace {
@@ -146,7 +145,26 @@ private:
           return lose(now, fmt::format("{}; after it: {}", error.what(), again.what()));
         }
       }
-      std::this_thread::sleep_for(failover_retry);
+      pause_relaying_signals(failover_retry);
+    }
+  }
+
+  // Between attempts to reach the new master: a signal that comes
+  // meanwhile reaches the command's group at once, not after the failover.
+  void pause_relaying_signals(milliseconds pause) {
+    const auto until = Clock::now() + pause;
+    for (auto left = pause; left > milliseconds(0); left = std::chrono::ceil<milliseconds>(until - Clock::now())) {
+      pollfd wake{signal_fd(), POLLIN, 0};
+      if (::poll(&wake, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+        throw Error(ErrorKind::internal, "poll failed");
+      }
+      relay_signal();
+    }
+  }
+
+  void relay_signal() {
+    if (const int signal = take_signal(); is_relayed(signal)) {
+      child_.signal_group(signal);
     }
   }
 
@@ -209,9 +227,7 @@ private:
     if (fds[1].revents != 0 && !lock_.renewal_in_flight()) {
       renew_now_ = true; // nothing is due: the renewal's reply tells what happened
     }
-    if (const int signal = take_signal(); is_relayed(signal)) {
-      child_.signal_group(signal);
-    }
+    relay_signal();
   }
 
   Lock& lock_;

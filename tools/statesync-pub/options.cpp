@@ -75,6 +75,15 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       ->check(not_negative("number of seconds"))
       ->group(publishing);
   app->add_flag("--progress", options.progress, "Show a live count and rate on stderr (a terminal)")->group(publishing);
+  auto* no_reconnect = app->add_flag("--no-reconnect", options.no_reconnect,
+                                     "With -l, -0 or -d: exit 69 when the connection is lost, do not reconnect")
+                           ->group(publishing);
+  app->add_option("--give-up", options.give_up,
+                  "With -l, -0 or -d: exit 69 when the connection is not back after SECONDS")
+      ->option_text("SECONDS")
+      ->check(positive("number of seconds"))
+      ->excludes(no_reconnect)
+      ->group(publishing);
   app->add_option("CHANNEL", options.arguments, "The channel, then the messages to publish (one each)")
       ->option_text("CHANNEL [MESSAGE...]");
   return app;
@@ -152,6 +161,10 @@ PubPlan plan_pub(const PubOptions& options) {
     plan.mode = InputMode::clear;
   }
   const bool record_mode = plan.mode == InputMode::lines || plan.mode == InputMode::records;
+  if ((options.no_reconnect || options.give_up) && !record_mode) {
+    // A one-shot publish fails fast: nothing to reconnect for.
+    usage("--no-reconnect and --give-up are for record streams: -l, -0 or -d");
+  }
   if (options.channel_field) {
     if (!record_mode) {
       usage("--channel-field needs records to read: -l, -0 or -d");

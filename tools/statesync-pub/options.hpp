@@ -33,6 +33,9 @@ struct PubOptions {
   long long repeat = 1;
   double interval = 0.0;
   bool progress = false;
+  // Record streams (-l, -0, -d) only: one-shot publishes fail fast.
+  bool no_reconnect = false;
+  std::optional<double> give_up;
   std::string key_prefix{default_key_prefix};
 };
 

@@ -11,17 +11,14 @@
 #include "common/signals.hpp"
 #include "common/tool_main.hpp"
 
-#include <statesync/cluster.hpp>
-#include <statesync/cluster_stream.hpp>
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
+#include <statesync/link.hpp>
 #include <statesync/publisher.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <csignal>
-#include <functional>
 #include <poll.h>
 #include <unistd.h>
 
@@ -34,34 +31,15 @@ std::string plural(long long count, const char* noun) {
   return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
 }
 
-// Where the messages go: a cluster's nodes, each its slots' messages (no
-// connection given), or one server through `connection`; `reconnect`, when
-// set, replaces it after a Sentinel failover.
-struct PubTarget {
-  Endpoint endpoint;
-  Connection* connection = nullptr;
-  std::function<void()> reconnect;
-};
-
 class PubRun {
 public:
-  PubRun(const PubOptions& options, const PubPlan& plan, PubTarget target)
-      : options_(options), plan_(plan), reconnect_(std::move(target.reconnect)), progress_(options.progress),
-        ttl_(options.ttl ? to_milliseconds(*options.ttl) : 0ms), interval_(to_milliseconds(options.interval)) {
-    const PublisherOptions publisher_options{options.key_prefix, options.sharded};
-    auto on_ack = [this](const Acknowledgement& ack) {
-      acknowledged(ack);
-    };
-    if (!target.connection) {
-      stream_ = std::make_unique<ClusterPublishStream>(target.endpoint, client_name("statesync-pub"), publisher_options,
-                                                       on_ack);
-      return;
+  PubRun(const PubOptions& options, const PubPlan& plan, Link& link)
+      : options_(options), plan_(plan), publisher_(link, {options.key_prefix, options.sharded}),
+        progress_(options.progress), ttl_(options.ttl ? to_milliseconds(*options.ttl) : 0ms),
+        interval_(to_milliseconds(options.interval)) {
+    if (plan.mode != InputMode::clear) {
+      stream_.emplace(link, publisher_.options(), [this](const Acknowledgement& ack) { acknowledged(ack); });
     }
-    publisher_.emplace(*target.connection, publisher_options);
-    auto stream =
-        std::make_unique<PublishStream>(*publisher_, on_ack, StreamWindow{.resumable = static_cast<bool>(reconnect_)});
-    resumable_ = stream.get();
-    stream_ = std::move(stream);
   }
 
   int run() {
@@ -80,8 +58,14 @@ public:
       }
       // Also after a signal: what was sent is waited for, so the count is
       // honest and nothing is left half-done.
-      guarded([&] { stream_->finish(); });
+      finish();
     } catch (const Error& error) {
+      if (const int signal = caught_signal(); signal != 0 && error.kind() == ErrorKind::unavailable) {
+        // Stopped while reconnecting: what could not be sent is counted.
+        progress_.finish(published());
+        report_verbose(fmt::format("{}{}", error.what(), published_so_far()));
+        return exit_signal_base + signal;
+      }
       progress_.finish(published());
       throw Error(error, error.what() + published_so_far());
     }
@@ -90,7 +74,13 @@ public:
   }
 
 private:
-  std::uint64_t published() const { return stream_->acknowledged() + cleared_; }
+  std::uint64_t published() const { return (stream_ ? stream_->acknowledged() : 0) + cleared_; }
+
+  void finish() {
+    if (stream_) {
+      stream_->finish();
+    }
+  }
 
   // Never 0 unless every message was acknowledged: a failure says how far
   // it got.
@@ -140,7 +130,7 @@ private:
           const auto fields = split_channel_field(*record, *plan_.channel_field);
           if (!fields) {
             // What came before it is published: wait for it, then stop.
-            guarded([&] { stream_->finish(); });
+            finish();
             throw Error(ErrorKind::bad_data,
                         fmt::format("record {} has no channel separator '{}'", number, *options_.channel_field));
           }
@@ -157,7 +147,7 @@ private:
         return;
       }
       // Before waiting for input, what is buffered goes out.
-      guarded([&] { stream_->send(); });
+      stream_->send();
       progress_.update(published(), true);
       if (caught_signal() != 0) {
         return;
@@ -171,66 +161,23 @@ private:
       return;
     }
     if (interval_ > 0ms && put_ > 0) {
-      guarded([&] { stream_->finish(); });
+      finish();
       pause();
       if (caught_signal() != 0) {
         return;
       }
     }
     ++put_;
-    guarded([&] {
-      if (options_.retain) {
-        stream_->retain(channel, message, ttl_);
-      } else {
-        stream_->publish(channel, message);
-      }
-    });
-  }
-
-  // Runs a stream operation; after a failover (Sentinel, cluster) connects
-  // to the new master and sends the unacknowledged messages again, as long
-  // as reconnecting brings progress.
-  template <class Operation>
-  void guarded(const Operation& operation) {
-    for (;;) {
-      const std::uint64_t sent_before = stream_->sent();
-      try {
-        return operation();
-      } catch (const Error& error) {
-        if (!reconnect_ || !suggests_failover(error)) {
-          throw;
-        }
-        recover(error);
-        if (stream_->sent() != sent_before) {
-          return; // its message was taken: it is among those sent again
-        }
-      }
-    }
-  }
-
-  void recover(const Error& error) {
-    if (stream_->acknowledged() != acknowledged_at_failover_) {
-      failovers_ = 0;
-    }
-    acknowledged_at_failover_ = stream_->acknowledged();
-    if (++failovers_ > max_failovers) {
-      throw error;
-    }
-    report_verbose(fmt::format("{}; connecting again to send the unacknowledged messages", error.what()));
-    try {
-      reconnect_();
-      resumable_->resume();
-    } catch (const Error& again) {
-      if (!suggests_failover(again)) {
-        throw;
-      }
-      // The stream has failed again: the caller's next attempt recovers.
+    if (options_.retain) {
+      stream_->retain(channel, message, ttl_);
+    } else {
+      stream_->publish(channel, message);
     }
   }
 
   void clear() {
     total_ = 1;
-    const Cleared cleared = publisher_->clear(plan_.channel);
+    const Cleared cleared = publisher_.clear(plan_.channel);
     cleared_ = 1;
     report_verbose(fmt::format("{} the retained state of '{}'; the empty message reached {}",
                                cleared.existed ? "cleared" : "there was no", plan_.channel,
@@ -280,17 +227,10 @@ private:
     return exit_ok;
   }
 
-  // Reconnects in a row without an acknowledgement in between.
-  static constexpr int max_failovers = 5;
-
   const PubOptions& options_;
   const PubPlan& plan_;
-  std::function<void()> reconnect_;
-  std::optional<Publisher> publisher_; // one server (or --clear)
-  std::unique_ptr<MessageStream> stream_;
-  PublishStream* resumable_ = nullptr; // one server's stream, for reconnect_
-  int failovers_ = 0;
-  std::uint64_t acknowledged_at_failover_ = 0;
+  Publisher publisher_;                // --clear
+  std::optional<RecordStream> stream_; // everything else
   Progress progress_;
   std::chrono::milliseconds ttl_;
   std::chrono::milliseconds interval_;
@@ -299,12 +239,6 @@ private:
   std::uint64_t cleared_ = 0;
   std::uint64_t too_few_ = 0;
 };
-
-// With --clear in a cluster, the retained state's owner is the node to
-// talk to.
-std::string clear_key(const PubOptions& options, const PubPlan& plan) {
-  return retained_state_key(options.key_prefix, plan.channel);
-}
 
 } // namespace
 
@@ -320,28 +254,28 @@ int run_pub(const PubOptions& options) {
     plan.messages = {read_file(*options.file)};
   }
   catch_signals({SIGINT, SIGTERM, SIGHUP});
-  PubTarget target;
-  target.endpoint = checked_endpoint(options.connection);
-  check_wait_subscribers(options, plan, target.endpoint.topology == Topology::cluster);
-  if (target.endpoint.topology == Topology::cluster && plan.mode != InputMode::clear) {
-    // Each message to its slot's owner: no one connection.
-    if (options.wait_subscribers) {
-      Connection owner = connect_for_key(target.endpoint, client_name("statesync-pub"), plan.channel);
-      wait_subscribers(options, plan, owner);
-    }
-    return PubRun(options, plan, std::move(target)).run();
+  LinkOptions link_options;
+  link_options.endpoint = checked_endpoint(options.connection);
+  link_options.client_name = client_name("statesync-pub");
+  // Record streams reconnect as the options say; one-shot publishes fail
+  // fast (a Sentinel or cluster failover is still followed).
+  const bool record_mode = plan.mode == InputMode::lines || plan.mode == InputMode::records;
+  link_options.reconnect.enabled = record_mode && !options.no_reconnect;
+  if (options.give_up) {
+    link_options.reconnect.give_up_after = to_milliseconds(*options.give_up);
   }
-  Connection connection = connect_for_key(target.endpoint, client_name("statesync-pub"), clear_key(options, plan));
-  wait_subscribers(options, plan, connection);
-  target.connection = &connection;
-  if (target.endpoint.topology == Topology::sentinel) {
-    // A failover under a stream: the stream keeps copies of what is
-    // unacknowledged, to send it again to the new master.
-    target.reconnect = [&connection, endpoint = target.endpoint] {
-      connection = Connection::open(endpoint, client_name("statesync-pub"));
-    };
+  check_wait_subscribers(options, plan, link_options.endpoint.topology == Topology::cluster);
+  Link link(link_options);
+  link.set_wake_fd(signal_fd());
+  link.on_reconnect(
+      [&link] { report_verbose("reconnected to " + link.where() + "; sending the unacknowledged messages again"); });
+  if (plan.mode != InputMode::clear && !link.connect()) {
+    return exit_signal_base + caught_signal(); // while retrying the first connection
   }
-  return PubRun(options, plan, std::move(target)).run();
+  if (options.wait_subscribers) {
+    wait_subscribers(options, plan, link.connection(plan.channel));
+  }
+  return PubRun(options, plan, link).run();
 }
 
 } // namespace statesync::tools

@@ -7,14 +7,14 @@
 #include <statesync/connection.hpp>
 #include <statesync/error.hpp>
 #include <statesync/export.hpp>
+#include <statesync/link.hpp>
 #include <statesync/retained.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -36,12 +36,15 @@ struct STATESYNC_API Cleared {
   bool existed = false;    // whether there was retained state to delete
 };
 
-// Publishes over a connection it borrows. Every call throws Error: the
-// server's error reply classified (NOPERM: refused), or the connection's
-// failure (unavailable).
+// Publishes over a link it borrows (the link must outlive it): each call
+// goes to the server for its key (in a cluster the owner of the channel's
+// slot, or of the retained state key's), cluster redirections followed.
+// One-shot calls fail fast: a lost connection is thrown, not waited out.
+// Every call throws Error: the server's error reply classified (NOPERM:
+// refused), or the link's failure (unavailable).
 class STATESYNC_API Publisher {
 public:
-  explicit Publisher(Connection& connection, PublisherOptions options = {});
+  explicit Publisher(Link& link, PublisherOptions options = {});
 
   // Returns how many subscribers received the message.
   long long publish(std::string_view channel, std::string_view payload);
@@ -56,122 +59,78 @@ public:
   Cleared clear(std::string_view channel);
 
   const PublisherOptions& options() const noexcept { return options_; }
-  Connection& connection() noexcept { return connection_; }
+  Link& link() noexcept { return link_; }
 
 private:
-  Connection& connection_;
+  Link& link_;
   PublisherOptions options_;
 };
 
 // One acknowledged message of a stream.
 struct STATESYNC_API Acknowledgement {
-  std::uint64_t message = 0; // 1, 2, 3 ...: its place in the stream
+  std::uint64_t message = 0; // 1, 2, 3 ...: in the order acknowledgements came
   long long receivers = 0;
   long long version = 0; // retained messages: the state's new version; else 0
 };
 
-// How much a stream keeps in flight: commands sent but not yet
+// How much a stream keeps in flight per server: commands sent but not yet
 // acknowledged, and bytes encoded but not yet written.
 struct STATESYNC_API StreamWindow {
   std::size_t commands = 4096;
   std::size_t bytes = std::size_t{1} << 20;
-  // Keep a copy of each message until it is acknowledged, so that after a
-  // failover resume() can send the unacknowledged ones again (Sentinel,
-  // cluster). Off by default: it copies every message.
-  bool resumable = false;
 };
 
-// A message of a stream as given: kept by a resumable stream until it is
-// acknowledged.
-struct STATESYNC_API PendingMessage {
-  bool retained = false;
-  std::string channel, payload;
-  std::chrono::milliseconds ttl{0}; // retained only
-};
-
-// What a publishing tool drives: one server's PublishStream, or a
-// cluster's ClusterPublishStream (cluster_stream.hpp), which keeps one per
-// node.
-class STATESYNC_API MessageStream {
+// A stream of records: many messages pipelined, commands going out without
+// waiting for each reply but never more than the window's worth per
+// server, so memory stays flat for any number of messages. In a cluster
+// each message goes to its slot's owner (a sharded channel's, a retained
+// state key's, a plain channel's too, which spreads the load), over one
+// pipeline per node: each channel's messages keep their order.
+//
+// It heals as its link does: after a lost connection (when the link's
+// policy reconnects), a Sentinel failover, a cluster node's failover or a
+// moved slot, the link connects again and every message not acknowledged
+// is sent again, in order, to where it belongs now. Those may have reached
+// subscribers already (the old server published them but its reply was
+// lost): at least once. To do so the stream keeps a copy of each message
+// until it is acknowledged, unless the link cannot reconnect (one server,
+// reconnecting disabled).
+//
+// Each acknowledgement is reported to `on_ack`. After a failure it cannot
+// mend (an error reply, the link giving up) the stream throws, and keeps
+// throwing; acknowledged() is then the honest count of messages the
+// servers confirmed. Blocks on the link's waits (writing, replies,
+// reconnecting), which its wake fd ends: a wake while reconnecting throws
+// Error(unavailable).
+class STATESYNC_API RecordStream {
 public:
   using OnAck = std::function<void(const Acknowledgement&)>;
 
-  virtual ~MessageStream() = default;
+  // `link` must outlive the stream. In a cluster the slot map is read at
+  // once: a stream that waits for its input learns at once that the
+  // cluster cannot be reached.
+  RecordStream(Link& link, PublisherOptions options, OnAck on_ack, StreamWindow window = {});
+  RecordStream(const RecordStream&) = delete;
+  RecordStream& operator=(const RecordStream&) = delete;
+  ~RecordStream();
 
-  virtual void publish(std::string_view channel, std::string_view payload) = 0;
-  virtual void retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl = {}) = 0;
+  void publish(std::string_view channel, std::string_view payload);
+  void retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl = {});
 
   // Writes out what is buffered and takes the acknowledgements already
   // received, without waiting for more: call it before waiting for input.
-  virtual void send() = 0;
+  void send();
   // Writes out everything and waits for every acknowledgement.
-  virtual void finish() = 0;
+  void finish();
 
   // Messages given to publish() and retain(), and those the servers
   // confirmed: after a failure, the honest count of what was published.
-  virtual std::uint64_t sent() const noexcept = 0;
-  virtual std::uint64_t acknowledged() const noexcept = 0;
-};
-
-// Many messages pipelined: commands go out without waiting for each reply,
-// but never more than the window's worth, so memory stays flat for any
-// number of messages. Each acknowledgement is reported to `on_ack` in
-// order. After a failure (an error reply, a lost connection) the stream
-// throws, and keeps throwing; acknowledged() is then the honest count of
-// messages the server confirmed.
-class STATESYNC_API PublishStream final : public MessageStream {
-public:
-  PublishStream(Publisher& publisher, OnAck on_ack, StreamWindow window = {});
-
-  void publish(std::string_view channel, std::string_view payload) override;
-  void retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl = {}) override;
-  void send() override;
-  void finish() override;
-
-  // After a failure that suggests a failover (see failover.hpp), once the
-  // caller has replaced the publisher's connection by one to the new master
-  // or owner: sends again, in order, every message that was not
-  // acknowledged, and goes on. Those may have reached subscribers already
-  // (the old master published them but its reply was lost): at least once.
-  // Throws Error(usage) unless the window is resumable.
-  void resume();
-
-  // After a failure, instead of resume(): the messages not acknowledged,
-  // in order, for the caller to send elsewhere (a cluster whose slots
-  // moved). The stream is then empty and failed for good.
-  std::deque<PendingMessage> take_unacknowledged();
-
-  std::uint64_t sent() const noexcept override { return sent_; }
-  std::uint64_t acknowledged() const noexcept override { return acknowledged_; }
+  std::uint64_t sent() const noexcept;
+  std::uint64_t acknowledged() const noexcept;
 
 private:
-  void after_append();
-  void flush();
-  void take(std::size_t keep_in_flight);
-  void take_reply(Reply reply);
-  void take_ready();
-  // A resumable stream's copy, sent where an ASK reply says.
-  Reply ask(const Reply& reply, const PendingMessage& copy);
-  void send_command(bool retained, std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl);
-  void fail_if_failed();
-  [[noreturn]] void fail(const Error& error);
-
-  Publisher& publisher_;
-  OnAck on_ack_;
-  StreamWindow window_;
-  // The first command, and the first after resume(), goes alone and is
-  // answered before anything is pipelined: a cluster node's MOVED is then
-  // followed (the connection replaced) with nothing in flight, and the
-  // retain script is known to be cached for the EVALSHAs behind it.
-  bool send_next_alone_ = true;
-  std::uint64_t sent_ = 0;
-  std::uint64_t acknowledged_ = 0;
-  std::uint64_t failed_ = 0;                  // error replies taken
-  std::deque<bool> in_flight_;                // per command sent: retained or not
-  std::deque<PendingMessage> copies_;         // resumable: per command sent, in order
-  std::deque<PendingMessage> unacknowledged_; // resumable: failed, to send again
-  std::optional<Connection> asked_;           // resumable: the node an ASK names, while a slot migrates
-  std::optional<Error> error_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 } // namespace statesync

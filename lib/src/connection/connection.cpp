@@ -221,7 +221,12 @@ Connection::~Connection() = default;
 
 Connection Connection::open(const Endpoint& endpoint, const std::string& client_name) {
   if (endpoint.topology == Topology::sentinel) {
-    return detail::open_sentinel_master(endpoint, client_name);
+    // Until every caller opens through a Link (which asks the Sentinels
+    // itself): no wake fd, but a signal still ends a pause between rounds.
+    if (auto master = detail::open_sentinel_master(endpoint, client_name, -1)) {
+      return std::move(*master);
+    }
+    throw Error(ErrorKind::unavailable, fmt::format("looking for the master of {} was interrupted", endpoint.where()));
   }
   if (endpoint.tls.enabled && !endpoint.socket_path.empty()) {
     throw Error(ErrorKind::usage, "TLS is for TCP connections, not a Unix socket");

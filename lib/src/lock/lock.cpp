@@ -62,6 +62,21 @@ std::string pop_timeout(milliseconds wait) {
   return fmt::format("{}.{:03}", ms / 1000, ms % 1000);
 }
 
+// The connection's wake fd unwatched for a scope, whatever ends it.
+class WakeSuspended {
+public:
+  explicit WakeSuspended(Connection& connection) : connection_(connection), wake_fd_(connection.wake_fd()) {
+    connection_.set_wake_fd(-1);
+  }
+  WakeSuspended(const WakeSuspended&) = delete;
+  WakeSuspended& operator=(const WakeSuspended&) = delete;
+  ~WakeSuspended() { connection_.set_wake_fd(wake_fd_); }
+
+private:
+  Connection& connection_;
+  int wake_fd_;
+};
+
 } // namespace
 
 std::string Holder::who() const {
@@ -97,13 +112,17 @@ Reply Lock::run(std::initializer_list<std::string_view> args) {
 
 void Lock::finish_pending() {
   // An interrupted wait left a blocking pop outstanding; its reply comes
-  // by its own timeout.
-  while (pending_pop_until_) {
-    if (connection_.read_reply_until(*pending_pop_until_)) {
-      pending_pop_until_.reset();
-    } else if (Clock::now() >= *pending_pop_until_) {
-      throw Error(ErrorKind::unavailable,
-                  fmt::format("no reply from {} to a wait for lock '{}'", connection_.where(), spec_.name));
+  // by its own timeout. The wake fd is not watched meanwhile: one the
+  // caller leaves readable would make this wait spin.
+  if (pending_pop_until_) {
+    const WakeSuspended unwatched(connection_);
+    while (pending_pop_until_) {
+      if (connection_.read_reply_until(*pending_pop_until_)) {
+        pending_pop_until_.reset();
+      } else if (Clock::now() >= *pending_pop_until_) {
+        throw Error(ErrorKind::unavailable,
+                    fmt::format("no reply from {} to a wait for lock '{}'", connection_.where(), spec_.name));
+      }
     }
   }
   if (renewal_sent_) {
@@ -221,8 +240,7 @@ AcquireResult Lock::acquire(std::optional<Clock::time_point> deadline,
 }
 
 bool Lock::pause_while_slot_moves() const {
-  return detail::wait_fd(-1, 0, Clock::now() + slot_migration_retry, connection_.wake_fd()) !=
-         detail::Readiness::interrupted;
+  return detail::pause_until(Clock::now() + slot_migration_retry, connection_.wake_fd());
 }
 
 void Lock::send_renewal() {

@@ -21,6 +21,14 @@ Reply Script::run(Connection& connection, std::span<const std::string_view> keys
   return reply;
 }
 
+Reply Script::run(Link& link, std::string_view key, std::span<const std::string_view> keys_and_args) const {
+  Reply reply = link.command(arguments(true, keys_and_args), key);
+  if (is_noscript(reply)) {
+    reply = link.command(arguments(false, keys_and_args), key);
+  }
+  return reply;
+}
+
 bool is_noscript(const Reply& reply) {
   return reply.error_code == ServerError::noscript;
 }

@@ -5,6 +5,7 @@
 // restarted server, SCRIPT FLUSH), which caches it again.
 
 #include <statesync/connection.hpp>
+#include <statesync/link.hpp>
 
 #include <span>
 #include <string_view>
@@ -27,6 +28,8 @@ public:
   // Runs the script and returns its reply; an error reply is returned as
   // such (not thrown), like Connection::command.
   Reply run(Connection& connection, std::span<const std::string_view> keys_and_args) const;
+  // The same on the link, on the server for `key` (redirections followed).
+  Reply run(Link& link, std::string_view key, std::span<const std::string_view> keys_and_args) const;
 
 private:
   std::string_view body_;

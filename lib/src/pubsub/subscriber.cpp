@@ -6,6 +6,8 @@
 #include "pubsub/version_pairing.hpp"
 #include "util/deadline.hpp"
 
+#include "topology/slot_map.hpp"
+
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
 #include <statesync/failover.hpp>
@@ -118,7 +120,7 @@ struct Subscriber::Impl {
       // next one after a failed attempt.
       return {{seeds[failed_attempts % seeds.size()], options.names}};
     }
-    const SlotMap map = read_slot_map(seeds, options.client_name);
+    const detail::SlotMap map = detail::read_slot_map(seeds, options.client_name);
     cluster_nodes = map.nodes();
     std::vector<Placement> result;
     for (const auto& name : options.names) {
@@ -179,7 +181,7 @@ struct Subscriber::Impl {
   void learn_cluster_nodes() {
     Endpoint seed = options.endpoint;
     seed.topology = Topology::standalone;
-    cluster_nodes = read_slot_map({seed}, options.client_name).nodes();
+    cluster_nodes = detail::read_slot_map({seed}, options.client_name).nodes();
   }
 
   std::string where() const {
@@ -510,7 +512,17 @@ struct Subscriber::Impl {
 Subscriber::Subscriber(SubscriberOptions options) {
   validate(options);
   impl_ = std::make_unique<Impl>(std::move(options));
-  impl_->connect_and_subscribe();
+  try {
+    impl_->connect_and_subscribe();
+  } catch (const Error& error) {
+    const ReconnectPolicy& policy = impl_->options.reconnect;
+    if (error.kind() != ErrorKind::unavailable || !policy.enabled || !policy.give_up_after) {
+      throw;
+    }
+    // A server not up yet, given time to come: tried again as a lost
+    // connection is, the caller told by the same events.
+    impl_->pending.push_back(impl_->lose(error));
+  }
 }
 
 Subscriber::Subscriber(Subscriber&&) noexcept = default;

@@ -1,17 +1,18 @@
 #pragma once
 // Retrying while a failover is under way.
 
+#include "util/deadline.hpp"
+
 #include <statesync/connection.hpp>
 #include <statesync/error.hpp>
-
-#include <thread>
 
 namespace statesync::detail {
 
 // While a failed master's replica takes over, the slot map still names the
 // failed one for a moment: `attempt` (read the map, connect to a node) is
 // run again after a pause, until it succeeds or `endpoint`'s connect
-// timeout has passed. What is not Error(unavailable) is thrown at once.
+// timeout has passed. What is not Error(unavailable) is thrown at once; a
+// signal ending a pause throws the last failure.
 template <class Attempt>
 decltype(auto) retry_during_failover(const Endpoint& endpoint, const Attempt& attempt) {
   constexpr std::chrono::milliseconds pause{100};
@@ -20,11 +21,11 @@ decltype(auto) retry_during_failover(const Endpoint& endpoint, const Attempt& at
     try {
       return attempt();
     } catch (const Error& error) {
-      if (error.kind() != ErrorKind::unavailable || Clock::now() >= deadline) {
+      if (error.kind() != ErrorKind::unavailable || Clock::now() >= deadline ||
+          !pause_until(Clock::now() + pause, -1)) {
         throw;
       }
     }
-    std::this_thread::sleep_for(pause);
   }
 }
 

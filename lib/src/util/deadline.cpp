@@ -33,6 +33,20 @@ Readiness wait_fd(int fd, short events, std::optional<Clock::time_point> deadlin
   }
 }
 
+bool pause_until(Clock::time_point until, int wake_fd) {
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+    if (left.count() <= 0) {
+      return true;
+    }
+    pollfd wake{wake_fd, POLLIN, 0};
+    const int n = ::poll(&wake, 1, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
+    if ((n < 0 && errno == EINTR) || (n > 0 && wake.revents != 0)) {
+      return false;
+    }
+  }
+}
+
 std::string seconds_text(std::chrono::milliseconds duration) {
   return fmt::format("{:.1f}s", static_cast<double>(duration.count()) / 1000.0);
 }
