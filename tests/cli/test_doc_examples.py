@@ -154,6 +154,10 @@ def build_step(sh, example):
     pytest.skip("a build or install step: scripts/test and the packaging test run it")
 
 
+def system_step(sh, example):
+    pytest.skip("installs into the system: the packaging test and test_systemd_units run these steps")
+
+
 def announce(sh, example):
     assert sh.run(example).returncode == 1  # nobody listening
     sub = sh.start("statesync-sub -C 1 deploys")
@@ -386,6 +390,14 @@ def force_release(sh, example):
 
 
 SCENARIOS = {
+    "scripts/package": build_step,
+    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync0_*.deb": system_step,
+    "apt install ./build-packages/libstatesync-dev_*.deb": system_step,
+    "cp /usr/share/doc/statesync/examples/systemd/statesync-lock@.* /etc/systemd/system/": system_step,
+    "mkdir -p /etc/statesync && install -m 600 /dev/null /etc/statesync/lock-report.env": system_step,
+    "printf 'STATESYNC_URL=redis://redis.example.net:6379\\nJOB_COMMAND=/usr/local/bin/report --nightly\\n' \\\n"
+    "  > /etc/statesync/lock-report.env": system_step,
+    "systemctl daemon-reload && systemctl enable --now statesync-lock@report.timer": system_step,
     "scripts/quickstart": build_step,
     "scripts/test": build_step,
     "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release": build_step,
