@@ -496,4 +496,4 @@ def test_the_mosquitto_sub_differences_are_stated_and_true(mosquitto, redis):
         readme = f.read()
     assert "`mosquitto_sub -R` means the\nopposite" in readme and "exits 27" in readme
     page = unroff(open(os.path.join(SOURCE, "man", "statesync-sub.1")).read())
-    assert ".SH MOSQUITTO_SUB USERS" in page and "exits with status 27" in page
+    assert ".SH DIFFERENCES FROM MOSQUITTO_SUB" in page and "exits with status 27" in page
