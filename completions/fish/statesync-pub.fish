@@ -35,6 +35,7 @@ complete -c statesync-pub -l ttl -x -d 'With -r: the retained state expires afte
 complete -c statesync-pub -l clear -d 'Delete the retained state; publish an empty one'
 complete -c statesync-pub -l key-prefix -x -d 'Retained-state key prefix (default statesync:)'
 complete -c statesync-pub -l require-subscribers -x -d 'Exit 1 if a message reached fewer than N'
+complete -c statesync-pub -l wait-subscribers -x -d 'First wait up to SECONDS for N subscribers'
 complete -c statesync-pub -l sharded -d 'Use SPUBLISH (Redis 7 sharded pub/sub)'
 complete -c statesync-pub -l repeat -x -d 'Publish N times (0: until interrupted)'
 complete -c statesync-pub -l interval -x -d 'Wait SECONDS between one message and the next'

@@ -266,6 +266,18 @@ def own_format(sh, example):
     assert re.fullmatch(rb"20\d\d-\S+Z metrics 2 6162\n", out), out
 
 
+def mosquitto_template(sh, example):
+    sub = sh.start(example)
+    sh.wait_for(lambda: sh.redis.command("PUBSUB", "NUMPAT") > 0, "a pattern subscriber")
+    sh.publish("app.web", "up")
+    _, out = output_until(sub, lambda out: out.endswith(b"\n"))
+    assert re.fullmatch(rb"\d\d:\d\d:\d\d app.web          2 up\n", out), out
+
+
+def live_view(sh, example):
+    pytest.skip("needs a terminal: test_sub_live runs --live on a pseudo-terminal")
+
+
 def mirror(sh, example):
     sh.run("statesync-pub -r config one")
     sub = sh.start(example)
@@ -425,6 +437,8 @@ SCENARIOS = {
     "statesync-sub -C 1 -W 300 deploys": wait_for_deploy,
     "if statesync-sub -C 1 -W 300 deploys >/dev/null; then\n    echo deployed\nfi": wait_for_deploy,
     "statesync-sub -v -P 'app.*'": tail_patterns,
+    "statesync-sub -P -F '@H:@M:@S %-12t %5l %p' 'app.*'": mosquitto_template,
+    "statesync-sub --live -P 'sensors/*'": live_view,
     "statesync-sub --json blobs | jq .": json_to_jq,
     "statesync-sub -F '%I %t %l %x' metrics": own_format,
     "statesync-sub -R config --exec -- sh -c \\\n  'if [ \"$STATESYNC_EVENT\" = clear ]; then rm -f config; else "

@@ -51,7 +51,7 @@ def test_ready_file_is_created_once_subscribed(redis, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--ready-fd", "2"], b"--ready-fd: must be a whole number from 3 to"),
+    (["--ready-fd", "2"], b"--ready-fd must be a whole number from 3 to"),
     (["--ready-fd", "99"], b"--ready-fd 99: no such open descriptor"),
 ])
 def test_bad_ready_fd_is_refused(redis, args, message):
@@ -89,7 +89,7 @@ def test_wait_subscribers_gives_up_and_publishes_anyway(redis):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--wait-subscribers", "1", "ch", "x"], b"--wait-subscribers requires --require-subscribers"),
+    (["--wait-subscribers", "1", "ch", "x"], b"--wait-subscribers needs --require-subscribers"),
     (["--require-subscribers", "1", "--wait-subscribers", "1", "-l", "--channel-field", " "],
      b"--wait-subscribers needs one CHANNEL"),
 ])
