@@ -146,7 +146,7 @@ def output_until(proc, done, timeout=30):
 
 def elsewhere(test):
     def scenario(sh, example):
-        pytest.skip(f"needs a Sentinel group or a cluster: run by {test}")
+        pytest.skip(f"needs a Sentinel group, a cluster, a terminal or a system to install into: run by {test}")
     return scenario
 
 
@@ -245,6 +245,14 @@ def tail_patterns(sh, example):
     sh.wait_for(lambda: sh.redis.command("PUBSUB", "NUMPAT") > 0, "a pattern subscriber")
     sh.publish("app.web", "up")
     assert output_until(sub, lambda out: out.endswith(b"\n"))[1] == b"app.web up\n"
+
+
+def mosquitto_template(sh, example):
+    sub = sh.start(example)
+    sh.wait_for(lambda: sh.redis.command("PUBSUB", "NUMPAT") > 0, "a pattern subscriber")
+    sh.publish("app.web", "up")
+    _, out = output_until(sub, lambda out: out.endswith(b"\n"))
+    assert re.fullmatch(rb"\d\d:\d\d:\d\d app.web          2 up\n", out), out
 
 
 def json_to_jq(sh, example):
@@ -441,6 +449,18 @@ SCENARIOS = {
     "statesync-sub --live -P 'sensors/*'": live_view,
     "statesync-sub --json blobs | jq .": json_to_jq,
     "statesync-sub -F '%I %t %l %x' metrics": own_format,
+    "statesync-sub -P -F '@H:@M:@S %-12t %5l %p' 'app.*'": mosquitto_template,
+    "statesync-sub --live -P 'sensors/*'": elsewhere("test_sub_live.py"),
+    "scripts/package": build_step,
+    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync0_*.deb": elsewhere("tests/package/run.sh"),
+    "apt install ./build-packages/libstatesync-dev_*.deb": elsewhere("tests/package/run.sh"),
+    "cp /usr/share/doc/statesync/examples/systemd/statesync-lock@.* /etc/systemd/system/":
+        elsewhere("tests/package/run.sh and test_systemd_units.py"),
+    "mkdir -p /etc/statesync && install -m 600 /dev/null /etc/statesync/lock-report.env":
+        elsewhere("test_systemd_units.py"),
+    "printf 'STATESYNC_URL=redis://redis.example.net:6379\\nJOB_COMMAND=/usr/local/bin/report --nightly\\n' \\\n"
+    "  > /etc/statesync/lock-report.env": elsewhere("test_systemd_units.py"),
+    "systemctl daemon-reload && systemctl enable --now statesync-lock@report.timer": elsewhere("test_systemd_units.py"),
     "statesync-sub -R config --exec -- sh -c \\\n  'if [ \"$STATESYNC_EVENT\" = clear ]; then rm -f config; else "
     "cat > config.new && mv config.new config; fi'": mirror,
     "statesync-sub -R -P -F '%t %p' 'config/*'": states_of_patterns,

@@ -176,7 +176,8 @@ def test_exit_status_table_takes_the_page_width(tool):
     path = os.path.join(SOURCE, "man", f"{tool}.1")
     page = subprocess.run(["groff", "-man", "-t", "-Tutf8", "-rLL=120n", "-P-cbou", path], capture_output=True,
                           text=True, check=True).stdout
-    statuses = page[page.index("EXIT STATUS"):page.index("ENVIRONMENT")]
+    start = page.index("\nEXIT STATUS")
+    statuses = page[start:page.index("\nENVIRONMENT", start)]
     line = next(line for line in statuses.splitlines() if line.strip().startswith("69"))
     assert "error reply (quoted)" in line  # the meaning on one line, not folded at 27 columns
 

@@ -39,15 +39,6 @@ void hold_closed_standard_fds() noexcept {
   }
 }
 
-// The library's warnings, each said once: a reconnect meets the same
-// one again.
-void warn_once(std::string_view message) {
-  static std::set<std::string, std::less<>> said;
-  if (said.insert(std::string(message)).second) {
-    report("warning: " + std::string(message));
-  }
-}
-
 class HelpFormatter : public CLI::FormatterBase {
 public:
   explicit HelpFormatter(std::vector<std::string> usage) : usage_(std::move(usage)) {}
@@ -59,6 +50,15 @@ public:
 private:
   std::vector<std::string> usage_;
 };
+
+// The library's warnings, each said once: a reconnect meets the same
+// one again.
+void warn_once(std::string_view message) {
+  static std::set<std::string, std::less<>> said;
+  if (said.insert(std::string(message)).second) {
+    report("warning: " + std::string(message));
+  }
+}
 
 } // namespace
 

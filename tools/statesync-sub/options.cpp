@@ -36,11 +36,11 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
       ->option_text("N")
       ->check(positive("number"))
       ->group(stopping);
-  app->add_option("-w,-W,--wait", options.wait, "Stop after SECONDS: exit 1 if -C is not reached")
+  app->add_option("-w,-W,--wait", options.wait, "Stop after SECONDS: exit 1 if -C was not reached")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
       ->group(stopping);
-  app->add_option("--idle", options.idle, "Stop after SECONDS idle: exit 1 if -C is not reached")
+  app->add_option("--idle", options.idle, "Stop after SECONDS idle: exit 1 if -C was not reached")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
       ->group(stopping);
@@ -76,7 +76,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
       ->group(reconnecting);
-  add_readiness_options(*app, options.ready, "Readiness");
+  add_readiness_options(*app, options.ready);
   return app;
 }
 

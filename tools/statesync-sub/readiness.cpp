@@ -14,12 +14,14 @@
 
 namespace statesync::tools {
 
-void add_readiness_options(CLI::App& app, ReadinessOptions& options, const char* group) {
-  app.add_option("--ready-file", options.file, "Create FILE once subscribed")->option_text("FILE")->group(group);
+void add_readiness_options(CLI::App& app, ReadinessOptions& options) {
+  app.add_option("--ready-file", options.file, "Create FILE once subscribed, for a script to wait on")
+      ->option_text("FILE")
+      ->group("Subscribing");
   app.add_option("--ready-fd", options.fd, "Close descriptor N (3 or more) once subscribed")
       ->option_text("N")
       ->check(whole_number_in(3, 1 << 20))
-      ->group(group);
+      ->group("Subscribing");
 }
 
 void check_readiness(const ReadinessOptions& options) {

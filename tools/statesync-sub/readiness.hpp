@@ -16,7 +16,7 @@ struct ReadinessOptions {
   std::optional<int> fd;
 };
 
-void add_readiness_options(CLI::App& app, ReadinessOptions& options, const char* group);
+void add_readiness_options(CLI::App& app, ReadinessOptions& options);
 
 // Refuses (Error(usage)) a --ready-fd that is not open, before connecting.
 void check_readiness(const ReadinessOptions& options);

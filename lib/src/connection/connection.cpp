@@ -194,16 +194,11 @@ struct Connection::Impl {
     }
   }
 
-  // A password given to a server that has none: not worth refusing
-  // (redis-cli warns and goes on). Only a legacy AUTH (no user) meets it,
-  // answered "ERR AUTH <password> called without any password configured
-  // ..." (6.0 on; before, "ERR Client sent AUTH, but no password is set").
-  // The error code alone cannot tell it: server_error.cpp files every ERR
-  // to AUTH under wrongpass, with a wrong password before 6.0 ("ERR invalid
-  // password"); since 6.0 a wrong one is WRONGPASS.
+  // A password given to a server that has none: legacy AUTH (no user) is
+  // then answered with the generic error code ERR, where a wrong password
+  // gets WRONGPASS. Not worth refusing (redis-cli warns and goes on).
   bool password_not_wanted(const Reply& reply) const {
-    return reply.is_error() && !endpoint.user && reply.str.starts_with("ERR ") &&
-           !reply.str.starts_with("ERR invalid password");
+    return reply.is_error() && !endpoint.user && reply.error_code == ServerError::err;
   }
 
   // The name only helps operators read CLIENT LIST: a user not allowed to
