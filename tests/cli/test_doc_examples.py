@@ -154,6 +154,10 @@ def build_step(sh, example):
     pytest.skip("a build or install step: scripts/test and the packaging test run it")
 
 
+def system_step(sh, example):
+    pytest.skip("installs into the system: the packaging test and test_systemd_units run these steps")
+
+
 def announce(sh, example):
     assert sh.run(example).returncode == 1  # nobody listening
     sub = sh.start("statesync-sub -C 1 deploys")
@@ -268,6 +272,18 @@ def own_format(sh, example):
     sh.publish("metrics", "ab")
     rc, out = output_until(sub, lambda out: out.endswith(b"\n"))
     assert re.fullmatch(rb"20\d\d-\S+Z metrics 2 6162\n", out), out
+
+
+def mosquitto_template(sh, example):
+    sub = sh.start(example)
+    sh.wait_for(lambda: sh.redis.command("PUBSUB", "NUMPAT") > 0, "a pattern subscriber")
+    sh.publish("app.web", "up")
+    _, out = output_until(sub, lambda out: out.endswith(b"\n"))
+    assert re.fullmatch(rb"\d\d:\d\d:\d\d app.web          2 up\n", out), out
+
+
+def live_view(sh, example):
+    pytest.skip("needs a terminal: test_sub_live runs --live on a pseudo-terminal")
 
 
 def mirror(sh, example):
@@ -394,6 +410,14 @@ def force_release(sh, example):
 
 
 SCENARIOS = {
+    "scripts/package": build_step,
+    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync0_*.deb": system_step,
+    "apt install ./build-packages/libstatesync-dev_*.deb": system_step,
+    "cp /usr/share/doc/statesync/examples/systemd/statesync-lock@.* /etc/systemd/system/": system_step,
+    "mkdir -p /etc/statesync && install -m 600 /dev/null /etc/statesync/lock-report.env": system_step,
+    "printf 'STATESYNC_URL=redis://redis.example.net:6379\\nJOB_COMMAND=/usr/local/bin/report --nightly\\n' \\\n"
+    "  > /etc/statesync/lock-report.env": system_step,
+    "systemctl daemon-reload && systemctl enable --now statesync-lock@report.timer": system_step,
     "scripts/quickstart": build_step,
     "scripts/test": build_step,
     "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release": build_step,
@@ -421,6 +445,8 @@ SCENARIOS = {
     "statesync-sub -C 1 -W 300 deploys": wait_for_deploy,
     "if statesync-sub -C 1 -W 300 deploys >/dev/null; then\n    echo deployed\nfi": wait_for_deploy,
     "statesync-sub -v -P 'app.*'": tail_patterns,
+    "statesync-sub -P -F '@H:@M:@S %-12t %5l %p' 'app.*'": mosquitto_template,
+    "statesync-sub --live -P 'sensors/*'": live_view,
     "statesync-sub --json blobs | jq .": json_to_jq,
     "statesync-sub -F '%I %t %l %x' metrics": own_format,
     "statesync-sub -P -F '@H:@M:@S %-12t %5l %p' 'app.*'": mosquitto_template,

@@ -35,6 +35,15 @@ TEST_CASE("a holder of ours, from its info field") {
   CHECK(holder.who() == "web 1:42");
 }
 
+TEST_CASE("a holder in its post-run hold: \"hold \" before its info") {
+  const Holder holder = parse_holder("abc:web:42", 2000, string_reply("hold 7 1000000 30000 42 web"), 1012000);
+  CHECK(holder.ours);
+  CHECK(holder.after_run);
+  CHECK(holder.fence == 7);
+  CHECK(holder.host == "web");
+  CHECK_FALSE(parse_holder("abc:web:42", 2000, string_reply("7 1000000 30000 42 web"), 1012000).after_run);
+}
+
 TEST_CASE("another client's holder: no info, maybe no expiry") {
   const Holder holder = parse_holder("their-token", -1, Reply{}, 5);
   CHECK_FALSE(holder.ours);
