@@ -86,6 +86,12 @@ FormatTemplate FormatTemplate::parse(std::string_view text) {
     case 'v':
       add(Field::version);
       break;
+    case 'e':
+      add(Field::event);
+      break;
+    case 'y':
+      add(Field::type);
+      break;
     default:
       bad_template(text, fmt::format("unknown field '%{}'", next));
     }
@@ -105,7 +111,8 @@ bool FormatTemplate::uses_time() const noexcept {
   return false;
 }
 
-void FormatTemplate::render(std::string& out, const Message& message, SystemTime received) const {
+void FormatTemplate::render(std::string& out, const Message& message, SystemTime received,
+                            const WatchFields& watch) const {
   for (const auto& piece : pieces_) {
     switch (piece.field) {
     case Field::literal:
@@ -139,6 +146,12 @@ void FormatTemplate::render(std::string& out, const Message& message, SystemTime
       if (message.version) {
         fmt::format_to(std::back_inserter(out), "{}", *message.version);
       }
+      break;
+    case Field::event:
+      out += watch.event;
+      break;
+    case Field::type:
+      out += watch.type;
       break;
     }
   }

@@ -6,6 +6,7 @@
 //   %l length      %x payload in hex %b payload in base64
 //   %I receive time, ISO 8601 UTC    %U receive time, Unix seconds.micros
 //   %v version of a retained state (empty for a live message)
+//   --watch: %e event (set, deleted), %y type (string, hash, ...; empty when deleted)
 //   %% a percent sign; \n newline, \t tab, \r carriage return, \0 NUL, \\ backslash
 
 #include "common/encoding.hpp"
@@ -18,17 +19,36 @@
 
 namespace statesync::tools {
 
+// What only a watched key's change has (empty for a channel's message).
+struct WatchFields {
+  std::string_view event;
+  std::string_view type;
+};
+
 class FormatTemplate {
 public:
   // Throws Error(usage) naming the unknown or truncated field.
   static FormatTemplate parse(std::string_view text);
 
-  void render(std::string& out, const Message& message, SystemTime received) const;
+  void render(std::string& out, const Message& message, SystemTime received, const WatchFields& watch = {}) const;
   // Whether rendering needs the receive time (to read the clock only then).
   bool uses_time() const noexcept;
 
 private:
-  enum class Field { literal, channel, payload, pattern, length, hex, base64, iso_time, unix_time, version };
+  enum class Field {
+    literal,
+    channel,
+    payload,
+    pattern,
+    length,
+    hex,
+    base64,
+    iso_time,
+    unix_time,
+    version,
+    event,
+    type
+  };
   struct Piece {
     Field field;
     std::string text; // literal only

@@ -56,6 +56,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   }
   app->add_option("--key-prefix", options.key_prefix, "Prefix of the retained-state keys (default \"statesync:\")")
       ->option_text("PREFIX");
+  add_watch_options(*app, options.watch);
   return app;
 }
 
@@ -76,6 +77,10 @@ void check_options(SubOptions& options) {
     options.command.clear();
   } else if (options.command.empty()) {
     throw Error(ErrorKind::usage, "--exec needs a command after --: --exec -- COMMAND [ARGS...]");
+  }
+  if (options.watch.enabled) {
+    check_watch_options(options);
+    return;
   }
   if (options.channels.empty()) {
     throw Error(ErrorKind::usage, "no channel to subscribe to (see --help)");

@@ -3,6 +3,7 @@
 
 #include "protocol/script.hpp"
 #include "topology/redirect.hpp"
+#include "util/printable.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/publisher.hpp>
@@ -16,22 +17,10 @@
 namespace statesync {
 namespace {
 
+using detail::printable;
+
 std::string_view publish_command(const PublisherOptions& options) {
   return options.sharded ? "SPUBLISH" : "PUBLISH";
-}
-
-// Channel names are binary-safe; messages about them must stay one line.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x7f || c == '\\') {
-      out += fmt::format("\\x{:02x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 [[noreturn]] void refused(const Connection& connection, std::string_view channel, const Reply& reply) {
