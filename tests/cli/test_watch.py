@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import run, spawn
+from conftest import clean_env, run, spawn, tool_path
 from test_sub import finish
 
 TOOL = "statesync-sub"
@@ -231,12 +231,13 @@ def test_default_output_is_the_value_and_deletion_goes_to_stderr(redis):
     assert (result.returncode, result.stdout) == (0, b"raw\x00bytes\x00")
 
 
-def test_binary_key_name(redis, watches):
-    key = b"bin\x00key\xff"
+def test_binary_key_name(redis):
+    key = b"bin\nkey\xff"
     redis.command("SET", key, "v1")
-    result = run(TOOL, "-p", redis.port, "--watch", "--json", "-C", 1, key)
+    result = subprocess.run([tool_path(TOOL), "-p", str(redis.port), "--watch", "--json", "-C", "1", key],
+                            capture_output=True, env=clean_env(), timeout=60)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["key_base64"] == "YmluAGtlef8="
+    assert json.loads(result.stdout)["key_base64"] == "YmluCmtlef8="
 
 
 def test_exec_in_order_with_environment_and_value(redis, tmp_path):
@@ -276,7 +277,7 @@ def test_debounce_acts_once_with_the_last_value(redis, watches):
 
 
 def test_acl_user_without_read_permission_is_77_naming_the_key(servers):
-    server = servers(acl_lines=["reader on >pw ~open:* +@all", "default on nopass ~* +@all"])
+    server = servers(acl_lines=["reader on >pw ~open:* &* +@all", "default on nopass ~* +@all"])
     server.command("SET", "secret", "x")
     result = run(TOOL, "-p", server.port, "--user", "reader", "-a", "pw", "--watch", "-C", 1, "open:a", "secret")
     assert result.returncode == 77, result.stderr
@@ -284,7 +285,7 @@ def test_acl_user_without_read_permission_is_77_naming_the_key(servers):
 
 
 def test_tracking_refused_falls_back_to_keyspace_notifications(servers):
-    server = servers(acl_lines=["limited on >pw ~* +@all -client", "default on nopass ~* +@all"],
+    server = servers(acl_lines=["limited on >pw ~* &* +@all -client", "default on nopass ~* +@all"],
                      extra=["notify-keyspace-events KA"])
     server.command("SET", "k", "v1")
     sub = spawn(TOOL, "-p", server.port, "--user", "limited", "-a", "pw", "--watch", "-C", 2, "-F", "%t %p", "k")
@@ -301,6 +302,13 @@ def test_tracking_refused_without_notifications_says_what_to_enable(servers):
     result = run(TOOL, "-p", server.port, "--user", "limited", "-a", "pw", "--watch", "k")
     assert result.returncode == 77, result.stderr
     assert b"notify-keyspace-events KA" in result.stderr and result.stderr.count(b"\n") == 1
+
+
+def test_a_user_without_the_invalidation_channel_is_told_which_channel(servers):
+    server = servers(acl_lines=["nochannel on >pw ~* resetchannels +@all", "default on nopass ~* +@all"])
+    result = run(TOOL, "-p", server.port, "--user", "nochannel", "-a", "pw", "--watch", "k")
+    assert result.returncode == 77, result.stderr
+    assert b"&__redis__:invalidate" in result.stderr and result.stderr.count(b"\n") == 1
 
 
 @pytest.mark.parametrize("args,message", [

@@ -19,22 +19,24 @@ constexpr std::string_view invalidation_channel = "__redis__:invalidate";
               fmt::format("unexpected reply to {} from {}: {}", what, c.where(), reply.describe()));
 }
 
-// Reads the confirmations of `count` (P)SUBSCRIBEs.
-void expect_subscribed(Connection& listener, std::size_t count) {
+// The error reply refusing a (P)SUBSCRIBE, if any; checks the
+// confirmations of `count` of them.
+std::optional<Reply> subscribed(Connection& listener, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
-    const Reply reply = listener.read_reply();
+    Reply reply = listener.read_reply();
     if (reply.is_error()) {
-      throw Error(classify_server_error(reply.str),
-                  fmt::format("cannot subscribe at {}: {}", listener.where(), reply.str));
+      return reply;
     }
     if (reply.type != Reply::Type::array || reply.elements.empty() || !reply.elements[0].str.ends_with("subscribe")) {
       unexpected(listener, "SUBSCRIBE", reply);
     }
   }
+  return std::nullopt;
 }
 
 // Turns tracking on for `reader`, sent to `listener`; the error reply when
-// the server refuses (an ACL, a proxy, a server before Redis 6).
+// the server refuses (an ACL without CLIENT or without the channel, a
+// proxy, a server before Redis 6).
 std::optional<Reply> start_tracking(Connection& listener, Connection& reader, const FeedRequest& request) {
   Reply id = listener.command({"CLIENT", "ID"});
   if (id.is_error()) {
@@ -55,7 +57,9 @@ std::optional<Reply> start_tracking(Connection& listener, Connection& reader, co
   // Subscribed first: nothing the tracking sends can be missed.
   listener.append({"SUBSCRIBE", invalidation_channel});
   listener.flush();
-  expect_subscribed(listener, 1);
+  if (auto refusal = subscribed(listener, 1)) {
+    return refusal;
+  }
   Reply tracking = reader.command(std::vector<std::string_view>(args.begin(), args.end()));
   if (tracking.is_error()) {
     return tracking;
@@ -90,8 +94,9 @@ void require_notifications(Connection& reader, const Reply& refusal) {
                               ? fmt::format("its keyspace notifications cannot be checked ({})", config.str)
                               : "keyspace notifications are off";
   throw Error(kind == ErrorKind::refused ? ErrorKind::refused : ErrorKind::unavailable,
-              fmt::format("{} refused client-side caching ({}) and {}: allow CLIENT TRACKING and CLIENT ID for this "
-                          "user, or set notify-keyspace-events KA on the server",
+              fmt::format("{} refused client-side caching ({}) and {}: allow this user CLIENT ID, CLIENT TRACKING "
+                          "and the channel __redis__:invalidate (+client|id +client|tracking &__redis__:invalidate), "
+                          "or set notify-keyspace-events KA on the server",
                           reader.where(), refusal.str, why));
 }
 
@@ -104,7 +109,10 @@ void subscribe_to_notifications(Connection& listener, const std::string& channel
     listener.append({"PSUBSCRIBE", escaped + pattern});
   }
   listener.flush();
-  expect_subscribed(listener, request.keys.size() + request.patterns.size());
+  if (const auto refusal = subscribed(listener, request.keys.size() + request.patterns.size())) {
+    throw Error(classify_server_error(refusal->str),
+                fmt::format("cannot subscribe to keyspace notifications at {}: {}", listener.where(), refusal->str));
+  }
 }
 
 } // namespace
