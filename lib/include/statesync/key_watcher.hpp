@@ -25,7 +25,7 @@
 #include <statesync/connection.hpp>
 #include <statesync/endpoint.hpp>
 #include <statesync/export.hpp>
-#include <statesync/subscriber.hpp>
+#include <statesync/link.hpp>
 
 #include <memory>
 #include <optional>
@@ -40,7 +40,7 @@ struct STATESYNC_API KeyWatcherOptions {
   std::string client_name;
   std::vector<std::string> keys;     // exact key names (binary-safe)
   std::vector<std::string> patterns; // glob patterns, as KEYS and SCAN MATCH read them
-  ReconnectPolicy reconnect;
+  ReconnectPolicy reconnect;         // as the link's: after a gap, how to get back
 };
 
 // A key's value, as its type reads. Set members, hash fields and sorted-set

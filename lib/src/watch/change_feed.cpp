@@ -121,7 +121,7 @@ ChangeFeed::ChangeFeed(Connection listener, Connection reader, bool notification
     : listener_(std::move(listener)), reader_(std::move(reader)), notifications_(notifications),
       channel_prefix_(std::move(channel_prefix)) {}
 
-ChangeFeed ChangeFeed::open(const WatchLink& link, const Endpoint& node, const FeedRequest& request) {
+ChangeFeed ChangeFeed::open(WatchLink& link, const Endpoint& node, const FeedRequest& request) {
   Connection listener = link.open(node);
   Connection reader = link.open(node);
   const auto refusal = start_tracking(listener, reader, request);

@@ -38,7 +38,7 @@ public:
   // Opens both connections and starts listening. Throws Error: refused or
   // unavailable with a message saying what to enable when neither tracking
   // nor notifications can be had, and as a connection does.
-  static ChangeFeed open(const WatchLink& link, const Endpoint& node, const FeedRequest& request);
+  static ChangeFeed open(WatchLink& link, const Endpoint& node, const FeedRequest& request);
 
   Connection& listener() noexcept { return listener_; }
   Connection& reader() noexcept { return reader_; }

@@ -1,8 +1,6 @@
 // The key watcher: change feeds at each server, the keys they say changed
 // read again, and what differs from what was last reported reported.
 
-#include "connection/reconnect_backoff.hpp"
-#include "util/deadline.hpp"
 #include "watch/change_feed.hpp"
 #include "watch/glob.hpp"
 #include "watch/key_reader.hpp"
@@ -18,7 +16,6 @@
 #include <deque>
 #include <map>
 #include <poll.h>
-#include <random>
 #include <set>
 #include <string_view>
 
@@ -96,17 +93,11 @@ struct KeyWatcher::Impl {
   std::deque<KeyWatchEvent> pending;
   int wake_fd = -1;
   Clock::time_point next_map_check;
-
-  // While disconnected.
-  detail::Backoff backoff;
-  Clock::time_point lost_at;
-  Clock::time_point next_attempt;
-  std::string last_error;
+  std::optional<Error> gap; // why the stations are gone, while they are
 
   explicit Impl(KeyWatcherOptions o)
-      : options(std::move(o)), link(options.endpoint, options.client_name),
-        exact(options.keys.begin(), options.keys.end()),
-        backoff(options.reconnect.first_delay, options.reconnect.max_delay, std::random_device{}()) {}
+      : options(std::move(o)), link(LinkOptions{options.endpoint, options.client_name, options.reconnect}),
+        exact(options.keys.begin(), options.keys.end()) {}
 
   // The pattern `key` is watched through ("" for an exact key); nothing
   // when it is not watched.
@@ -292,41 +283,23 @@ struct KeyWatcher::Impl {
 
   KeyWatchEvent lose(const Error& error) {
     stations.clear();
-    if (!options.reconnect.enabled) {
+    if (!options.reconnect.enabled && options.endpoint.topology == Topology::standalone) {
       throw error;
     }
-    last_error = error.what();
-    lost_at = Clock::now();
-    backoff.reset();
-    next_attempt = lost_at + backoff.next();
+    gap = error;
     KeyWatchEvent event;
     event.type = KeyWatchEvent::Type::connection_lost;
-    event.detail = last_error;
+    event.detail = error.what();
     return event;
   }
 
-  // Tries to start again until `deadline`; true once started (the
-  // "reconnected" event and the changes made meanwhile are then pending).
-  bool reconnect(std::optional<Clock::time_point> deadline) {
-    std::optional<Clock::time_point> give_up;
-    if (options.reconnect.give_up_after) {
-      give_up = lost_at + *options.reconnect.give_up_after;
-    }
+  // Gets back after a gap as the link's policy says, and starts again;
+  // true once started (the "reconnected" event and the changes made
+  // meanwhile are then pending), false when the wake fd ended a wait.
+  bool reconnect() {
     for (;;) {
-      const auto now = Clock::now();
-      if (give_up && now >= *give_up) {
-        throw Error(ErrorKind::unavailable, fmt::format("{}; not back within {}", last_error,
-                                                        detail::seconds_text(*options.reconnect.give_up_after)));
-      }
-      if (deadline && now >= *deadline) {
+      if (!link.recover(*gap)) {
         return false;
-      }
-      if (now < next_attempt) {
-        const auto until = earliest(earliest(next_attempt, deadline), give_up);
-        if (detail::wait_fd(-1, 0, until, wake_fd) == detail::Readiness::interrupted && Clock::now() < *until) {
-          return false;
-        }
-        continue;
       }
       const std::size_t before = pending.size();
       try {
@@ -337,10 +310,11 @@ struct KeyWatcher::Impl {
         if (!is_gap(error)) {
           throw;
         }
-        last_error = error.what();
-        next_attempt = Clock::now() + backoff.next();
+        gap = error;
         continue;
       }
+      gap.reset();
+      link.progress();
       KeyWatchEvent event;
       event.type = KeyWatchEvent::Type::reconnected;
       event.detail = where();
@@ -390,7 +364,7 @@ struct KeyWatcher::Impl {
         return event;
       }
       if (stations.empty()) {
-        if (!reconnect(deadline)) {
+        if (!reconnect()) {
           return std::nullopt;
         }
         continue;

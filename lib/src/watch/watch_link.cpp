@@ -1,11 +1,11 @@
 #include "watch/watch_link.hpp"
 
-#include <statesync/cluster.hpp>
+#include "topology/slot_map.hpp"
+
 #include <statesync/error.hpp>
+#include <statesync/failover.hpp>
 
 #include <fmt/format.h>
-
-#include <algorithm>
 
 namespace statesync::detail {
 namespace {
@@ -21,27 +21,27 @@ std::string fingerprint(const SlotMap& map) {
   return text;
 }
 
+Endpoint seed_of(const Endpoint& endpoint) {
+  Endpoint seed = endpoint;
+  seed.topology = Topology::standalone;
+  return seed;
+}
+
 } // namespace
 
-WatchLink::WatchLink(Endpoint endpoint, std::string client_name)
-    : endpoint_(std::move(endpoint)), client_name_(std::move(client_name)) {}
+WatchLink::WatchLink(LinkOptions options) : link_(std::move(options)) {}
 
-Connection WatchLink::open(const Endpoint& node) const {
-  Connection connection = Connection::open(node, client_name_);
-  connection.set_wake_fd(wake_fd_);
-  return connection;
+Connection WatchLink::open(const Endpoint& node) {
+  return link_.connection().open_sibling(node);
 }
 
 std::vector<WatchPlacement> WatchLink::placements(const std::vector<std::string>& keys) {
-  if (endpoint_.topology != Topology::cluster) {
-    return {{endpoint_, keys}};
+  if (link_.topology() != Topology::cluster) {
+    // The master the Sentinels name now, or the one server.
+    return {{link_.connection().endpoint(), keys}};
   }
-  Endpoint seed = endpoint_;
-  seed.topology = Topology::standalone;
-  std::vector<Endpoint> seeds{seed};
-  seeds.insert(seeds.end(), cluster_nodes_.begin(), cluster_nodes_.end());
-  const SlotMap map = read_slot_map(seeds, client_name_);
-  cluster_nodes_ = map.nodes();
+  const Endpoint seed = seed_of(link_.endpoint());
+  const SlotMap map = read_slot_map({seed, link_.connection().endpoint()}, link_.options().client_name);
   map_fingerprint_ = fingerprint(map);
   std::vector<WatchPlacement> result;
   for (const Endpoint& node : map.nodes()) {
@@ -54,10 +54,21 @@ std::vector<WatchPlacement> WatchLink::placements(const std::vector<std::string>
 }
 
 bool WatchLink::map_unchanged() {
-  if (endpoint_.topology != Topology::cluster) {
+  if (link_.topology() != Topology::cluster) {
     return true;
   }
-  return fingerprint(read_slot_map(cluster_nodes_, client_name_)) == map_fingerprint_;
+  const Endpoint seed = seed_of(link_.endpoint());
+  return fingerprint(read_slot_map({seed, link_.connection().endpoint()}, link_.options().client_name)) ==
+         map_fingerprint_;
+}
+
+bool WatchLink::recover(const Error& error) {
+  if (suggests_failover(error)) {
+    return link_.recover(error);
+  }
+  // An ASK, met reading a key of a slot being migrated: everything is read
+  // again once the connections are back, like after a lost one.
+  return link_.recover(Error(ErrorKind::unavailable, error.what()));
 }
 
 } // namespace statesync::detail

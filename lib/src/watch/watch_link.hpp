@@ -1,11 +1,13 @@
 #pragma once
-// What the key watcher takes from the link of its endpoint: where each key
-// is tracked (the server; in a cluster the owner of its slot) and
-// connections there, with the watcher's client name and wake fd. The one
-// file that changes when the watcher moves onto the library's Link.
+// What the key watcher takes from the link of its endpoint: the servers
+// keys are tracked at (the one server, the master the Sentinels name now,
+// or each cluster master with the keys of its slots), connections of the
+// watcher's own there, and the link's policy for getting back after a gap.
+// The one place that knows how the watcher reaches the link.
 
 #include <statesync/connection.hpp>
 #include <statesync/endpoint.hpp>
+#include <statesync/link.hpp>
 
 #include <string>
 #include <vector>
@@ -20,31 +22,31 @@ struct WatchPlacement {
 
 class WatchLink {
 public:
-  WatchLink(Endpoint endpoint, std::string client_name);
+  explicit WatchLink(LinkOptions options);
 
-  // Every server keys are tracked at, each with the keys it serves: one
-  // server (the master the Sentinels name) with all of them; in a cluster
-  // every master, with the keys of its slots (patterns are tracked at
-  // every master). Read anew at each call, so that a failover or a slot
-  // move is followed by whoever asks again. Throws Error(unavailable) when
-  // a slot has no owner.
+  // Every server keys are tracked at, each with the keys it serves; in a
+  // cluster every master (patterns are tracked at each). Asked anew at
+  // each call, so that a failover or a slot move is followed by whoever
+  // asks again. Throws Error(unavailable) when a slot has no owner.
   std::vector<WatchPlacement> placements(const std::vector<std::string>& keys);
 
-  Connection open(const Endpoint& node) const;
+  // A connection of the watcher's own to `node` (the link does not use it).
+  Connection open(const Endpoint& node);
 
   // Cluster only: whether the slot map is still the one placements() read
-  // (a slot moved without any connection being lost otherwise goes
-  // unnoticed). Always true for one server.
+  // (a slot that moves while its keys do not change goes unnoticed
+  // otherwise). Always true for one server.
   bool map_unchanged();
 
-  const Endpoint& endpoint() const noexcept { return endpoint_; }
-  void set_wake_fd(int fd) noexcept { wake_fd_ = fd; }
+  // After a gap (`error`): the link's reconnect policy, as Link::recover.
+  bool recover(const Error& error);
+  void progress() noexcept { link_.progress(); }
+
+  const Endpoint& endpoint() const noexcept { return link_.endpoint(); }
+  void set_wake_fd(int fd) noexcept { link_.set_wake_fd(fd); }
 
 private:
-  Endpoint endpoint_;
-  std::string client_name_;
-  int wake_fd_ = -1;
-  std::vector<Endpoint> cluster_nodes_; // last known, to ask for the map
+  Link link_;
   std::string map_fingerprint_;
 };
 
