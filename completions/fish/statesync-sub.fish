@@ -38,3 +38,5 @@ complete -c statesync-sub -l give-up -x -d 'Exit 69 when the connection is not b
 complete -c statesync-sub -l keepalive -x -d 'PING after SECONDS of silence; no answer within --timeout means the connection is lost'
 complete -c statesync-sub -l exec -d 'Run the command after -- once per message: payload on its standard input'
 complete -c statesync-sub -l key-prefix -x -d 'Prefix of the retained-state keys (default "statesync:")'
+complete -c statesync-sub -l watch -d 'Watch keys instead of channels: print each key'\''s value now and after every change'
+complete -c statesync-sub -l debounce -x -d '--watch: act on a key only once it has been quiet for SECONDS (its last value then)'
