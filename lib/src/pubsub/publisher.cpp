@@ -24,8 +24,7 @@ std::string_view publish_command(const PublisherOptions& options) {
 }
 
 [[noreturn]] void refused(const Connection& connection, std::string_view channel, const Reply& reply) {
-  throw Error(classify_server_error(reply.str),
-              fmt::format("cannot publish to '{}' at {}: {}", printable(channel), connection.where(), reply.str));
+  throw Error(reply, fmt::format("cannot publish to '{}' at {}", printable(channel), connection.where()));
 }
 
 Error unexpected(const Connection& connection, const char* what, const Reply& reply) {
@@ -276,8 +275,7 @@ void PublishStream::take_reply(Reply reply) {
       unacknowledged_.push_back(std::move(*copy));
     }
     if (!error_) {
-      error_ = Error(classify_server_error(reply.str),
-                     fmt::format("message {} failed at {}: {}", message, connection.where(), reply.str));
+      error_ = Error(reply, fmt::format("message {} failed at {}", message, connection.where()));
     }
     return;
   }
@@ -300,7 +298,7 @@ void PublishStream::take_reply(Reply reply) {
 
 Reply PublishStream::ask(const Reply& reply, const PendingMessage& copy) {
   const auto to = detail::redirection(reply);
-  if (!to || !to->ask) {
+  if (!to || reply.error_code != ServerError::ask) {
     return reply; // MOVED is a failover: resume() sends it again
   }
   // The commands behind it in the pipeline were for keys still here, or
