@@ -89,7 +89,7 @@ void require_notifications(Connection& reader, const Reply& refusal) {
       notifications_enabled(config.elements[1].str)) {
     return;
   }
-  const ErrorKind kind = classify_server_error(refusal.str);
+  const ErrorKind kind = Error(refusal, "").kind();
   const std::string why = config.is_error()
                               ? fmt::format("its keyspace notifications cannot be checked ({})", config.str)
                               : "keyspace notifications are off";
@@ -110,8 +110,7 @@ void subscribe_to_notifications(Connection& listener, const std::string& channel
   }
   listener.flush();
   if (const auto refusal = subscribed(listener, request.keys.size() + request.patterns.size())) {
-    throw Error(classify_server_error(refusal->str),
-                fmt::format("cannot subscribe to keyspace notifications at {}: {}", listener.where(), refusal->str));
+    throw Error(*refusal, fmt::format("cannot subscribe to keyspace notifications at {}", listener.where()));
   }
 }
 
@@ -138,7 +137,7 @@ ChangeFeed ChangeFeed::open(WatchLink& link, const Endpoint& node, const FeedReq
 
 std::optional<Invalidation> ChangeFeed::read(Reply& reply) const {
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str), fmt::format("{} said: {}", listener_.where(), reply.str));
+    throw Error(reply, fmt::format("{} said", listener_.where()));
   }
   auto& parts = reply.elements;
   if (reply.type != Reply::Type::array || parts.empty() || parts[0].type != Reply::Type::string) {

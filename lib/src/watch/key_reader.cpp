@@ -12,11 +12,11 @@ namespace statesync::detail {
 namespace {
 
 bool is_wrong_type(const Reply& reply) {
-  return reply.is_error() && reply.str.starts_with("WRONGTYPE");
+  return reply.is_error() && reply.error_code == ServerError::wrongtype;
 }
 
 [[noreturn]] void cannot_read(const std::string& key, const Reply& reply) {
-  throw Error(classify_server_error(reply.str), fmt::format("cannot read key '{}': {}", printable(key), reply.str));
+  throw Error(reply, fmt::format("cannot read key '{}'", printable(key)));
 }
 
 [[noreturn]] void unexpected(const std::string& key, const Reply& reply) {

@@ -39,8 +39,7 @@ std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a, st
 // Errors after which everything is read again at wherever the keys live
 // now: a lost connection, a failover, a slot that moved or is moving.
 bool is_gap(const Error& error) {
-  return suggests_failover(error) ||
-         (error.kind() == ErrorKind::server && std::string_view(error.what()).find(": ASK ") != std::string_view::npos);
+  return suggests_failover(error) || error.server_error() == ServerError::ask;
 }
 
 void validate(const KeyWatcherOptions& options) {
@@ -153,8 +152,7 @@ struct KeyWatcher::Impl {
     do {
       Reply reply = c.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
       if (reply.is_error()) {
-        throw Error(classify_server_error(reply.str),
-                    fmt::format("cannot look for keys matching '{}' at {}: {}", pattern, c.where(), reply.str));
+        throw Error(reply, fmt::format("cannot look for keys matching '{}' at {}", pattern, c.where()));
       }
       if (reply.type != Reply::Type::array || reply.elements.size() != 2 ||
           reply.elements[1].type != Reply::Type::array) {
