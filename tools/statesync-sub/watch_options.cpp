@@ -11,13 +11,14 @@
 namespace statesync::tools {
 
 void add_watch_options(CLI::App& app, WatchArgs& args) {
-  auto* watch = app.add_flag("--watch", args.enabled,
-                             "Watch keys instead of channels: print each key's value now and after every change");
-  app.add_option("--debounce", args.debounce,
-                 "--watch: act on a key only once it has been quiet for SECONDS (its last value then)")
+  const char* watching = "Watching keys";
+  auto* watch = app.add_flag("--watch", args.enabled, "Watch keys (-P: patterns): values now and at each change")
+                    ->group(watching);
+  app.add_option("--debounce", args.debounce, "Act on a key once it is quiet for SECONDS")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
-      ->needs(watch);
+      ->needs(watch)
+      ->group(watching);
 }
 
 void check_watch_options(const SubOptions& options) {
@@ -32,6 +33,7 @@ void check_watch_options(const SubOptions& options) {
   refuse(options.sharded, "--sharded");
   refuse(options.retained, "-R");
   refuse(options.keepalive.has_value(), "--keepalive");
+  refuse(options.live, "--live");
 }
 
 } // namespace statesync::tools
