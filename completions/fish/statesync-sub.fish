@@ -41,3 +41,5 @@ complete -c statesync-sub -l give-up -x -d 'Exit 69 if not reconnected within SE
 complete -c statesync-sub -l keepalive -x -d 'PING after SECONDS of silence (finds dead links)'
 complete -c statesync-sub -l ready-file -r -F -d 'Create FILE once subscribed, for a script to wait on'
 complete -c statesync-sub -l ready-fd -x -d 'Close descriptor N (3 or more) once subscribed'
+complete -c statesync-sub -l watch -d 'Watch keys (-P: patterns): values now and at each change'
+complete -c statesync-sub -l debounce -x -d 'Act on a key once it is quiet for SECONDS'

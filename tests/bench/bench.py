@@ -27,11 +27,11 @@ from redis_fixture import RedisServer  # noqa: E402
 
 SIZES = {
     # lines streamed, one-shot runs, latency rate and seconds, handoff waiters and rounds, idle wait seconds
-    # retained channels and other keys for -R -P
+    # retained channels and other keys for -R -P; watched keys
     "tiny": dict(lines=20_000, big_lines=50_000, oneshot=5, rate=2_000, seconds=1, waiters=3, rounds=2, idle=1,
-                 retained=100, other_keys=20_000),
+                 retained=100, other_keys=20_000, keys=1_000),
     "full": dict(lines=1_000_000, big_lines=10_000_000, oneshot=25, rate=10_000, seconds=10, waiters=8, rounds=5,
-                 idle=10, retained=1_000, other_keys=1_000_000),
+                 idle=10, retained=1_000, other_keys=1_000_000, keys=10_000),
 }
 
 
@@ -65,6 +65,27 @@ for _, key in ipairs(keys) do
   end
 end
 return states
+"""
+
+
+# SETs one key `total` times at `rate` per second, each value its send time
+# in nanoseconds on the monotonic clock, then to "end".
+SETTER = """
+import socket, sys, time
+port, key, rate, total = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3]), int(sys.argv[4])
+s = socket.create_connection(("127.0.0.1", port))
+def set_to(value):
+    s.sendall(b"*3\\r\\n$3\\r\\nSET\\r\\n$%d\\r\\n%s\\r\\n$%d\\r\\n%s\\r\\n" % (len(key), key, len(value), value))
+    reply = b""
+    while not reply.endswith(b"\\r\\n"):
+        reply += s.recv(16)
+start = time.perf_counter()
+for i in range(total):
+    delay = start + i / rate - time.perf_counter()
+    if delay > 0:
+        time.sleep(delay)
+    set_to(b"%d" % time.perf_counter_ns())
+set_to(b"end")
 """
 
 
@@ -345,6 +366,68 @@ class Bench:
                              "ms longest server command", ours, anchor, "KEYS scan (before the index)",
                              f"target < 5 ms; max {max(ours):.2f} ms"))
 
+    # 8. Watching a key: change -> printed line, one key written at a fixed rate.
+    def watch_latency(self):
+        rate, seconds = self.size["rate"], self.size["seconds"]
+        total = rate * seconds
+        self.server.command("SET", "watched", "start")
+        watch = subprocess.Popen([self.tool("statesync-sub"), "--watch", "watched"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=self.env(), bufsize=0)
+        buffer = b""
+        while b"start\n" not in buffer:  # the first value: the key is tracked
+            buffer += watch.stdout.read(64)
+        setter = subprocess.Popen([sys.executable, "-c", SETTER, str(self.server.port), "watched", str(rate),
+                                   str(total)])
+        delays = []
+        buffer = b""
+        done = False
+        while not done:
+            chunk = watch.stdout.read(65536)
+            if not chunk:
+                break
+            now = time.perf_counter_ns()
+            buffer += chunk
+            *complete, buffer = buffer.split(b"\n")
+            for line in complete:
+                if line == b"end":
+                    done = True
+                elif line != b"start":
+                    delays.append((now - int(line)) / 1e6)
+        setter.wait(timeout=60)
+        watch.terminate()
+        watch.wait(timeout=60)
+        delays.sort()
+        p50 = delays[len(delays) // 2]
+        p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))]
+        self.rows.append(Row(f"watch: key set {rate:,}/s for {seconds}s", "ms change->printed", [p50], [], "-",
+                             f"p50 {p50:.3f} ms, p99 {p99:.3f} ms, {len(delays):,} of {total:,} changes printed "
+                             "(the rest coalesced)"))
+
+    # 9. Watching many keys: time to print every initial value, against
+    # reading them with redis-cli MGET in batches of 1,000.
+    def watch_keys(self):
+        n = self.size["keys"]
+        keys = [f"wk:{i}" for i in range(n)]
+        with self.server.client() as c:
+            for start in range(0, n, 1000):
+                args = []
+                for key in keys[start:start + 1000]:
+                    args += [key, f"value of {key}"]
+                c.command("MSET", *args)
+        batches = "".join("MGET " + " ".join(keys[i:i + 1000]) + "\n" for i in range(0, n, 1000)).encode()
+        mget_input = os.path.join(self.work, "mget.txt")
+        with open(mget_input, "wb") as f:
+            f.write(batches)
+        ours, anchor, rss = [], [], []
+        for _ in range(self.runs):
+            m = run_measured([self.tool("statesync-sub"), "--watch", "-C", str(n), *keys], env=self.env())
+            ours.append(m.wall * 1000)
+            rss.append(m.max_rss_kib)
+            with open(mget_input, "rb") as f:
+                anchor.append(run_measured(["redis-cli", "-p", str(self.server.port)], stdin=f).wall * 1000)
+        self.rows.append(Row(f"watch {n:,} keys: initial values", "ms", ours, anchor, "redis-cli MGET x1000",
+                             f"peak RSS {max(rss) / 1024:.1f} MiB"))
+
     def table(self):
         header = ["case", "unit", "statesync median (min..max)", "anchor median (min..max)", "ratio", "note"]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -353,7 +436,9 @@ class Bench:
         return "\n".join(lines)
 
 
-CASES = ["stream", "oneshot", "fanin", "latency", "lock_overhead", "lock_handoff", "retained_pattern"]
+
+CASES = ["stream", "oneshot", "fanin", "latency", "lock_overhead", "lock_handoff", "retained_pattern", "watch_latency",
+         "watch_keys"]
 
 
 def main():

@@ -90,6 +90,13 @@ class Shell:
         path = ":".join([wrappers, TOOLS_DIR, os.environ["PATH"]])
         self.env = clean_env({"STATESYNC_URL": redis.url, "PATH": path})
 
+    def fake(self, name, body):
+        """A stand-in for a program of the user's world (systemctl), first on the PATH."""
+        path = os.path.join(self.work, ".bin", name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n" + body + "\n")
+        os.chmod(path, 0o755)
+
     def run(self, script, input=None, timeout=60):
         return subprocess.run(["sh", "-c", script], cwd=self.work, env=self.env, input=input, capture_output=True,
                               timeout=timeout)
@@ -127,10 +134,9 @@ def stop(proc):
     return finish(proc)
 
 
-def output_until(proc, done, timeout=30):
-    """Reads the example's output until done(output) (bounded), then stops it
-    as Ctrl-C would; returns its status and all its output."""
-    out = b""
+def read_until(proc, done, out=b"", timeout=30):
+    """Reads the example's output (after `out`, what was read before) until
+    done(output), bounded; the example goes on."""
     end = time.monotonic() + timeout
     while not done(out):
         ready, _, _ = select.select([proc.stdout], [], [], max(0.0, end - time.monotonic()))
@@ -138,6 +144,13 @@ def output_until(proc, done, timeout=30):
         if not chunk:
             break
         out += chunk
+    return out
+
+
+def output_until(proc, done, out=b"", timeout=30):
+    """Reads the example's output until done(output) (bounded), then stops it
+    as Ctrl-C would; returns its status and all its output."""
+    out = read_until(proc, done, out, timeout)
     rc, rest, _ = stop(proc)
     return rc, out + rest
 
@@ -253,6 +266,37 @@ def mosquitto_template(sh, example):
     sh.publish("app.web", "up")
     _, out = output_until(sub, lambda out: out.endswith(b"\n"))
     assert re.fullmatch(rb"\d\d:\d\d:\d\d app.web          2 up\n", out), out
+
+
+def watch_flag(sh, example):
+    sh.redis.command("SET", "flag:dark-mode", "on")
+    sub = sh.start(example)
+    first = read_until(sub, lambda out: out == b"flag:dark-mode set on\n")
+    sh.redis.command("DEL", "flag:dark-mode")
+    _, out = output_until(sub, lambda out: out.count(b"\n") == 2, first)
+    assert out == b"flag:dark-mode set on\nflag:dark-mode deleted \n", out
+
+
+def watch_flags_json(sh, example):
+    sh.redis.command("SET", "flag:a", "1")
+    sub = sh.start(example)
+    first = read_until(sub, lambda out: out.endswith(b"\n"))
+    sh.redis.command("HSET", "flag:b", "on", "yes")
+    _, out = output_until(sub, lambda out: out.count(b"\n") == 2, first)
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert (first["key"], first["event"], first["value"]) == ("flag:a", "set", "1"), first
+    assert (second["key"], second["type"], second["value"]) == ("flag:b", "hash", {"on": "yes"}), second
+
+
+def watch_reload(sh, example):
+    sh.fake("systemctl", 'echo "$@" >> reloads')
+    sh.redis.command("SET", "config:web", "v1")
+    sub = sh.start(example)
+    reloads = os.path.join(sh.work, "reloads")
+    sh.wait_for(lambda: os.path.exists(reloads), "the first reload")
+    sh.redis.command("SET", "config:web", "v2")
+    sh.wait_for(lambda: open(reloads).read().count("reload web") == 2, "a reload after the change")
+    stop(sub)
 
 
 def json_to_jq(sh, example):
@@ -451,6 +495,9 @@ SCENARIOS = {
     "statesync-sub -F '%I %t %l %x' metrics": own_format,
     "statesync-sub -P -F '@H:@M:@S %-12t %5l %p' 'app.*'": mosquitto_template,
     "statesync-sub --live -P 'sensors/*'": elsewhere("test_sub_live.py"),
+    "statesync-sub --watch -F '%t %e %p' flag:dark-mode": watch_flag,
+    "statesync-sub --watch -P --json 'flag:*'": watch_flags_json,
+    "statesync-sub --watch --debounce 1 config:web --exec -- systemctl reload web": watch_reload,
     "scripts/package": build_step,
     "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync0_*.deb": elsewhere("tests/package/run.sh"),
     "apt install ./build-packages/libstatesync-dev_*.deb": elsewhere("tests/package/run.sh"),

@@ -45,43 +45,30 @@ std::string find_program(const std::string& program) {
   }
 }
 
-// What the command learns of the message besides its payload.
-void describe_message(std::vector<std::string>& storage, const Message& message) {
-  storage.push_back("STATESYNC_CHANNEL=" + message.channel);
-  if (!message.pattern.empty()) {
-    storage.push_back("STATESYNC_PATTERN=" + message.pattern);
-  }
-  const bool retained = message.version || message.cleared;
-  storage.push_back(std::string("STATESYNC_RETAINED=") + (retained ? "1" : "0"));
-  if (message.version) {
-    storage.push_back("STATESYNC_VERSION=" + std::to_string(*message.version));
-  }
-  storage.push_back(std::string("STATESYNC_EVENT=") + (message.cleared ? "clear" : "message"));
-}
+// The variables statesync-sub gives its commands: never inherited, so that
+// a command sees only those that describe its own message.
+constexpr std::string_view given_variables[] = {"STATESYNC_CHANNEL=", "STATESYNC_PATTERN=", "STATESYNC_RETAINED=",
+                                                "STATESYNC_VERSION=", "STATESYNC_KEY=",     "STATESYNC_EVENT="};
 
-bool is_ours(const char* entry) {
-  for (const char* name :
-       {"STATESYNC_CHANNEL=", "STATESYNC_PATTERN=", "STATESYNC_RETAINED=", "STATESYNC_VERSION=", "STATESYNC_EVENT="}) {
-    if (std::strncmp(entry, name, std::strlen(name)) == 0) {
+bool is_given(const char* entry) {
+  for (const auto name : given_variables) {
+    if (std::strncmp(entry, name.data(), name.size()) == 0) {
       return true;
     }
   }
   return false;
 }
 
-// Our environment without the variables we set (an outer statesync-sub's
-// would mislead), plus them.
-std::vector<char*> child_environment(std::vector<std::string>& storage, const Message& message) {
-  storage.clear();
-  describe_message(storage, message);
+// Our environment without the variables we give, plus `variables`.
+std::vector<char*> child_environment(const std::vector<std::string>& variables) {
   std::vector<char*> env;
   for (char** entry = environ; *entry != nullptr; ++entry) {
-    if (!is_ours(*entry)) {
+    if (!is_given(*entry)) {
       env.push_back(*entry);
     }
   }
-  for (auto& entry : storage) {
-    env.push_back(entry.data());
+  for (const auto& entry : variables) {
+    env.push_back(const_cast<char*>(entry.c_str()));
   }
   env.push_back(nullptr);
   return env;
@@ -112,13 +99,27 @@ CommandRunner::CommandRunner(std::vector<std::string> command) : command_(std::m
 }
 
 std::optional<std::string> CommandRunner::run(const Message& message) const {
+  std::vector<std::string> variables{"STATESYNC_CHANNEL=" + message.channel};
+  if (!message.pattern.empty()) {
+    variables.push_back("STATESYNC_PATTERN=" + message.pattern);
+  }
+  const bool retained = message.version || message.cleared;
+  variables.push_back(std::string("STATESYNC_RETAINED=") + (retained ? "1" : "0"));
+  if (message.version) {
+    variables.push_back("STATESYNC_VERSION=" + std::to_string(*message.version));
+  }
+  variables.push_back(std::string("STATESYNC_EVENT=") + (message.cleared ? "clear" : "message"));
+  return run(message.payload, variables);
+}
+
+std::optional<std::string> CommandRunner::run(std::string_view input_bytes,
+                                              const std::vector<std::string>& variables) const {
   std::vector<char*> argv;
   for (const auto& word : command_) {
     argv.push_back(const_cast<char*>(word.c_str()));
   }
   argv.push_back(nullptr);
-  std::vector<std::string> storage;
-  std::vector<char*> env = child_environment(storage, message);
+  std::vector<char*> env = child_environment(variables);
 
   int input[2];
   if (::pipe2(input, O_CLOEXEC) != 0) {
@@ -148,7 +149,7 @@ std::optional<std::string> CommandRunner::run(const Message& message) const {
     ::close(input[1]);
     return fmt::format("could not be started: {}", std::strerror(spawned));
   }
-  feed(input[1], message.payload);
+  feed(input[1], input_bytes);
   ::close(input[1]);
 
   int status = 0;

@@ -160,6 +160,14 @@ FormatTemplate FormatTemplate::parse(std::string_view text) {
       field = Field::json;
       takes_spec = false;
       break;
+    case 'e':
+      field = Field::event;
+      takes_spec = false;
+      break;
+    case 'y':
+      field = Field::type;
+      takes_spec = false;
+      break;
     default:
       bad_template(text, fmt::format("unknown field '%{}'", next));
     }
@@ -194,14 +202,15 @@ bool FormatTemplate::uses_time() const noexcept {
   return false;
 }
 
-void FormatTemplate::render(std::string& out, const Message& message, SystemTime received) const {
+void FormatTemplate::render(std::string& out, const Message& message, SystemTime received,
+                            const WatchFields& watch) const {
   for (const auto& piece : pieces_) {
-    render_piece(out, piece, message, received);
+    render_piece(out, piece, message, received, watch);
   }
 }
 
-void FormatTemplate::render_piece(std::string& out, const Piece& piece, const Message& message,
-                                  SystemTime received) const {
+void FormatTemplate::render_piece(std::string& out, const Piece& piece, const Message& message, SystemTime received,
+                                  const WatchFields& watch) const {
   switch (piece.field) {
   case Field::literal:
     out += piece.text;
@@ -243,6 +252,12 @@ void FormatTemplate::render_piece(std::string& out, const Piece& piece, const Me
     break;
   case Field::json:
     append_json(out, message, received);
+    break;
+  case Field::event:
+    out += watch.event;
+    break;
+  case Field::type:
+    out += watch.type;
     break;
   case Field::strftime: {
     const std::time_t seconds = std::chrono::system_clock::to_time_t(received);

@@ -13,6 +13,7 @@
 //   %P pattern (empty without -P)     %b payload in base64
 //   %I receive time, ISO 8601 UTC     %U receive time, Unix seconds.micros
 //   %v version of a retained state    %j the --json object
+//   --watch: %e event (set, deleted)  %y type (string, hash, ...; empty when deleted)
 
 #include "width_rules.hpp"
 
@@ -26,12 +27,18 @@
 
 namespace statesync::tools {
 
+// What only a watched key's change has (empty for a channel's message).
+struct WatchFields {
+  std::string_view event;
+  std::string_view type;
+};
+
 class FormatTemplate {
 public:
   // Throws Error(usage) naming the unknown or truncated field.
   static FormatTemplate parse(std::string_view text);
 
-  void render(std::string& out, const Message& message, SystemTime received) const;
+  void render(std::string& out, const Message& message, SystemTime received, const WatchFields& watch = {}) const;
   // Whether rendering needs the receive time (to read the clock only then).
   bool uses_time() const noexcept;
 
@@ -51,13 +58,16 @@ private:
     json,
     strftime,    // text: the strftime(3) conversion, "%H"
     nanoseconds, // @N
+    event,
+    type,
   };
   struct Piece {
     Field field;
     std::string text; // literal and strftime only
     FieldSpec spec;
   };
-  void render_piece(std::string& out, const Piece& piece, const Message& message, SystemTime received) const;
+  void render_piece(std::string& out, const Piece& piece, const Message& message, SystemTime received,
+                    const WatchFields& watch) const;
 
   std::vector<Piece> pieces_;
 };

@@ -6,6 +6,7 @@
 #include "message_printer.hpp"
 #include "options.hpp"
 #include "wake_set.hpp"
+#include "watch_run.hpp"
 
 #include "common/duration.hpp"
 #include "common/exit_status.hpp"
@@ -183,6 +184,9 @@ int main(int argc, char** argv) {
   return run_tool(*app, parsed_argc, argv, [&] {
     check_options(options);
     set_verbose(options.connection.verbose);
+    if (options.watch.enabled) {
+      return run_watch(options);
+    }
     // Everything that can be refused is checked before connecting.
     const MessagePrinter printer(options, colour_wanted());
     std::optional<CommandRunner> runner;

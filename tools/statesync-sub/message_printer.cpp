@@ -11,6 +11,8 @@ namespace {
 constexpr std::string_view channel_colour = "\033[1;35m";
 constexpr std::string_view colour_off = "\033[0m";
 
+} // namespace
+
 void append_json_field(std::string& out, std::string_view name, std::string_view bytes) {
   out += '"';
   out += name;
@@ -23,8 +25,6 @@ void append_json_field(std::string& out, std::string_view name, std::string_view
     out += '"';
   }
 }
-
-} // namespace
 
 bool colour_wanted() {
   const char* no_colour = std::getenv("NO_COLOR");
@@ -66,7 +66,7 @@ MessagePrinter::MessagePrinter(const SubOptions& options, bool colour)
   needs_time_ = needs_time_ || style_ == Style::json;
 }
 
-void MessagePrinter::append(std::string& out, const Message& message) const {
+void MessagePrinter::append(std::string& out, const Message& message, const WatchFields& watch) const {
   const SystemTime received = needs_time_ ? std::chrono::system_clock::now() : SystemTime{};
   switch (style_) {
   case Style::payload:
@@ -84,7 +84,7 @@ void MessagePrinter::append(std::string& out, const Message& message) const {
     out += message.payload;
     break;
   case Style::format:
-    template_->render(out, message, received);
+    template_->render(out, message, received, watch);
     break;
   case Style::json:
     append_json(out, message, received);

@@ -20,7 +20,8 @@ public:
   // name of -v output (on a terminal without NO_COLOR).
   MessagePrinter(const SubOptions& options, bool colour);
 
-  void append(std::string& out, const Message& message) const;
+  // `watch`: a watched key's event and type, for -F's %e and %y.
+  void append(std::string& out, const Message& message, const WatchFields& watch = {}) const;
 
 private:
   enum class Style { payload, channel_and_payload, format, json };
@@ -39,5 +40,8 @@ bool colour_wanted();
 // version, receive time, payload; a field whose bytes are not valid UTF-8
 // becomes NAME_base64 with base64.
 void append_json(std::string& out, const Message& message, SystemTime received);
+
+// `"name":"bytes"`, or `"name_base64":"..."` when the bytes are not UTF-8.
+void append_json_field(std::string& out, std::string_view name, std::string_view bytes);
 
 } // namespace statesync::tools

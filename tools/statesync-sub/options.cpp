@@ -77,6 +77,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
       ->check(positive("number of seconds"))
       ->group(reconnecting);
   add_readiness_options(*app, options.ready);
+  add_watch_options(*app, options.watch);
   return app;
 }
 
@@ -97,6 +98,10 @@ void check_options(SubOptions& options) {
     options.command.clear();
   } else if (options.command.empty()) {
     throw Error(ErrorKind::usage, "--exec needs a command after --: --exec -- COMMAND [ARGS...]");
+  }
+  if (options.watch.enabled) {
+    check_watch_options(options);
+    return;
   }
   if (options.channels.empty()) {
     throw Error(ErrorKind::usage, "no channel to subscribe to (for help: --help)");

@@ -1,6 +1,8 @@
 #pragma once
 // statesync-sub's options, defined once for the tool and its generated docs.
 
+#include "watch_options.hpp"
+
 #include "common/connection_options.hpp"
 #include "readiness.hpp"
 
@@ -36,6 +38,7 @@ struct SubOptions {
   std::vector<std::string> command; // --exec: the words after "--"
   std::string key_prefix{default_key_prefix};
   ReadinessOptions ready; // --ready-file, --ready-fd
+  WatchArgs watch;        // --watch: the channels are keys
 };
 
 std::unique_ptr<CLI::App> make_sub_app(SubOptions& options);

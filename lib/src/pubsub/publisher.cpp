@@ -3,6 +3,7 @@
 
 #include "protocol/script.hpp"
 #include "pubsub/publish_commands.hpp"
+#include "util/printable.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/publisher.hpp>
@@ -22,19 +23,7 @@ Error unexpected_reply(std::string_view where, const char* what, const Reply& re
 
 namespace {
 
-// Channel names are binary-safe; messages about them must stay one line.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x7f || c == '\\') {
-      out += fmt::format("\\x{:02x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+using detail::printable;
 
 [[noreturn]] void refused(const Link& link, std::string_view channel, const Reply& reply) {
   throw Error(reply, fmt::format("cannot publish to '{}' at {}", printable(channel), link.where()));

@@ -1,0 +1,422 @@
+// The key watcher: change feeds at each server, the keys they say changed
+// read again, and what differs from what was last reported reported.
+
+#include "watch/change_feed.hpp"
+#include "watch/glob.hpp"
+#include "watch/key_reader.hpp"
+#include "watch/watch_link.hpp"
+
+#include <statesync/error.hpp>
+#include <statesync/failover.hpp>
+#include <statesync/key_watcher.hpp>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <deque>
+#include <map>
+#include <poll.h>
+#include <set>
+#include <string_view>
+
+namespace statesync {
+namespace {
+
+using namespace std::chrono_literals;
+
+// How often a cluster's slot map is compared with the one the keys were
+// placed by: a slot that moves while its keys do not change is otherwise
+// unnoticed.
+constexpr auto slot_map_check_interval = 1s;
+
+std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a, std::optional<Clock::time_point> b) {
+  if (!a || !b) {
+    return a ? a : b;
+  }
+  return std::min(*a, *b);
+}
+
+// Errors after which everything is read again at wherever the keys live
+// now: a lost connection, a failover, a slot that moved or is moving.
+bool is_gap(const Error& error) {
+  return suggests_failover(error) || error.server_error() == ServerError::ask;
+}
+
+void validate(const KeyWatcherOptions& options) {
+  if (options.keys.empty() && options.patterns.empty()) {
+    throw Error(ErrorKind::usage, "no key or pattern to watch");
+  }
+}
+
+// Keys waiting to be read at one server, in the order they were reported
+// changed, each once.
+class DirtyKeys {
+public:
+  void add(const std::string& key) {
+    if (members_.insert(key).second) {
+      order_.push_back(key);
+    }
+  }
+  bool empty() const noexcept { return order_.empty(); }
+  std::vector<std::string> take() {
+    members_.clear();
+    std::vector<std::string> keys(std::make_move_iterator(order_.begin()), std::make_move_iterator(order_.end()));
+    order_.clear();
+    return keys;
+  }
+
+private:
+  std::set<std::string> members_;
+  std::deque<std::string> order_;
+};
+
+// One server's feed, the keys it serves, and those to read there.
+struct Station {
+  detail::ChangeFeed feed;
+  std::set<std::string> keys; // known to live here: exact keys, and keys patterns found
+  DirtyKeys dirty;
+};
+
+} // namespace
+
+const char* event_name(KeyChange::Event event) noexcept {
+  return event == KeyChange::Event::set ? "set" : "deleted";
+}
+
+struct KeyWatcher::Impl {
+  KeyWatcherOptions options;
+  detail::WatchLink link;
+  std::set<std::string> exact;
+  std::vector<Station> stations;            // empty while disconnected
+  std::map<std::string, KeyValue> reported; // keys that exist, as last reported
+  std::deque<KeyWatchEvent> pending;
+  int wake_fd = -1;
+  Clock::time_point next_map_check;
+  std::optional<Error> gap; // why the stations are gone, while they are
+
+  explicit Impl(KeyWatcherOptions o)
+      : options(std::move(o)), link(LinkOptions{options.endpoint, options.client_name, options.reconnect}),
+        exact(options.keys.begin(), options.keys.end()) {}
+
+  // The pattern `key` is watched through ("" for an exact key); nothing
+  // when it is not watched.
+  std::optional<std::string> watched_as(const std::string& key) const {
+    if (exact.contains(key)) {
+      return std::string();
+    }
+    for (const auto& pattern : options.patterns) {
+      if (detail::glob_match(pattern, key)) {
+        return pattern;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Connects everywhere, starts the feeds, and marks every watched key to
+  // be read: the exact keys, what the patterns match now, and what was
+  // reported before (it may be gone).
+  void start() {
+    std::vector<std::string> keys = options.keys;
+    for (const auto& [key, value] : reported) {
+      if (!exact.contains(key)) {
+        keys.push_back(key);
+      }
+    }
+    std::vector<Station> fresh;
+    for (auto& placement : link.placements(keys)) {
+      if (placement.keys.empty() && options.patterns.empty()) {
+        continue;
+      }
+      const detail::FeedRequest request{placement.keys, options.patterns};
+      Station station{detail::ChangeFeed::open(link, placement.node, request), {}, {}};
+      for (auto& key : placement.keys) {
+        station.dirty.add(key);
+        station.keys.insert(std::move(key));
+      }
+      for (const auto& pattern : options.patterns) {
+        for (auto& key : scan(station.feed.reader(), pattern)) {
+          station.dirty.add(key);
+          station.keys.insert(std::move(key));
+        }
+      }
+      fresh.push_back(std::move(station));
+    }
+    stations = std::move(fresh);
+    next_map_check = Clock::now() + slot_map_check_interval;
+    read_dirty();
+  }
+
+  static std::vector<std::string> scan(Connection& c, const std::string& pattern) {
+    std::vector<std::string> keys;
+    std::string cursor = "0";
+    do {
+      Reply reply = c.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+      if (reply.is_error()) {
+        throw Error(reply, fmt::format("cannot look for keys matching '{}' at {}", pattern, c.where()));
+      }
+      if (reply.type != Reply::Type::array || reply.elements.size() != 2 ||
+          reply.elements[1].type != Reply::Type::array) {
+        throw Error(ErrorKind::protocol, fmt::format("unexpected reply to SCAN: {}", reply.describe()));
+      }
+      cursor = reply.elements[0].str;
+      for (auto& key : reply.elements[1].elements) {
+        keys.push_back(std::move(key.str));
+      }
+    } while (cursor != "0");
+    return keys;
+  }
+
+  // Reads every key marked at every server; what differs from what was
+  // last reported becomes an event.
+  void read_dirty() {
+    for (auto& station : stations) {
+      while (!station.dirty.empty()) {
+        const std::vector<std::string> keys = station.dirty.take();
+        std::vector<detail::KeyRead> reads = detail::read_keys(station.feed.reader(), keys);
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+          if (reads[i].again) {
+            station.dirty.add(keys[i]);
+          } else {
+            compare(keys[i], std::move(reads[i].value));
+          }
+        }
+      }
+    }
+  }
+
+  void compare(const std::string& key, std::optional<KeyValue> value) {
+    const auto known = reported.find(key);
+    KeyWatchEvent event;
+    event.change.key = key;
+    event.change.pattern = watched_as(key).value_or(std::string());
+    if (!value) {
+      if (known == reported.end()) {
+        return;
+      }
+      reported.erase(known);
+      event.change.event = KeyChange::Event::deleted;
+    } else {
+      if (known != reported.end() && known->second == *value) {
+        return;
+      }
+      reported[key] = *value;
+      event.change.value = std::move(*value);
+    }
+    pending.push_back(std::move(event));
+  }
+
+  // Marks what one message from station `s`'s listener says changed.
+  void take(std::size_t s, Reply& reply) {
+    Station& station = stations[s];
+    auto invalidation = station.feed.read(reply);
+    if (!invalidation) {
+      return;
+    }
+    if (invalidation->everything) {
+      for (const auto& key : station.keys) {
+        station.dirty.add(key);
+      }
+      return;
+    }
+    for (auto& key : invalidation->keys) {
+      if (watched_as(key)) {
+        station.dirty.add(key);
+        station.keys.insert(std::move(key));
+      }
+    }
+  }
+
+  // Takes what the listeners have already received, without waiting.
+  void take_buffered() {
+    for (std::size_t s = 0; s < stations.size(); ++s) {
+      while (auto reply = stations[s].feed.listener().buffered_reply()) {
+        take(s, *reply);
+      }
+    }
+  }
+
+  // Waits for the next message on any listener until `deadline`; false
+  // when it passes or the wait is interrupted.
+  bool receive(std::optional<Clock::time_point> deadline) {
+    if (stations.size() == 1) {
+      auto reply = stations.front().feed.listener().read_reply_until(deadline);
+      if (reply) {
+        take(0, *reply);
+      }
+      return reply.has_value();
+    }
+    std::vector<pollfd> fds;
+    for (;;) {
+      // A reply may be decoded or buffered already (TLS keeps decrypted
+      // bytes the socket no longer shows).
+      for (std::size_t s = 0; s < stations.size(); ++s) {
+        if (auto reply = stations[s].feed.listener().read_reply_until(Clock::now())) {
+          take(s, *reply);
+          return true;
+        }
+      }
+      fds.clear();
+      for (auto& station : stations) {
+        fds.push_back({station.feed.listener().fd(), POLLIN, 0});
+      }
+      fds.push_back({wake_fd, POLLIN, 0});
+      int timeout = -1;
+      if (deadline) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+        if (left <= 0) {
+          return false;
+        }
+        timeout = static_cast<int>(std::min<long long>(left, 1 << 30));
+      }
+      const int ready = ::poll(fds.data(), fds.size(), timeout);
+      if ((ready < 0 && errno == EINTR) || (wake_fd >= 0 && fds.back().revents != 0)) {
+        return false;
+      }
+    }
+  }
+
+  bool any_dirty() const {
+    return std::any_of(stations.begin(), stations.end(), [](const Station& s) { return !s.dirty.empty(); });
+  }
+
+  KeyWatchEvent lose(const Error& error) {
+    stations.clear();
+    if (!options.reconnect.enabled && options.endpoint.topology == Topology::standalone) {
+      throw error;
+    }
+    gap = error;
+    KeyWatchEvent event;
+    event.type = KeyWatchEvent::Type::connection_lost;
+    event.detail = error.what();
+    return event;
+  }
+
+  // Gets back after a gap as the link's policy says, and starts again;
+  // true once started (the "reconnected" event and the changes made
+  // meanwhile are then pending), false when the wake fd ended a wait.
+  bool reconnect() {
+    for (;;) {
+      if (!link.recover(*gap)) {
+        return false;
+      }
+      const std::size_t before = pending.size();
+      try {
+        start();
+      } catch (const Error& error) {
+        pending.resize(before);
+        stations.clear();
+        if (!is_gap(error)) {
+          throw;
+        }
+        gap = error;
+        continue;
+      }
+      gap.reset();
+      link.progress();
+      KeyWatchEvent event;
+      event.type = KeyWatchEvent::Type::reconnected;
+      event.detail = where();
+      pending.insert(pending.begin() + static_cast<std::ptrdiff_t>(before), std::move(event));
+      return true;
+    }
+  }
+
+  std::string where() {
+    std::string result;
+    for (auto& station : stations) {
+      result += (result.empty() ? "" : ", ") + station.feed.reader().where();
+    }
+    return result;
+  }
+
+  std::optional<Clock::time_point> map_check_point() const {
+    if (options.endpoint.topology != Topology::cluster) {
+      return std::nullopt;
+    }
+    return next_map_check;
+  }
+
+  // Compares the slot map when it is time; a changed map is a gap.
+  void check_map() {
+    if (!map_check_point() || Clock::now() < next_map_check) {
+      return;
+    }
+    next_map_check = Clock::now() + slot_map_check_interval;
+    if (!link.map_unchanged()) {
+      throw Error(ErrorKind::unavailable, fmt::format("the slot map of cluster {} changed", link.endpoint().where()));
+    }
+  }
+
+  std::optional<KeyWatchEvent> take_pending() {
+    if (pending.empty()) {
+      return std::nullopt;
+    }
+    KeyWatchEvent event = std::move(pending.front());
+    pending.pop_front();
+    return event;
+  }
+
+  std::optional<KeyWatchEvent> next(std::optional<Clock::time_point> deadline) {
+    for (;;) {
+      if (auto event = take_pending()) {
+        return event;
+      }
+      if (stations.empty()) {
+        if (!reconnect()) {
+          return std::nullopt;
+        }
+        continue;
+      }
+      try {
+        take_buffered();
+        if (any_dirty()) {
+          read_dirty();
+          continue;
+        }
+        check_map();
+        const auto until = earliest(deadline, map_check_point());
+        if (!receive(until) && (!until || until == deadline || Clock::now() < *until)) {
+          return std::nullopt;
+        }
+      } catch (const Error& error) {
+        if (!is_gap(error)) {
+          throw;
+        }
+        pending.push_back(lose(error));
+      }
+    }
+  }
+};
+
+KeyWatcher::KeyWatcher(KeyWatcherOptions options) {
+  validate(options);
+  impl_ = std::make_unique<Impl>(std::move(options));
+  impl_->start();
+}
+
+KeyWatcher::KeyWatcher(KeyWatcher&&) noexcept = default;
+KeyWatcher& KeyWatcher::operator=(KeyWatcher&&) noexcept = default;
+KeyWatcher::~KeyWatcher() = default;
+
+std::optional<KeyWatchEvent> KeyWatcher::next(std::optional<Clock::time_point> deadline) {
+  return impl_->next(deadline);
+}
+
+std::optional<KeyWatchEvent> KeyWatcher::poll() {
+  return impl_->take_pending();
+}
+
+void KeyWatcher::set_wake_fd(int fd) noexcept {
+  impl_->wake_fd = fd;
+  impl_->link.set_wake_fd(fd);
+  for (auto& station : impl_->stations) {
+    station.feed.listener().set_wake_fd(fd);
+    station.feed.reader().set_wake_fd(fd);
+  }
+}
+
+void KeyWatcher::close() noexcept {
+  impl_->stations.clear();
+}
+
+} // namespace statesync

@@ -1,0 +1,38 @@
+#pragma once
+// --debounce: a key's change is acted on only once the key has been quiet
+// for a while (a config written in several steps is reloaded once, with
+// its last value).
+
+#include <statesync/connection.hpp>
+#include <statesync/key_watcher.hpp>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace statesync::tools {
+
+class Debouncer {
+public:
+  explicit Debouncer(std::chrono::milliseconds quiet) : quiet_(quiet) {}
+
+  // Holds `change`, in place of any change of the same key held before;
+  // the key's quiet time starts again.
+  void add(KeyChange change, Clock::time_point now);
+  // When the next held change is due; nothing when none is held.
+  std::optional<Clock::time_point> next_due() const;
+  // The changes due by `now`, in the order they fell due.
+  std::vector<KeyChange> take_due(Clock::time_point now);
+
+private:
+  struct Held {
+    Clock::time_point due;
+    KeyChange change;
+  };
+  std::chrono::milliseconds quiet_;
+  std::map<std::string, Held> held_;
+};
+
+} // namespace statesync::tools

@@ -1,0 +1,39 @@
+#include "watch_options.hpp"
+
+#include "options.hpp"
+
+#include "common/option_checks.hpp"
+
+#include <statesync/error.hpp>
+
+#include <string>
+
+namespace statesync::tools {
+
+void add_watch_options(CLI::App& app, WatchArgs& args) {
+  const char* watching = "Watching keys";
+  auto* watch = app.add_flag("--watch", args.enabled, "Watch keys (-P: patterns): values now and at each change")
+                    ->group(watching);
+  app.add_option("--debounce", args.debounce, "Act on a key once it is quiet for SECONDS")
+      ->option_text("SECONDS")
+      ->check(positive("number of seconds"))
+      ->needs(watch)
+      ->group(watching);
+}
+
+void check_watch_options(const SubOptions& options) {
+  if (options.channels.empty()) {
+    throw Error(ErrorKind::usage, "--watch needs a key (or a pattern with -P) to watch");
+  }
+  const auto refuse = [](bool given, const char* option) {
+    if (given) {
+      throw Error(ErrorKind::usage, std::string(option) + " cannot be used with --watch (it is about channels)");
+    }
+  };
+  refuse(options.sharded, "--sharded");
+  refuse(options.retained, "-R");
+  refuse(options.keepalive.has_value(), "--keepalive");
+  refuse(options.live, "--live");
+}
+
+} // namespace statesync::tools
