@@ -1,6 +1,8 @@
 #pragma once
 // statesync-pub's options, defined once for the tool and its generated docs.
 
+#include "stream_options.hpp"
+
 #include "common/connection_options.hpp"
 
 #include <statesync/retained.hpp>
@@ -33,6 +35,7 @@ struct PubOptions {
   double interval = 0.0;
   bool progress = false;
   std::string key_prefix{default_key_prefix};
+  PubStreamArgs stream;
 };
 
 std::unique_ptr<CLI::App> make_pub_app(PubOptions& options);

@@ -3,10 +3,12 @@
 #include "channel_field.hpp"
 #include "progress.hpp"
 #include "record_reader.hpp"
+#include "stream_options.hpp"
 
 #include "common/connection_options.hpp"
 #include "common/duration.hpp"
 #include "common/exit_status.hpp"
+#include "common/output.hpp"
 #include "common/signals.hpp"
 #include "common/tool_main.hpp"
 
@@ -51,6 +53,10 @@ public:
     auto on_ack = [this](const Acknowledgement& ack) {
       acknowledged(ack);
     };
+    if (options.stream.enabled) {
+      stream_ = make_stream_writer(options, target.endpoint, on_ack);
+      return;
+    }
     if (!target.connection) {
       stream_ = std::make_unique<ClusterPublishStream>(target.endpoint, client_name("statesync-pub"), publisher_options,
                                                        on_ack);
@@ -235,7 +241,11 @@ private:
   }
 
   void acknowledged(const Acknowledgement& ack) {
-    if (verbose()) {
+    if (!ack.entry_id.empty()) {
+      if (verbose()) {
+        write_stdout(ack.entry_id + '\n'); // -v: the entry IDs are data, one per message
+      }
+    } else if (verbose()) {
       report(fmt::format("message {}: {}{}", ack.message, plural(ack.receivers, "receiver"),
                          ack.version != 0 ? fmt::format(", state version {}", ack.version) : ""));
     }
@@ -318,8 +328,9 @@ int run_pub(const PubOptions& options) {
   catch_signals({SIGINT, SIGTERM, SIGHUP});
   PubTarget target;
   target.endpoint = checked_endpoint(options.connection);
-  if (target.endpoint.topology == Topology::cluster && plan.mode != InputMode::clear) {
-    // Each message to its slot's owner: no one connection.
+  if (options.stream.enabled || (target.endpoint.topology == Topology::cluster && plan.mode != InputMode::clear)) {
+    // Each message to its slot's owner (a stream writer routes its own
+    // keys): no one connection.
     return PubRun(options, plan, std::move(target)).run();
   }
   Connection connection = connect_for_key(target.endpoint, client_name("statesync-pub"), clear_key(options, plan));

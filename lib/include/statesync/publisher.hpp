@@ -68,6 +68,7 @@ struct STATESYNC_API Acknowledgement {
   std::uint64_t message = 0; // 1, 2, 3 ...: its place in the stream
   long long receivers = 0;
   long long version = 0; // retained messages: the state's new version; else 0
+  std::string entry_id;  // a stream entry's ID (stream_writer.hpp); else empty
 };
 
 // How much a stream keeps in flight: commands sent but not yet

@@ -292,7 +292,7 @@ void PublishStream::take_reply(Reply reply) {
     }
     return;
   }
-  Acknowledgement ack{message, 0, 0};
+  Acknowledgement ack{message, 0, 0, {}};
   if (retained && is_pair_of_integers(reply)) {
     ack.receivers = reply.elements[0].integer;
     ack.version = reply.elements[1].integer;
