@@ -45,20 +45,33 @@ std::string find_program(const std::string& program) {
   }
 }
 
-// Our environment without the variables we set, plus them.
-std::vector<char*> child_environment(std::vector<std::string>& storage, const Message& message) {
-  storage.clear();
-  storage.push_back("STATESYNC_CHANNEL=" + message.channel);
+// The variables a message's command gets.
+std::vector<std::string> message_variables(const Message& message) {
+  std::vector<std::string> variables = {"STATESYNC_CHANNEL=" + message.channel};
   if (!message.pattern.empty()) {
-    storage.push_back("STATESYNC_PATTERN=" + message.pattern);
+    variables.push_back("STATESYNC_PATTERN=" + message.pattern);
   }
+  return variables;
+}
+
+bool is_ours(const char* entry) {
+  for (const char* name : {"STATESYNC_CHANNEL=", "STATESYNC_PATTERN=", "STATESYNC_STREAM=", "STATESYNC_ID="}) {
+    if (std::strncmp(entry, name, std::strlen(name)) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Our environment without the variables we set, plus `variables`.
+std::vector<char*> child_environment(std::vector<std::string>& variables) {
   std::vector<char*> env;
   for (char** entry = environ; *entry != nullptr; ++entry) {
-    if (std::strncmp(*entry, "STATESYNC_CHANNEL=", 18) != 0 && std::strncmp(*entry, "STATESYNC_PATTERN=", 18) != 0) {
+    if (!is_ours(*entry)) {
       env.push_back(*entry);
     }
   }
-  for (auto& entry : storage) {
+  for (auto& entry : variables) {
     env.push_back(entry.data());
   }
   env.push_back(nullptr);
@@ -90,13 +103,16 @@ CommandRunner::CommandRunner(std::vector<std::string> command) : command_(std::m
 }
 
 std::optional<std::string> CommandRunner::run(const Message& message) const {
+  return run(message.payload, message_variables(message));
+}
+
+std::optional<std::string> CommandRunner::run(std::string_view payload, std::vector<std::string> variables) const {
   std::vector<char*> argv;
   for (const auto& word : command_) {
     argv.push_back(const_cast<char*>(word.c_str()));
   }
   argv.push_back(nullptr);
-  std::vector<std::string> storage;
-  std::vector<char*> env = child_environment(storage, message);
+  std::vector<char*> env = child_environment(variables);
 
   int input[2];
   if (::pipe2(input, O_CLOEXEC) != 0) {
@@ -126,7 +142,7 @@ std::optional<std::string> CommandRunner::run(const Message& message) const {
     ::close(input[1]);
     return fmt::format("could not be started: {}", std::strerror(spawned));
   }
-  feed(input[1], message.payload);
+  feed(input[1], payload);
   ::close(input[1]);
 
   int status = 0;

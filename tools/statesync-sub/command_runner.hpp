@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace statesync::tools {
@@ -21,6 +22,8 @@ public:
   // what went wrong ("exited with status 3", "died of signal 9", "could
   // not be started: ..."), or nothing when it exited with 0.
   std::optional<std::string> run(const Message& message) const;
+  // The same for any payload, with `variables` ("NAME=value") set.
+  std::optional<std::string> run(std::string_view payload, std::vector<std::string> variables) const;
 
 private:
   std::vector<std::string> command_;

@@ -86,6 +86,19 @@ FormatTemplate FormatTemplate::parse(std::string_view text) {
     case 'v':
       add(Field::version);
       break;
+    case 'i':
+      add(Field::entry_id);
+      break;
+    case '{': {
+      const auto close = text.find('}', i + 1);
+      if (close == std::string_view::npos) {
+        bad_template(text, "'%{' without its '}'");
+      }
+      add(Field::named);
+      result.pieces_.back().text = text.substr(i + 1, close - i - 1);
+      i = close;
+      break;
+    }
     default:
       bad_template(text, fmt::format("unknown field '%{}'", next));
     }
@@ -105,7 +118,8 @@ bool FormatTemplate::uses_time() const noexcept {
   return false;
 }
 
-void FormatTemplate::render(std::string& out, const Message& message, SystemTime received) const {
+void FormatTemplate::render(std::string& out, const Message& message, SystemTime received,
+                            const StreamEntry* entry) const {
   for (const auto& piece : pieces_) {
     switch (piece.field) {
     case Field::literal:
@@ -138,6 +152,16 @@ void FormatTemplate::render(std::string& out, const Message& message, SystemTime
     case Field::version:
       if (message.version) {
         fmt::format_to(std::back_inserter(out), "{}", *message.version);
+      }
+      break;
+    case Field::entry_id:
+      if (entry != nullptr) {
+        fmt::format_to(std::back_inserter(out), "{}-{}", entry->id.ms, entry->id.seq);
+      }
+      break;
+    case Field::named:
+      if (const std::string* value = entry != nullptr ? entry->field(piece.text) : nullptr) {
+        out += *value;
       }
       break;
     }

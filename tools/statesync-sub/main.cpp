@@ -4,6 +4,7 @@
 #include "command_runner.hpp"
 #include "message_printer.hpp"
 #include "options.hpp"
+#include "stream_run.hpp"
 #include "wake_set.hpp"
 
 #include "common/duration.hpp"
@@ -169,6 +170,9 @@ int main(int argc, char** argv) {
     }
     catch_signals({SIGINT, SIGTERM});
     const WakeSet wake(signal_fd());
+    if (options.stream.enabled) {
+      return run_stream(options, printer, runner ? &*runner : nullptr, wake.fd());
+    }
     Subscriber subscriber(subscriber_options(options));
     subscriber.set_wake_fd(wake.fd());
     Session session(options, printer, runner ? &*runner : nullptr);

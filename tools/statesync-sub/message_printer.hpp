@@ -7,6 +7,7 @@
 #include "format_template.hpp"
 #include "options.hpp"
 
+#include <statesync/stream_reader.hpp>
 #include <statesync/subscriber.hpp>
 
 #include <optional>
@@ -20,7 +21,9 @@ public:
   // name of -v output (on a terminal without NO_COLOR).
   MessagePrinter(const SubOptions& options, bool colour);
 
-  void append(std::string& out, const Message& message) const;
+  // `entry`: the stream entry the message stands for (--stream), or null;
+  // with --json it is printed as an entry.
+  void append(std::string& out, const Message& message, const StreamEntry* entry = nullptr) const;
 
 private:
   enum class Style { payload, channel_and_payload, format, json };
@@ -39,5 +42,9 @@ bool colour_wanted();
 // version, receive time, payload; a field whose bytes are not valid UTF-8
 // becomes NAME_base64 with base64.
 void append_json(std::string& out, const Message& message, SystemTime received);
+
+// A stream entry as {"stream":...,"id":...,"fields":{...}}, binary-safe
+// the same way (a field's value that is not UTF-8: NAME_base64).
+void append_entry_json(std::string& out, const StreamEntry& entry);
 
 } // namespace statesync::tools

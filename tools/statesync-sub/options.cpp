@@ -54,6 +54,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   for (auto* output : {no_newline, null, format, json}) {
     exec->excludes(output);
   }
+  add_sub_stream_options(*app, options.stream);
   app->add_option("--key-prefix", options.key_prefix, "Prefix of the retained-state keys (default \"statesync:\")")
       ->option_text("PREFIX");
   return app;
@@ -78,12 +79,14 @@ void check_options(SubOptions& options) {
     throw Error(ErrorKind::usage, "--exec needs a command after --: --exec -- COMMAND [ARGS...]");
   }
   if (options.channels.empty()) {
-    throw Error(ErrorKind::usage, "no channel to subscribe to (see --help)");
+    throw Error(ErrorKind::usage, options.stream.enabled ? "no stream key to read (see --help)"
+                                                         : "no channel to subscribe to (see --help)");
   }
   if (options.retained && options.sharded) {
     throw Error(ErrorKind::usage,
                 "-R cannot be used with --sharded: Redis refuses SSUBSCRIBE in the transaction that makes -R exact");
   }
+  check_stream_options(options);
 }
 
 } // namespace statesync::tools

@@ -1,6 +1,8 @@
 #pragma once
 // statesync-sub's options, defined once for the tool and its generated docs.
 
+#include "stream_options.hpp"
+
 #include "common/connection_options.hpp"
 
 #include <statesync/retained.hpp>
@@ -33,6 +35,7 @@ struct SubOptions {
   bool exec = false;
   std::vector<std::string> command; // --exec: the words after "--"
   std::string key_prefix{default_key_prefix};
+  SubStreamArgs stream;
 };
 
 std::unique_ptr<CLI::App> make_sub_app(SubOptions& options);
