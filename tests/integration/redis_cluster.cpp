@@ -1,5 +1,7 @@
 #include "redis_cluster.hpp"
 
+#include "topology/slot_map.hpp"
+
 #include <statesync/cluster.hpp>
 #include <statesync/connection.hpp>
 #include <statesync/error.hpp>
@@ -49,7 +51,7 @@ bool healthy(const std::vector<std::unique_ptr<RedisServer>>& nodes) {
     if (connection.command({"CLUSTER", "INFO"}).str.find("cluster_state:ok") == std::string::npos) {
       return false;
     }
-    const SlotMap map = SlotMap::read(connection);
+    const detail::SlotMap map = detail::SlotMap::read(connection);
     std::vector<std::size_t> owners;
     for (int slot = 0; slot < cluster_slots; ++slot) {
       const auto owner = map.owner(slot);
@@ -92,8 +94,8 @@ Endpoint RedisCluster::seed(std::size_t node) const {
 
 Endpoint RedisCluster::owner(std::string_view key) const {
   Connection connection = Connection::open(nodes_.front()->endpoint(), "statesync-test");
-  const SlotMap map = SlotMap::read(connection);
-  return map.nodes()[owner_or_throw(map, key_slot(key), seed())];
+  const detail::SlotMap map = detail::SlotMap::read(connection);
+  return map.nodes()[detail::owner_or_throw(map, key_slot(key), seed())];
 }
 
 } // namespace statesync::testing

@@ -28,13 +28,17 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
-RedisServer::RedisServer(const std::vector<std::string>& extra) : port_(free_port()) {
+RedisServer::RedisServer(const std::vector<std::string>& extra) : port_(free_port()), extra_(extra) {
   char pattern[] = "/tmp/statesync-redis-XXXXXX";
   dir_ = ::mkdtemp(pattern);
+  start();
+}
+
+void RedisServer::start() {
   const std::string port = std::to_string(port_);
   std::vector<std::string> args = {"redis-server", "--port", port,           "--bind", "127.0.0.1", "--dir",    dir_,
                                    "--save",       "",       "--appendonly", "no",     "--logfile", "redis.log"};
-  args.insert(args.end(), extra.begin(), extra.end());
+  args.insert(args.end(), extra_.begin(), extra_.end());
   std::vector<char*> argv;
   for (auto& arg : args) {
     argv.push_back(arg.data());

@@ -24,10 +24,13 @@ public:
 
   Endpoint endpoint() const;
   void stop();
+  // After stop(): the same server again, on the same port, empty.
+  void start();
 
 private:
   std::string dir_;
   int port_ = 0;
+  std::vector<std::string> extra_;
   pid_t pid_ = -1;
 };
 

@@ -14,6 +14,7 @@
 #include <statesync/connection.hpp>
 #include <statesync/endpoint.hpp>
 #include <statesync/export.hpp>
+#include <statesync/link.hpp>
 #include <statesync/retained.hpp>
 
 #include <chrono>
@@ -28,19 +29,6 @@ enum class SubscriptionMode {
   channels, // SUBSCRIBE
   patterns, // PSUBSCRIBE: glob patterns
   sharded,  // SSUBSCRIBE
-};
-
-struct STATESYNC_API ReconnectPolicy {
-  bool enabled = true;
-  // The first wait before reconnecting; it doubles after every failed
-  // attempt up to `max_delay` (the ceiling), and each wait is shortened by
-  // a random amount of up to half (jitter, so that many subscribers that
-  // lost the same server do not come back in lockstep).
-  std::chrono::milliseconds first_delay{100};
-  std::chrono::milliseconds max_delay{10000};
-  // Give up (next() throws Error(unavailable)) when the connection is not
-  // back this long after it was lost. nullopt: try forever.
-  std::optional<std::chrono::milliseconds> give_up_after;
 };
 
 struct STATESYNC_API SubscriberOptions {

@@ -212,7 +212,9 @@ Connection::~Connection() = default;
 
 Connection Connection::open(const Endpoint& endpoint, const std::string& client_name) {
   if (endpoint.topology == Topology::sentinel) {
-    return detail::open_sentinel_master(endpoint, client_name);
+    // Until every caller opens through a Link (which asks the Sentinels
+    // itself): no wake fd yet, so the rounds are not interrupted.
+    return *detail::open_sentinel_master(endpoint, client_name, -1);
   }
   if (endpoint.tls.enabled && !endpoint.socket_path.empty()) {
     throw Error(ErrorKind::usage, "TLS is for TCP connections, not a Unix socket");

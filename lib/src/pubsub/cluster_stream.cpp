@@ -4,6 +4,8 @@
 
 #include "topology/failover_retry.hpp"
 
+#include "topology/slot_map.hpp"
+
 #include <statesync/cluster.hpp>
 #include <statesync/cluster_stream.hpp>
 #include <statesync/error.hpp>
@@ -41,8 +43,8 @@ struct ClusterPublishStream::Impl {
   PublisherOptions options;
   OnAck on_ack;
   StreamWindow window;
-  std::optional<SlotMap> map;  // nullopt: to be read again
-  std::vector<Endpoint> nodes; // last known, to ask if the seed is down
+  std::optional<detail::SlotMap> map; // nullopt: to be read again
+  std::vector<Endpoint> nodes;        // last known, to ask if the seed is down
   std::vector<std::unique_ptr<Lane>> lanes;
   std::array<Lane*, cluster_slots> lane_of_slot{}; // as the map says; nullptr: to be looked up
   std::uint64_t sent = 0;
@@ -69,7 +71,7 @@ struct ClusterPublishStream::Impl {
       // The seed first, then the nodes last seen, in case the seed is down.
       std::vector<Endpoint> seeds{seed};
       seeds.insert(seeds.end(), nodes.begin(), nodes.end());
-      map = read_slot_map(seeds, client_name);
+      map = detail::read_slot_map(seeds, client_name);
       nodes = map->nodes();
     }
   }
@@ -89,7 +91,7 @@ struct ClusterPublishStream::Impl {
     }
     Lane& lane = detail::retry_during_failover(seed, [&]() -> Lane& {
       read_map_if_needed();
-      const Endpoint& owner = map->nodes()[owner_or_throw(*map, slot, seed)];
+      const Endpoint& owner = map->nodes()[detail::owner_or_throw(*map, slot, seed)];
       for (const auto& existing : lanes) {
         if (existing->connection.where() == owner.where()) {
           return *existing;

@@ -5,6 +5,8 @@
 #include "pubsub/subscriber_protocol.hpp"
 #include "util/deadline.hpp"
 
+#include "topology/slot_map.hpp"
+
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
 #include <statesync/failover.hpp>
@@ -112,7 +114,7 @@ struct Subscriber::Impl {
       // next one after a failed attempt.
       return {{seeds[failed_attempts % seeds.size()], options.names}};
     }
-    const SlotMap map = read_slot_map(seeds, options.client_name);
+    const detail::SlotMap map = detail::read_slot_map(seeds, options.client_name);
     cluster_nodes = map.nodes();
     std::vector<Placement> result;
     for (const auto& name : options.names) {
@@ -173,7 +175,7 @@ struct Subscriber::Impl {
   void learn_cluster_nodes() {
     Endpoint seed = options.endpoint;
     seed.topology = Topology::standalone;
-    cluster_nodes = read_slot_map({seed}, options.client_name).nodes();
+    cluster_nodes = detail::read_slot_map({seed}, options.client_name).nodes();
   }
 
   std::string where() const {

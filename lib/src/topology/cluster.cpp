@@ -2,6 +2,7 @@
 
 #include "topology/failover_retry.hpp"
 #include "topology/redirect.hpp"
+#include "topology/slot_map.hpp"
 
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 namespace statesync {
+namespace detail {
 namespace {
 
 Error not_a_slot_table(const Connection& connection, const Reply& reply) {
@@ -49,8 +51,8 @@ SlotMap SlotMap::read(Connection& connection) {
       throw not_a_slot_table(connection, reply);
     }
     const Reply& master = range.elements[2];
-    Endpoint node = detail::node_endpoint(connection.endpoint(), master.elements[0].str,
-                                          static_cast<int>(master.elements[1].integer));
+    Endpoint node =
+        node_endpoint(connection.endpoint(), master.elements[0].str, static_cast<int>(master.elements[1].integer));
     std::size_t index = 0;
     while (index < map.nodes_.size() && map.nodes_[index].where() != node.where()) {
       ++index;
@@ -97,14 +99,16 @@ SlotMap read_slot_map(const std::vector<Endpoint>& seeds, const std::string& cli
   throw last.value_or(Error(ErrorKind::usage, "no cluster node to ask"));
 }
 
+} // namespace detail
+
 Connection connect_for_key(const Endpoint& endpoint, const std::string& client_name, std::string_view key) {
   if (endpoint.topology != Topology::cluster) {
     return Connection::open(endpoint, client_name);
   }
   const int slot = key_slot(key);
   return detail::retry_during_failover(endpoint, [&] {
-    const SlotMap map = read_slot_map({endpoint}, client_name);
-    return Connection::open(map.nodes()[owner_or_throw(map, slot, endpoint)], client_name);
+    const detail::SlotMap map = detail::read_slot_map({endpoint}, client_name);
+    return Connection::open(map.nodes()[detail::owner_or_throw(map, slot, endpoint)], client_name);
   });
 }
 

@@ -57,6 +57,14 @@ Endpoint node_endpoint(const Endpoint& asked, std::string host, int port) {
   return node;
 }
 
+Reply ask(Connection& node, std::span<const std::string_view> args) {
+  node.append({"ASKING"});
+  node.append(args);
+  node.flush();
+  expect_ok(node.read_reply(), "ASKING");
+  return node.read_reply();
+}
+
 Reply ask(const Connection& asking, const HostPort& node, std::span<const std::string_view> args,
           std::optional<Connection>& kept) {
   const Endpoint target = node_endpoint(asking.endpoint(), node.host, node.port);
@@ -65,11 +73,7 @@ Reply ask(const Connection& asking, const HostPort& node, std::span<const std::s
     kept = asking.open_sibling(target);
   }
   try {
-    kept->append({"ASKING"});
-    kept->append(args);
-    kept->flush();
-    expect_ok(kept->read_reply(), "ASKING");
-    return kept->read_reply();
+    return ask(*kept, args);
   } catch (const Error&) {
     kept.reset(); // replies may be left unread on it
     throw;

@@ -28,6 +28,10 @@ std::optional<Redirection> redirection(const Reply& reply);
 // one asked.
 Endpoint node_endpoint(const Endpoint& asked, std::string host, int port);
 
+// Sends `args` to `node` (the one an ASK named) after ASKING, and returns
+// its reply. On failure, `node` may owe replies: drop it.
+Reply ask(Connection& node, std::span<const std::string_view> args);
+
 // Sends `args` to the node an ASK names, after ASKING, and returns its
 // reply. `kept` holds the connection to that node between calls, so that
 // a stream of commands meeting ASK while a slot migrates connects once.

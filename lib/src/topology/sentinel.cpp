@@ -2,11 +2,11 @@
 
 #include "topology/sentinel.hpp"
 
+#include "util/deadline.hpp"
+
 #include <statesync/error.hpp>
 
 #include <fmt/format.h>
-
-#include <thread>
 
 namespace statesync::detail {
 namespace {
@@ -73,13 +73,20 @@ bool is_master(Connection& connection, std::string& why) {
 
 } // namespace
 
-Connection open_sentinel_master(const Endpoint& endpoint, const std::string& client_name) {
+void check_sentinel_endpoint(const Endpoint& endpoint) {
+  if (endpoint.topology != Topology::sentinel) {
+    return;
+  }
   if (endpoint.master_name.empty()) {
     throw Error(ErrorKind::usage, "Sentinel needs a master name (--master NAME)");
   }
   if (endpoint.sentinels.empty()) {
     throw Error(ErrorKind::usage, "Sentinel needs at least one address (--sentinel HOST:PORT)");
   }
+}
+
+std::optional<Connection> open_sentinel_master(const Endpoint& endpoint, const std::string& client_name, int wake_fd) {
+  check_sentinel_endpoint(endpoint);
   const auto deadline = Clock::now() + endpoint.connect_timeout;
   std::string why;
   for (;;) {
@@ -111,7 +118,12 @@ Connection open_sentinel_master(const Endpoint& endpoint, const std::string& cli
     if (Clock::now() >= deadline) {
       throw Error(ErrorKind::unavailable, fmt::format("no master for {}: {}", endpoint.where(), why));
     }
-    std::this_thread::sleep_for(round_pause);
+    const auto resume = std::min(Clock::now() + round_pause, deadline);
+    while (Clock::now() < resume) {
+      if (wait_fd(-1, 0, resume, wake_fd) == Readiness::interrupted && Clock::now() < resume) {
+        return std::nullopt;
+      }
+    }
   }
 }
 

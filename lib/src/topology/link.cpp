@@ -1,0 +1,440 @@
+// The link: topology (one server, Sentinel, Cluster), its connections,
+// and getting them back after a loss or a failover.
+
+#include "connection/reconnect_backoff.hpp"
+#include "protocol/script.hpp"
+#include "topology/redirect.hpp"
+#include "topology/sentinel.hpp"
+#include "topology/slot_map.hpp"
+#include "util/deadline.hpp"
+
+#include <statesync/cluster.hpp>
+#include <statesync/failover.hpp>
+#include <statesync/link.hpp>
+
+#include <fmt/format.h>
+
+#include <random>
+
+namespace statesync {
+namespace {
+
+// While a failed master's replica takes over, the slot map still names the
+// failed one for a moment: routing looks again after this pause, until the
+// connect timeout has passed.
+constexpr std::chrono::milliseconds routing_retry{100};
+// A slot that keeps moving (a resharding going back and forth) is an error
+// after this many redirections, not a loop.
+constexpr int max_hops = 5;
+
+// A wait of the link ended by the wake fd: caught where the public calls
+// say what that means (false, or Error(unavailable)).
+struct Woken {};
+
+Endpoint single_server(const Endpoint& endpoint) {
+  Endpoint plain = endpoint;
+  plain.topology = Topology::standalone;
+  return plain;
+}
+
+} // namespace
+
+struct Link::Impl {
+  LinkOptions options;
+  int wake_fd = -1;
+  // One server, or the master the Sentinels named.
+  std::optional<Connection> single;
+  // A cluster: the slot map (nullopt: to be read again), the nodes last
+  // seen (to ask when the seed is down), a connection per node used.
+  std::optional<detail::SlotMap> map;
+  std::vector<Endpoint> known_nodes;
+  std::vector<std::unique_ptr<Connection>> nodes;
+  std::optional<Connection> asked; // the node an ASK names, while a slot migrates
+
+  detail::Backoff backoff;
+  std::uint64_t generation = 0;
+  int failovers = 0;
+  std::optional<Clock::time_point> lost_at;
+  Clock::time_point next_attempt{};
+  std::string last_error;
+  std::vector<std::function<void()>> callbacks;
+
+  explicit Impl(LinkOptions o)
+      : options(std::move(o)),
+        backoff(options.reconnect.first_delay, options.reconnect.max_delay, std::random_device{}()) {}
+
+  bool cluster() const { return options.endpoint.topology == Topology::cluster; }
+
+  void pause(Clock::time_point until) const {
+    while (Clock::now() < until) {
+      if (detail::wait_fd(-1, 0, until, wake_fd) == detail::Readiness::interrupted && Clock::now() < until) {
+        throw Woken{};
+      }
+    }
+  }
+
+  Connection open_server(const Endpoint& endpoint) const {
+    Connection connection = Connection::open(single_server(endpoint), options.client_name);
+    connection.set_wake_fd(wake_fd);
+    return connection;
+  }
+
+  Connection open_single() const {
+    if (options.endpoint.topology != Topology::sentinel) {
+      return open_server(options.endpoint);
+    }
+    auto master = detail::open_sentinel_master(options.endpoint, options.client_name, wake_fd);
+    if (!master) {
+      throw Woken{};
+    }
+    master->set_wake_fd(wake_fd);
+    return std::move(*master);
+  }
+
+  void read_map_if_needed() {
+    if (map) {
+      return;
+    }
+    // The seed first, then the nodes last seen, in case the seed is down.
+    std::vector<Endpoint> seeds{single_server(options.endpoint)};
+    seeds.insert(seeds.end(), known_nodes.begin(), known_nodes.end());
+    map = detail::read_slot_map(seeds, options.client_name);
+    known_nodes = map->nodes();
+  }
+
+  Connection& node(const Endpoint& endpoint) {
+    for (const auto& held : nodes) {
+      if (held->where() == endpoint.where()) {
+        return *held;
+      }
+    }
+    try {
+      nodes.push_back(std::make_unique<Connection>(open_server(endpoint)));
+    } catch (const Error&) {
+      map.reset(); // the owner may have failed over
+      throw;
+    }
+    return *nodes.back();
+  }
+
+  // The owner of `key`'s slot, looked for again while a failover leaves
+  // the map naming a node that is gone, until the connect timeout.
+  Connection& route(std::string_view key) {
+    const int slot = key_slot(key);
+    const auto deadline = Clock::now() + options.endpoint.connect_timeout;
+    for (;;) {
+      try {
+        read_map_if_needed();
+        if (key.empty() && !nodes.empty()) {
+          return *nodes.front();
+        }
+        return node(map->nodes()[detail::owner_or_throw(*map, slot, options.endpoint)]);
+      } catch (const Error& error) {
+        if (error.kind() != ErrorKind::unavailable || Clock::now() >= deadline) {
+          throw;
+        }
+        map.reset();
+      }
+      pause(Clock::now() + routing_retry);
+    }
+  }
+
+  Connection& connection(std::string_view key) {
+    if (cluster()) {
+      return route(key);
+    }
+    if (!single) {
+      single = open_single();
+    }
+    return *single;
+  }
+
+  // A MOVED from a server named as a single one: it is a cluster node, and
+  // the link routes by slot from now on.
+  Connection& moved_to(const HostPort& owner, const Endpoint& asked_node) {
+    if (!cluster()) {
+      options.endpoint.topology = Topology::cluster;
+      if (single) {
+        nodes.push_back(std::make_unique<Connection>(std::move(*single)));
+        single.reset();
+      }
+    }
+    map.reset();
+    return node(detail::node_endpoint(asked_node, owner.host, owner.port));
+  }
+
+  Reply command(std::span<const std::string_view> args, std::string_view key) {
+    Connection* at = &connection(key);
+    Reply reply = detail::exchange(*at, args);
+    for (int hop = 0; hop < max_hops; ++hop) {
+      const auto to = detail::redirection(reply);
+      if (!to) {
+        return reply;
+      }
+      if (to->ask) {
+        reply = ask(*at, to->node, args);
+        continue;
+      }
+      at = &moved_to(to->node, at->endpoint());
+      reply = detail::exchange(*at, args);
+    }
+    return reply;
+  }
+
+  Reply ask(const Connection& asking, const HostPort& to, std::span<const std::string_view> args) {
+    const Endpoint target = detail::node_endpoint(asking.endpoint(), to.host, to.port);
+    if (!asked || asked->where() != target.where()) {
+      asked.reset();
+      asked = open_server(target);
+    }
+    return detail::ask(*asked, args);
+  }
+
+  void drop() noexcept {
+    single.reset();
+    nodes.clear();
+    asked.reset();
+    map.reset();
+  }
+
+  // Connects again as the topology says; for a cluster, to every master
+  // of the map, so that a node still failing over is waited for here.
+  void open_all() {
+    if (!cluster()) {
+      single = open_single();
+      return;
+    }
+    read_map_if_needed();
+    for (const Endpoint& master : map->nodes()) {
+      node(master);
+    }
+  }
+
+  bool recover(const Error& error) {
+    const bool failover_to_follow = options.endpoint.topology != Topology::standalone;
+    if (!suggests_failover(error) || (!options.reconnect.enabled && !failover_to_follow)) {
+      throw error;
+    }
+    if (!lost_at) {
+      if (++failovers > options.max_failovers) {
+        throw error;
+      }
+      lost_at = Clock::now();
+      last_error = error.what();
+      backoff.reset();
+      next_attempt = *lost_at;
+      drop();
+    }
+    return reconnect(error);
+  }
+
+  std::optional<Clock::time_point> give_up_time() const {
+    if (options.reconnect.give_up_after) {
+      return *lost_at + *options.reconnect.give_up_after;
+    }
+    if (!options.reconnect.enabled) {
+      // Only a failover to follow: as long as connecting may take.
+      return *lost_at + options.endpoint.connect_timeout;
+    }
+    return std::nullopt;
+  }
+
+  bool reconnect(const Error& first) {
+    const auto give_up = give_up_time();
+    for (;;) {
+      if (give_up && Clock::now() >= *give_up) {
+        lost_at.reset();
+        if (!options.reconnect.give_up_after) {
+          throw first;
+        }
+        throw Error(ErrorKind::unavailable, fmt::format("{}; not back within {}", last_error,
+                                                        detail::seconds_text(*options.reconnect.give_up_after)));
+      }
+      try {
+        pause(give_up ? std::min(next_attempt, *give_up) : next_attempt);
+        if (Clock::now() < next_attempt) {
+          continue;
+        }
+        open_all();
+      } catch (const Woken&) {
+        return false;
+      } catch (const Error& error) {
+        if (error.kind() != ErrorKind::unavailable) {
+          lost_at.reset();
+          throw;
+        }
+        drop();
+        last_error = error.what();
+        next_attempt = Clock::now() + backoff.next();
+        continue;
+      }
+      lost_at.reset();
+      ++generation;
+      for (const auto& callback : callbacks) {
+        callback();
+      }
+      return true;
+    }
+  }
+
+  // The first connection: retried as a lost one is when the policy has a
+  // give-up time, else its failure is the answer at once.
+  bool connect() {
+    try {
+      open_all();
+      return true;
+    } catch (const Woken&) {
+      return false;
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::unavailable || !options.reconnect.enabled || !options.reconnect.give_up_after) {
+        throw;
+      }
+      lost_at = Clock::now();
+      last_error = error.what();
+      backoff.reset();
+      next_attempt = *lost_at + backoff.next();
+      drop();
+      if (!reconnect(error)) {
+        return false;
+      }
+      --generation; // the first connection, not a reconnection
+      return true;
+    }
+  }
+
+  std::string where() const {
+    if (single) {
+      return single->where();
+    }
+    std::string result;
+    for (const auto& held : nodes) {
+      result += (result.empty() ? "" : ", ") + held->where();
+    }
+    return result.empty() ? options.endpoint.where() : result;
+  }
+};
+
+Link::Link(LinkOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  const Endpoint& endpoint = impl_->options.endpoint;
+  if (endpoint.tls.enabled && !endpoint.socket_path.empty()) {
+    throw Error(ErrorKind::usage, "TLS is for TCP connections, not a Unix socket");
+  }
+  detail::check_sentinel_endpoint(endpoint);
+}
+
+Link::Link(const Endpoint& endpoint, std::string client_name)
+    : Link(LinkOptions{endpoint, std::move(client_name), {}, LinkOptions{}.max_failovers}) {}
+
+Link::Link(Link&&) noexcept = default;
+Link& Link::operator=(Link&&) noexcept = default;
+Link::~Link() = default;
+
+const LinkOptions& Link::options() const noexcept {
+  return impl_->options;
+}
+
+const Endpoint& Link::endpoint() const noexcept {
+  return impl_->options.endpoint;
+}
+
+Topology Link::topology() const noexcept {
+  return impl_->options.endpoint.topology;
+}
+
+std::string Link::where() const {
+  return impl_->where();
+}
+
+bool Link::connect() {
+  return impl_->connect();
+}
+
+namespace {
+
+// A wait ended by the wake fd where the caller cannot be told by a value.
+[[noreturn]] void woken_while_connecting(const Link& link) {
+  throw Error(ErrorKind::unavailable, fmt::format("connecting to {} was interrupted", link.endpoint().where()));
+}
+
+} // namespace
+
+Connection& Link::connection(std::string_view key) {
+  try {
+    return impl_->connection(key);
+  } catch (const Woken&) {
+    woken_while_connecting(*this);
+  }
+}
+
+Reply Link::command(std::span<const std::string_view> args, std::string_view key) {
+  try {
+    return impl_->command(args, key);
+  } catch (const Woken&) {
+    woken_while_connecting(*this);
+  }
+}
+
+Reply Link::command(std::initializer_list<std::string_view> args, std::string_view key) {
+  return command(std::span(args.begin(), args.size()), key);
+}
+
+std::optional<Reply> Link::read_reply_until(std::optional<Clock::time_point> deadline, std::string_view key) {
+  return connection(key).read_reply_until(deadline);
+}
+
+bool Link::recover(const Error& error) {
+  return impl_->recover(error);
+}
+
+void Link::progress() noexcept {
+  impl_->failovers = 0;
+}
+
+std::uint64_t Link::generation() const noexcept {
+  return impl_->generation;
+}
+
+void Link::on_reconnect(std::function<void()> callback) {
+  impl_->callbacks.push_back(std::move(callback));
+}
+
+PushConnection Link::open_push(std::string_view key) {
+  const Endpoint& at = connection(key).endpoint();
+  PushConnection push{impl_->open_server(at), 0};
+  const Reply id = expect_ok(push.connection.command({"CLIENT", "ID"}), fmt::format("CLIENT ID at {}", at.where()));
+  if (id.type != Reply::Type::integer) {
+    throw Error(ErrorKind::protocol,
+                fmt::format("unexpected reply to CLIENT ID from {}: {}", at.where(), id.describe()));
+  }
+  push.client_id = id.integer;
+  return push;
+}
+
+void Link::set_wake_fd(int fd) noexcept {
+  impl_->wake_fd = fd;
+  if (impl_->single) {
+    impl_->single->set_wake_fd(fd);
+  }
+  for (const auto& node : impl_->nodes) {
+    node->set_wake_fd(fd);
+  }
+}
+
+int Link::wake_fd() const noexcept {
+  return impl_->wake_fd;
+}
+
+bool Link::pause_until(Clock::time_point until) const {
+  try {
+    impl_->pause(until);
+    return true;
+  } catch (const Woken&) {
+    return false;
+  }
+}
+
+void Link::reset() noexcept {
+  impl_->drop();
+}
+
+} // namespace statesync
