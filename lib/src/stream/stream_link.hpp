@@ -1,52 +1,43 @@
 #pragma once
-// The one seam between the stream writer and reader and the servers:
-// opening connections, routing a key to the server that holds it (its
-// slot's owner in a cluster; the master the Sentinels name), and starting
-// over after a failure. It stands in for the library's per-endpoint link;
-// when that lands, this file is what changes.
+// The stream writer's and reader's way to their servers, over the
+// library's Link (opening, routing a key to its slot's owner or the master
+// the Sentinels name, reconnecting): what a stream adds is a number per
+// server, so that keys on the same server share one pipelined read.
 
 #include <statesync/connection.hpp>
 #include <statesync/endpoint.hpp>
+#include <statesync/link.hpp>
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace statesync {
-class SlotMap;
-}
 
 namespace statesync::detail {
 
 class StreamLink {
 public:
-  StreamLink(Endpoint endpoint, std::string client_name);
-  StreamLink(StreamLink&&) noexcept;
-  StreamLink& operator=(StreamLink&&) noexcept;
-  ~StreamLink();
+  explicit StreamLink(LinkOptions options);
 
   // Which server holds `key`: keys with the same number share a server
-  // and a connection. Reads a cluster's slot map when it has none.
+  // and a connection, until the link reconnects.
   std::size_t server_for(std::string_view key);
-  // The connection to server `index`, opened on first use.
+  // The connection to server `index` (a number server_for gave).
   Connection& connection(std::size_t index);
-  Connection& connection_for(std::string_view key) { return connection(server_for(key)); }
 
-  // Forgets every connection and the slot map: the next call connects
-  // again, to where the keys are now (after a failover, a restart).
+  // After `error`: connects again where the keys are now (Link::recover);
+  // the server numbers start over. False when the wake fd ended a wait.
+  bool recover(const Error& error);
+  // Closes every connection; the numbers start over.
   void reset() noexcept;
 
-  void set_wake_fd(int fd) noexcept { wake_fd_ = fd; }
-  const Endpoint& endpoint() const noexcept { return endpoint_; }
+  void set_wake_fd(int fd) noexcept { link_.set_wake_fd(fd); }
+  const Endpoint& endpoint() const noexcept { return link_.endpoint(); }
+  std::string where() const { return link_.where(); }
 
 private:
-  Endpoint endpoint_;
-  std::string client_name_;
-  int wake_fd_ = -1;
-  std::unique_ptr<SlotMap> map_;                  // cluster only
-  std::vector<std::optional<Connection>> opened_; // per server index
+  Link link_;
+  std::vector<std::string> keys_; // per server number: a key it holds
 };
 
 } // namespace statesync::detail

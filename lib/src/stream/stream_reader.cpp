@@ -3,7 +3,6 @@
 // handed out one by one, each stream going on after the last ID read, and
 // reconnecting with backoff when a server is lost.
 
-#include "connection/reconnect_backoff.hpp"
 #include "stream/stream_group.hpp"
 #include "stream/stream_link.hpp"
 #include "stream/stream_reply.hpp"
@@ -17,7 +16,6 @@
 #include <algorithm>
 #include <deque>
 #include <poll.h>
-#include <random>
 
 namespace statesync {
 namespace {
@@ -67,14 +65,12 @@ struct StreamReader::Impl {
   std::vector<Server> servers;
   std::deque<StreamEvent> ready;
   bool connected = false;
-  std::optional<Clock::time_point> lost_since;
-  Clock::time_point next_attempt;
-  detail::Backoff backoff;
+  std::optional<Error> lost_by; // while not connected: what was lost
   int wake_fd = -1;
 
   explicit Impl(StreamReaderOptions reader_options)
-      : options(std::move(reader_options)), link(options.endpoint, options.client_name),
-        backoff(options.reconnect.first_delay, options.reconnect.max_delay, std::random_device{}()) {
+      : options(std::move(reader_options)),
+        link(LinkOptions{options.endpoint, options.client_name, options.reconnect, 5}) {
     if (options.keys.empty()) {
       throw Error(ErrorKind::usage, "no stream to read");
     }
@@ -187,7 +183,7 @@ struct StreamReader::Impl {
         return std::nullopt;
       }
       if (!connected) {
-        if (!reconnect(deadline)) {
+        if (!reconnect()) {
           return std::nullopt;
         }
         continue;
@@ -468,8 +464,7 @@ struct StreamReader::Impl {
   // confirmed are started over after reconnecting. Throws what cannot be
   // mended by reconnecting.
   void lost(const Error& error) {
-    const bool mendable = error.kind() == ErrorKind::unavailable || suggests_failover(error);
-    if (!mendable || !options.reconnect.enabled) {
+    if (error.kind() != ErrorKind::unavailable && !suggests_failover(error)) {
       throw error;
     }
     for (Stream& stream : streams) {
@@ -478,41 +473,27 @@ struct StreamReader::Impl {
       stream.sent_acks.clear();
     }
     servers.clear();
-    link.reset();
     connected = false;
-    if (!lost_since) {
-      lost_since = Clock::now();
-      backoff.reset();
+    if (!lost_by) {
       ready.push_back({StreamEvent::Type::connection_lost, {}, error.what()});
     }
-    next_attempt = Clock::now() + backoff.next();
+    lost_by = error;
   }
 
-  // One attempt when it is due. False when the deadline or the wake fd
-  // came first.
-  bool reconnect(std::optional<Clock::time_point> deadline) {
-    const auto until = deadline ? std::min(*deadline, next_attempt) : next_attempt;
-    if (Clock::now() < until) {
-      pollfd wake{wake_fd, POLLIN, 0};
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
-      if (::poll(&wake, wake_fd >= 0 ? 1 : 0, static_cast<int>(left.count())) > 0) {
+  // Reconnects (the link waits its backoff, and throws when it gives up or
+  // reconnecting is disabled). False when the wake fd ended a wait.
+  bool reconnect() {
+    try {
+      if (!link.recover(*lost_by)) {
         return false;
       }
-    }
-    if (Clock::now() < next_attempt) {
-      return false;
-    }
-    try {
       connect(false);
     } catch (const Error& error) {
-      if (options.reconnect.give_up_after && Clock::now() - *lost_since >= *options.reconnect.give_up_after) {
-        throw Error(ErrorKind::unavailable, fmt::format("{}; gave up reconnecting", error.what()));
-      }
       lost(error);
       return true;
     }
-    lost_since.reset();
-    ready.push_back({StreamEvent::Type::reconnected, {}, link.connection(servers.front().index).where()});
+    lost_by.reset();
+    ready.push_back({StreamEvent::Type::reconnected, {}, link.where()});
     return true;
   }
 };

@@ -56,7 +56,8 @@ struct StreamWriter::Impl {
   std::optional<Error> error;
 
   Impl(const Endpoint& endpoint, std::string client_name, StreamWriterOptions writer_options, OnAck acked)
-      : link(endpoint, std::move(client_name)), options(std::move(writer_options)), on_ack(std::move(acked)) {
+      : link(LinkOptions{endpoint, std::move(client_name), {}, 5}), options(std::move(writer_options)),
+        on_ack(std::move(acked)) {
     if (options.trim.max_length && options.trim.max_age) {
       throw Error(ErrorKind::usage, "a stream is trimmed by length or by age, not both");
     }
