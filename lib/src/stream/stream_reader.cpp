@@ -355,12 +355,12 @@ struct StreamReader::Impl {
       return;
     }
     server.reading = false;
-    const auto entries = detail::parse_streams(connection, reply);
+    auto entries = detail::parse_streams(connection, reply);
     std::vector<std::size_t> counts(streams.size(), 0);
-    for (const auto& read : entries) {
+    for (auto& read : entries) {
       const std::size_t i = stream_index(read.entry.stream);
       ++counts[i];
-      take_entry(streams[i], read);
+      take_entry(streams[i], std::move(read));
     }
     for (const std::size_t i : server.read_streams) {
       Stream& stream = streams[i];
@@ -376,7 +376,7 @@ struct StreamReader::Impl {
     }
   }
 
-  void take_entry(Stream& stream, const detail::ReadEntry& read) {
+  void take_entry(Stream& stream, detail::ReadEntry&& read) {
     if (stream.done) {
       return;
     }
@@ -392,7 +392,7 @@ struct StreamReader::Impl {
         stream.unsent_acks.push_back(read.entry.id); // trimmed while pending: nothing to handle
       }
     } else {
-      ready.push_back({StreamEvent::Type::entry, read.entry, {}});
+      ready.push_back({StreamEvent::Type::entry, std::move(read.entry), {}});
     }
     if (stream.end && stream.position >= *stream.end) {
       stream.done = true;
@@ -422,9 +422,9 @@ struct StreamReader::Impl {
             dead_letter(connection, stream, pending);
           }
         }
-        for (const auto& read :
+        for (auto& read :
              detail::claim_idle(connection, stream.key, *options.group, stream.claim_cursor, options.batch)) {
-          take_entry(stream, read);
+          take_entry(stream, std::move(read));
         }
       }
     }
