@@ -25,7 +25,7 @@ std::string milliseconds(std::chrono::milliseconds duration) {
 
 void create_group(Connection& connection, const std::string& key, const StreamGroupOptions& group) {
   const Reply reply = connection.command({"XGROUP", "CREATE", key, group.name, group.start, "MKSTREAM"});
-  if (reply.is_error() && reply.str.starts_with("BUSYGROUP")) {
+  if (reply.error_code == ServerError::busygroup) {
     return;
   }
   throw_if_error(connection, fmt::format("cannot create group '{}' of stream '{}'", group.name, key), reply);

@@ -13,7 +13,7 @@ void unexpected_reply(const Connection& from, std::string_view what, const Reply
 
 void throw_if_error(const Connection& from, std::string_view what, const Reply& reply) {
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str), fmt::format("{} at {}: {}", what, from.where(), reply.str));
+    throw Error(reply, fmt::format("{} at {}", what, from.where()));
   }
 }
 

@@ -2,6 +2,7 @@
 // of a PublishStream, trimming by length or by age on the server's clock.
 
 #include "stream/stream_link.hpp"
+#include "stream/stream_reply.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/stream_writer.hpp>
@@ -23,9 +24,9 @@ struct ServerClock {
 
   static ServerClock read(Connection& connection) {
     const Reply reply = connection.command({"TIME"});
+    detail::throw_if_error(connection, "cannot read the server's time", reply);
     if (reply.type != Reply::Type::array || reply.elements.size() != 2) {
-      throw Error(reply.is_error() ? classify_server_error(reply.str) : ErrorKind::protocol,
-                  fmt::format("cannot read the time of {}: {}", connection.where(), reply.describe()));
+      detail::unexpected_reply(connection, "TIME", reply);
     }
     const auto seconds = std::stoll(reply.elements[0].str);
     const auto micros = std::stoll(reply.elements[1].str);
@@ -165,11 +166,9 @@ struct StreamWriter::Impl {
     if (reply.type != Reply::Type::string) {
       ++failed;
       if (!error) {
-        error = reply.is_error()
-                    ? Error(classify_server_error(reply.str),
-                            fmt::format("message {} failed at {}: {}", message, connection.where(), reply.str))
-                    : Error(ErrorKind::protocol,
-                            fmt::format("unexpected reply to XADD from {}: {}", connection.where(), reply.describe()));
+        error = reply.is_error() ? Error(reply, fmt::format("message {} failed at {}", message, connection.where()))
+                                 : Error(ErrorKind::protocol, fmt::format("unexpected reply to XADD from {}: {}",
+                                                                          connection.where(), reply.describe()));
       }
       return;
     }

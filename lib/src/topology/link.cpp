@@ -171,7 +171,7 @@ struct Link::Impl {
       if (!to) {
         return reply;
       }
-      if (to->ask) {
+      if (reply.error_code == ServerError::ask) {
         reply = ask(*at, to->node, args);
         continue;
       }
