@@ -285,7 +285,7 @@ def test_retained_state_lives_on_its_slot_owner(cluster):
         assert result.returncode == 0, result.stderr
     owner = cluster.owner("statesync:state:config")
     assert owner.command("HGET", "statesync:state:config", "payload") == b"v2"
-    result = run("statesync-sub", "--cluster", "-u", seed.url, "-R", "-C", 1, "-F", "%p@%v", "config")
+    result = run("statesync-sub", "--cluster", "-u", seed.url, "-R", "-C", 1, "-F", "%p@@%v", "config")
     assert (result.returncode, result.stdout) == (0, b"v2@2\n"), result.stderr
 
 

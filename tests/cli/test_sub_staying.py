@@ -75,7 +75,7 @@ def test_retained_state_is_exact_bytes_and_counts(redis):
 
 def test_retained_format_version_field(redis):
     redis.command("HSET", "app:state:cfg", "payload", "on", "version", 42)
-    result = run(TOOL, "-p", redis.port, "-R", "--key-prefix", "app:", "-C", 1, "-F", "%t=%p@%v", "cfg")
+    result = run(TOOL, "-p", redis.port, "-R", "--key-prefix", "app:", "-C", 1, "-F", "%t=%p@@%v", "cfg")
     assert (result.returncode, result.stdout) == (0, b"cfg=on@42\n")
 
 

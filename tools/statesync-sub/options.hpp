@@ -33,6 +33,7 @@ struct SubOptions {
   std::optional<double> give_up;
   std::optional<double> keepalive;
   bool exec = false;
+  bool live = false;
   std::vector<std::string> command; // --exec: the words after "--"
   std::string key_prefix{default_key_prefix};
   SubStreamArgs stream;

@@ -77,8 +77,8 @@ void check_stream_options(const SubOptions& options) {
     }
     return;
   }
-  if (options.patterns || options.sharded || options.retained || options.keepalive) {
-    usage("--stream reads stream keys: no -P, --sharded, -R or --keepalive (a read in flight is its own)");
+  if (options.patterns || options.sharded || options.retained || options.keepalive || options.live) {
+    usage("--stream reads stream keys: no -P, --sharded, -R, --live or --keepalive (a read in flight is its own)");
   }
   if (!args.group && group_options) {
     usage("--group-start, --consumer, --claim-idle, --max-deliveries and --dead-letter need --group");
