@@ -42,5 +42,5 @@ complete -c statesync-pub -l progress -d 'Show a live count and rate on stderr (
 complete -c statesync-pub -l stream -d 'CHANNEL is a stream key: every message becomes one entry (XADD)'
 complete -c statesync-pub -l field -x -d 'The field that holds the payload (default payload)'
 complete -c statesync-pub -l id -x -d 'The entry'\''s ID instead of one the server chooses'
-complete -c statesync-pub -l maxlen -x -d 'Trim the stream to about N entries (~N), or exactly (=N)'
+complete -c statesync-pub -l maxlen -x -d 'Trim to about N entries (N or ~N), or exactly (=N)'
 complete -c statesync-pub -l max-age -x -d 'Trim entries older than about SECONDS (~), or exactly (=), by the server'\''s clock (MINID)'

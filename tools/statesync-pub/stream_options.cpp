@@ -45,12 +45,12 @@ void add_pub_stream_options(CLI::App& app, PubStreamArgs& args) {
   app.add_option("--id", args.id, "The entry's ID instead of one the server chooses")
       ->option_text("ID")
       ->group(streams);
-  auto* maxlen = app.add_option("--maxlen", args.maxlen, "Trim the stream to about N entries (~N), or exactly (=N)")
-                     ->option_text("[~|=]N")
+  auto* maxlen = app.add_option("--maxlen", args.maxlen, "Trim to about N entries (N or ~N), or exactly (=N)")
+                     ->option_text("N")
                      ->group(streams);
   app.add_option("--max-age", args.max_age,
                  "Trim entries older than about SECONDS (~), or exactly (=), by the server's clock (MINID)")
-      ->option_text("[~|=]SECONDS")
+      ->option_text("SECONDS")
       ->excludes(maxlen)
       ->group(streams);
 }

@@ -37,7 +37,7 @@ void add_sub_stream_options(CLI::App& app, SubStreamArgs& args) {
       ->option_text("WHERE")
       ->group(streams);
   app.add_option("--until", args.until, "End after entry ID, or after the entries of @TIME")
-      ->option_text("ID|@TIME")
+      ->option_text("END")
       ->group(streams);
   app.add_flag("-e,--exit-at-end", args.exit_at_end, "Exit 0 once the entries there were at the start are read")
       ->group(streams);
