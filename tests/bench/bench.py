@@ -428,6 +428,63 @@ class Bench:
         self.rows.append(Row(f"watch {n:,} keys: initial values", "ms", ours, anchor, "redis-cli MGET x1000",
                              f"peak RSS {max(rss) / 1024:.1f} MiB"))
 
+    # 10. Streams: XADD pipelined against redis-cli --pipe sending the same
+    # XADDs; peak RSS; a dump's CPU against redis-cli reading the same
+    # entries by XRANGE in batches of 1,000; a group consumer's rate.
+    def streams(self):
+        n = self.size["lines"]
+        lines = os.path.join(self.work, "stream-lines.txt")
+        encoded = os.path.join(self.work, "stream-lines.resp")
+        ranges = os.path.join(self.work, "stream-ranges.txt")
+        with open(lines, "wb") as plain, open(encoded, "wb") as resp, open(ranges, "wb") as batches:
+            for i in range(n):
+                payload = b"event %d" % i
+                plain.write(payload + b"\n")
+                entry_id = b"%d-0" % (i + 1)
+                resp.write(b"*5\r\n$4\r\nXADD\r\n$2\r\nxs\r\n$%d\r\n%s\r\n$7\r\npayload\r\n$%d\r\n%s\r\n"
+                           % (len(entry_id), entry_id, len(payload), payload))
+            for first in range(1, n + 1, 1000):
+                batches.write(b"XRANGE xs %d %d\n" % (first, min(n, first + 999)))
+        ours, anchor, rss = [], [], []
+        for _ in range(self.runs):
+            self.server.command("DEL", "xs")
+            with open(lines, "rb") as f:
+                m = run_measured([self.tool("statesync-pub"), "--stream", "-l", "xs"], stdin=f, env=self.env())
+            ours.append(n / m.wall)
+            rss.append(m.max_rss_kib)
+            self.server.command("DEL", "xs")
+            with open(encoded, "rb") as f:
+                m = run_measured(["redis-cli", "-p", str(self.server.port), "--pipe"], stdin=f)
+            anchor.append(n / m.wall)
+        self.rows.append(Row(f"stream XADD {n:,} lines", "entries/s (higher is better)", ours, anchor,
+                             "redis-cli --pipe", f"peak RSS {max(rss) / 1024:.1f} MiB", better="higher"))
+        # The stream now holds entries 1-0 .. n-0, as the anchor wrote them.
+        ours, anchor = [], []
+        for _ in range(self.runs):
+            m = run_measured([self.tool("statesync-sub"), "--stream", "--from", "0", "-e", "xs"], env=self.env())
+            ours.append(m.cpu)
+            with open(ranges, "rb") as f:
+                m = run_measured(["redis-cli", "-p", str(self.server.port)], stdin=f)
+            anchor.append(m.cpu)
+        self.rows.append(Row(f"stream dump {n:,} entries", "reader CPU s", ours, anchor,
+                             "redis-cli XRANGE x1000", "statesync-sub --stream --from 0 -e"))
+        rates = []
+        for run in range(self.runs):
+            m = run_measured([self.tool("statesync-sub"), "--stream", "--group", f"bench{run}", "--group-start", "0",
+                              "-e", "xs"], env=self.env())
+            rates.append(n / m.wall)
+        self.rows.append(Row(f"stream group {n:,} entries", "entries/s acknowledged", rates, [], "-",
+                             "one consumer, XACK after output"))
+        self.server.command("DEL", "xs")
+        big = self.size["big_lines"]
+        generator = subprocess.Popen(["seq", "-f", "event %.0f", "1", str(big)], stdout=subprocess.PIPE)
+        m = run_measured([self.tool("statesync-pub"), "--stream", "--maxlen", str(n), "-l", "xs"],
+                         stdin=generator.stdout, env=self.env())
+        generator.wait()
+        self.server.command("DEL", "xs")
+        self.rows.append(Row(f"stream XADD {big:,} lines", "s", [m.wall], [], "-",
+                             f"peak RSS {m.max_rss_kib / 1024:.1f} MiB (--maxlen ~{n:,})"))
+
     def table(self):
         header = ["case", "unit", "statesync median (min..max)", "anchor median (min..max)", "ratio", "note"]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -438,7 +495,7 @@ class Bench:
 
 
 CASES = ["stream", "oneshot", "fanin", "latency", "lock_overhead", "lock_handoff", "retained_pattern", "watch_latency",
-         "watch_keys"]
+         "watch_keys", "streams"]
 
 
 def main():

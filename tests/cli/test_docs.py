@@ -17,7 +17,7 @@ TOOLS = ["statesync-pub", "statesync-sub", "statesync-lock"]
 LETTERS_ALL = {"u", "h", "p", "s", "a", "v"}
 LETTERS = {
     "statesync-pub": {"l", "0", "x", "f", "d", "r"},
-    "statesync-sub": {"P", "C", "w", "W", "N", "0", "F", "R"},
+    "statesync-sub": {"P", "C", "w", "W", "N", "0", "F", "R", "e"},
     "statesync-lock": {"n", "w", "E", "c"},
 }
 

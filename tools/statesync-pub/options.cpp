@@ -84,6 +84,7 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       ->check(positive("number of seconds"))
       ->excludes(no_reconnect)
       ->group(publishing);
+  add_pub_stream_options(*app, options.stream);
   app->add_option("CHANNEL", options.arguments, "The channel, then the messages to publish (one each)")
       ->option_text("CHANNEL [MESSAGE...]");
   return app;
@@ -195,6 +196,7 @@ PubPlan plan_pub(const PubOptions& options) {
   if (options.ttl && !options.retain) {
     usage("--ttl is for retained messages: add -r");
   }
+  stream_writer_options(options); // checks the --stream options
   return plan;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // statesync-pub's options, defined once for the tool and its generated docs.
 
+#include "stream_options.hpp"
+
 #include "common/connection_options.hpp"
 
 #include <statesync/retained.hpp>
@@ -37,6 +39,7 @@ struct PubOptions {
   bool no_reconnect = false;
   std::optional<double> give_up;
   std::string key_prefix{default_key_prefix};
+  PubStreamArgs stream;
 };
 
 std::unique_ptr<CLI::App> make_pub_app(PubOptions& options);

@@ -3,11 +3,13 @@
 #include "channel_field.hpp"
 #include "progress.hpp"
 #include "record_reader.hpp"
+#include "stream_options.hpp"
 #include "wait_subscribers.hpp"
 
 #include "common/connection_options.hpp"
 #include "common/duration.hpp"
 #include "common/exit_status.hpp"
+#include "common/output.hpp"
 #include "common/signals.hpp"
 #include "common/tool_main.hpp"
 
@@ -37,8 +39,14 @@ public:
       : options_(options), plan_(plan), publisher_(link, {options.key_prefix, options.sharded}),
         progress_(options.progress), ttl_(options.ttl ? to_milliseconds(*options.ttl) : 0ms),
         interval_(to_milliseconds(options.interval)) {
-    if (plan.mode != InputMode::clear) {
-      stream_.emplace(link, publisher_.options(), [this](const Acknowledgement& ack) { acknowledged(ack); });
+    auto on_ack = [this](const Acknowledgement& ack) {
+      acknowledged(ack);
+    };
+    if (options.stream.enabled) {
+      // A stream writer routes its own keys, over its own link.
+      stream_ = make_stream_writer(options, link.endpoint(), on_ack);
+    } else if (plan.mode != InputMode::clear) {
+      stream_ = std::make_unique<RecordStream>(link, publisher_.options(), on_ack);
     }
   }
 
@@ -186,7 +194,11 @@ private:
   }
 
   void acknowledged(const Acknowledgement& ack) {
-    if (verbose()) {
+    if (!ack.entry_id.empty()) {
+      if (verbose()) {
+        write_stdout(ack.entry_id + '\n'); // -v: the entry IDs are data, one per message
+      }
+    } else if (verbose()) {
       report(fmt::format("message {}: {}{}", ack.message, plural(ack.receivers, "receiver"),
                          ack.version != 0 ? fmt::format(", state version {}", ack.version) : ""));
     }
@@ -229,8 +241,8 @@ private:
 
   const PubOptions& options_;
   const PubPlan& plan_;
-  Publisher publisher_;                // --clear
-  std::optional<RecordStream> stream_; // everything else
+  Publisher publisher_;                   // --clear
+  std::unique_ptr<MessageStream> stream_; // everything but a --clear
   Progress progress_;
   std::chrono::milliseconds ttl_;
   std::chrono::milliseconds interval_;

@@ -168,6 +168,22 @@ FormatTemplate FormatTemplate::parse(std::string_view text) {
       field = Field::type;
       takes_spec = false;
       break;
+    case 'i':
+      field = Field::entry_id;
+      takes_spec = false;
+      break;
+    case '{': {
+      const auto close = text.find('}', i + 1);
+      if (close == std::string_view::npos) {
+        bad_template(text, "'%{' without its '}'");
+      }
+      if (spec.given()) {
+        bad_template(text, "'%{NAME}' takes no width or precision");
+      }
+      add(Field::named, std::string(text.substr(i + 1, close - i - 1)));
+      i = close;
+      continue;
+    }
     default:
       bad_template(text, fmt::format("unknown field '%{}'", next));
     }
@@ -202,15 +218,15 @@ bool FormatTemplate::uses_time() const noexcept {
   return false;
 }
 
-void FormatTemplate::render(std::string& out, const Message& message, SystemTime received,
-                            const WatchFields& watch) const {
+void FormatTemplate::render(std::string& out, const Message& message, SystemTime received, const WatchFields& watch,
+                            const StreamEntry* entry) const {
   for (const auto& piece : pieces_) {
-    render_piece(out, piece, message, received, watch);
+    render_piece(out, piece, message, received, watch, entry);
   }
 }
 
 void FormatTemplate::render_piece(std::string& out, const Piece& piece, const Message& message, SystemTime received,
-                                  const WatchFields& watch) const {
+                                  const WatchFields& watch, const StreamEntry* entry) const {
   switch (piece.field) {
   case Field::literal:
     out += piece.text;
@@ -258,6 +274,16 @@ void FormatTemplate::render_piece(std::string& out, const Piece& piece, const Me
     break;
   case Field::type:
     out += watch.type;
+    break;
+  case Field::entry_id:
+    if (entry != nullptr) {
+      fmt::format_to(std::back_inserter(out), "{}-{}", entry->id.ms, entry->id.seq);
+    }
+    break;
+  case Field::named:
+    if (const std::string* value = entry != nullptr ? entry->field(piece.text) : nullptr) {
+      out += *value;
+    }
     break;
   case Field::strftime: {
     const std::time_t seconds = std::chrono::system_clock::to_time_t(received);

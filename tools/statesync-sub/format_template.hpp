@@ -14,11 +14,14 @@
 //   %I receive time, ISO 8601 UTC     %U receive time, Unix seconds.micros
 //   %v version of a retained state    %j the --json object
 //   --watch: %e event (set, deleted)  %y type (string, hash, ...; empty when deleted)
+//   --stream only: %i entry ID, %{NAME} the entry's field NAME (%p: the
+//   payload field, %t: the stream key)
 
 #include "width_rules.hpp"
 
 #include "common/encoding.hpp"
 
+#include <statesync/stream_reader.hpp>
 #include <statesync/subscriber.hpp>
 
 #include <string>
@@ -38,7 +41,10 @@ public:
   // Throws Error(usage) naming the unknown or truncated field.
   static FormatTemplate parse(std::string_view text);
 
-  void render(std::string& out, const Message& message, SystemTime received, const WatchFields& watch = {}) const;
+  // `watch`: a watched key's event and type (--watch); `entry`: the stream
+  // entry the message stands for (--stream), or null.
+  void render(std::string& out, const Message& message, SystemTime received, const WatchFields& watch = {},
+              const StreamEntry* entry = nullptr) const;
   // Whether rendering needs the receive time (to read the clock only then).
   bool uses_time() const noexcept;
 
@@ -56,6 +62,8 @@ private:
     unix_time,
     version,
     json,
+    entry_id,    // %i
+    named,       // %{NAME}: text is the name
     strftime,    // text: the strftime(3) conversion, "%H"
     nanoseconds, // @N
     event,
@@ -63,11 +71,11 @@ private:
   };
   struct Piece {
     Field field;
-    std::string text; // literal and strftime only
+    std::string text; // literal, strftime, and a %{NAME} field's name
     FieldSpec spec;
   };
   void render_piece(std::string& out, const Piece& piece, const Message& message, SystemTime received,
-                    const WatchFields& watch) const;
+                    const WatchFields& watch, const StreamEntry* entry) const;
 
   std::vector<Piece> pieces_;
 };

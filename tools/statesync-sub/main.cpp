@@ -5,6 +5,7 @@
 #include "live_view.hpp"
 #include "message_printer.hpp"
 #include "options.hpp"
+#include "stream_run.hpp"
 #include "wake_set.hpp"
 #include "watch_run.hpp"
 
@@ -200,6 +201,9 @@ int main(int argc, char** argv) {
     }
     const WakeSet wake(signal_fd());
     check_readiness(options.ready);
+    if (options.stream.enabled) {
+      return run_stream(options, printer, runner ? &*runner : nullptr, wake.fd());
+    }
     Subscriber subscriber(subscriber_options(options));
     subscriber.set_wake_fd(wake.fd());
     signal_ready(options.ready, options.channels.size(), options.patterns);

@@ -66,7 +66,24 @@ MessagePrinter::MessagePrinter(const SubOptions& options, bool colour)
   needs_time_ = needs_time_ || style_ == Style::json;
 }
 
-void MessagePrinter::append(std::string& out, const Message& message, const WatchFields& watch) const {
+void append_entry_json(std::string& out, const StreamEntry& entry) {
+  out += '{';
+  append_json_field(out, "stream", entry.stream);
+  fmt::format_to(std::back_inserter(out), ",\"id\":\"{}-{}\",\"fields\":{{", entry.id.ms, entry.id.seq);
+  for (std::size_t i = 0; i < entry.fields.size(); ++i) {
+    if (i > 0) {
+      out += ',';
+    }
+    // A name is written as a JSON string's contents: escaped, not quoted twice.
+    std::string name;
+    append_json_string(name, entry.fields[i].first);
+    append_json_field(out, std::string_view(name).substr(1, name.size() - 2), entry.fields[i].second);
+  }
+  out += "}}";
+}
+
+void MessagePrinter::append(std::string& out, const Message& message, const WatchFields& watch,
+                            const StreamEntry* entry) const {
   const SystemTime received = needs_time_ ? std::chrono::system_clock::now() : SystemTime{};
   switch (style_) {
   case Style::payload:
@@ -84,10 +101,14 @@ void MessagePrinter::append(std::string& out, const Message& message, const Watc
     out += message.payload;
     break;
   case Style::format:
-    template_->render(out, message, received, watch);
+    template_->render(out, message, received, watch, entry);
     break;
   case Style::json:
-    append_json(out, message, received);
+    if (entry != nullptr) {
+      append_entry_json(out, *entry);
+    } else {
+      append_json(out, message, received);
+    }
     break;
   }
   out += terminator_;

@@ -7,6 +7,7 @@
 #include "format_template.hpp"
 #include "options.hpp"
 
+#include <statesync/stream_reader.hpp>
 #include <statesync/subscriber.hpp>
 
 #include <optional>
@@ -20,8 +21,14 @@ public:
   // name of -v output (on a terminal without NO_COLOR).
   MessagePrinter(const SubOptions& options, bool colour);
 
-  // `watch`: a watched key's event and type, for -F's %e and %y.
-  void append(std::string& out, const Message& message, const WatchFields& watch = {}) const;
+  // `watch`: a watched key's event and type, for -F's %e and %y; `entry`:
+  // the stream entry the message stands for (--stream), or null; with
+  // --json it is printed as an entry.
+  void append(std::string& out, const Message& message, const WatchFields& watch = {},
+              const StreamEntry* entry = nullptr) const;
+  void append(std::string& out, const Message& message, const StreamEntry* entry) const {
+    append(out, message, {}, entry);
+  }
 
 private:
   enum class Style { payload, channel_and_payload, format, json };
@@ -43,5 +50,9 @@ void append_json(std::string& out, const Message& message, SystemTime received);
 
 // `"name":"bytes"`, or `"name_base64":"..."` when the bytes are not UTF-8.
 void append_json_field(std::string& out, std::string_view name, std::string_view bytes);
+
+// A stream entry as {"stream":...,"id":...,"fields":{...}}, binary-safe
+// the same way (a field's value that is not UTF-8: NAME_base64).
+void append_entry_json(std::string& out, const StreamEntry& entry);
 
 } // namespace statesync::tools

@@ -78,6 +78,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
       ->group(reconnecting);
   add_readiness_options(*app, options.ready);
   add_watch_options(*app, options.watch);
+  add_sub_stream_options(*app, options.stream);
   return app;
 }
 
@@ -104,12 +105,14 @@ void check_options(SubOptions& options) {
     return;
   }
   if (options.channels.empty()) {
-    throw Error(ErrorKind::usage, "no channel to subscribe to (for help: --help)");
+    throw Error(ErrorKind::usage, options.stream.enabled ? "no stream key to read (for help: --help)"
+                                                         : "no channel to subscribe to (for help: --help)");
   }
   if (options.retained && options.sharded) {
     throw Error(ErrorKind::usage,
                 "-R cannot be used with --sharded: Redis refuses SSUBSCRIBE in the transaction that makes -R exact");
   }
+  check_stream_options(options);
 }
 
 } // namespace statesync::tools

@@ -1,6 +1,7 @@
 #pragma once
 // statesync-sub's options, defined once for the tool and its generated docs.
 
+#include "stream_options.hpp"
 #include "watch_options.hpp"
 
 #include "common/connection_options.hpp"
@@ -39,6 +40,7 @@ struct SubOptions {
   std::string key_prefix{default_key_prefix};
   ReadinessOptions ready; // --ready-file, --ready-fd
   WatchArgs watch;        // --watch: the channels are keys
+  SubStreamArgs stream;   // --stream: the channels are stream keys
 };
 
 std::unique_ptr<CLI::App> make_sub_app(SubOptions& options);

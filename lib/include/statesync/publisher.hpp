@@ -71,6 +71,7 @@ struct STATESYNC_API Acknowledgement {
   std::uint64_t message = 0; // 1, 2, 3 ...: in the order acknowledgements came
   long long receivers = 0;
   long long version = 0; // retained messages: the state's new version; else 0
+  std::string entry_id;  // a stream entry's ID (stream_writer.hpp); else empty
 };
 
 // How much a stream keeps in flight per server: commands sent but not yet
@@ -78,6 +79,29 @@ struct STATESYNC_API Acknowledgement {
 struct STATESYNC_API StreamWindow {
   std::size_t commands = 4096;
   std::size_t bytes = std::size_t{1} << 20;
+};
+
+// What a publishing program drives, whatever the messages become: a
+// RecordStream (channels) or a StreamWriter (stream_writer.hpp, entries).
+class STATESYNC_API MessageStream {
+public:
+  using OnAck = std::function<void(const Acknowledgement&)>;
+
+  virtual ~MessageStream() = default;
+
+  virtual void publish(std::string_view channel, std::string_view payload) = 0;
+  virtual void retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl = {}) = 0;
+
+  // Writes out what is buffered and takes the acknowledgements already
+  // received, without waiting for more: call it before waiting for input.
+  virtual void send() = 0;
+  // Writes out everything and waits for every acknowledgement.
+  virtual void finish() = 0;
+
+  // Messages given to publish() and retain(), and those the servers
+  // confirmed: after a failure, the honest count of what was published.
+  virtual std::uint64_t sent() const noexcept = 0;
+  virtual std::uint64_t acknowledged() const noexcept = 0;
 };
 
 // A stream of records: many messages pipelined, commands going out without
@@ -102,31 +126,22 @@ struct STATESYNC_API StreamWindow {
 // servers confirmed. Blocks on the link's waits (writing, replies,
 // reconnecting), which its wake fd ends: a wake while reconnecting throws
 // Error(unavailable).
-class STATESYNC_API RecordStream {
+class STATESYNC_API RecordStream final : public MessageStream {
 public:
-  using OnAck = std::function<void(const Acknowledgement&)>;
-
   // `link` must outlive the stream. In a cluster the slot map is read at
   // once: a stream that waits for its input learns at once that the
   // cluster cannot be reached.
   RecordStream(Link& link, PublisherOptions options, OnAck on_ack, StreamWindow window = {});
   RecordStream(const RecordStream&) = delete;
   RecordStream& operator=(const RecordStream&) = delete;
-  ~RecordStream();
+  ~RecordStream() override;
 
-  void publish(std::string_view channel, std::string_view payload);
-  void retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl = {});
-
-  // Writes out what is buffered and takes the acknowledgements already
-  // received, without waiting for more: call it before waiting for input.
-  void send();
-  // Writes out everything and waits for every acknowledgement.
-  void finish();
-
-  // Messages given to publish() and retain(), and those the servers
-  // confirmed: after a failure, the honest count of what was published.
-  std::uint64_t sent() const noexcept;
-  std::uint64_t acknowledged() const noexcept;
+  void publish(std::string_view channel, std::string_view payload) override;
+  void retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl = {}) override;
+  void send() override;
+  void finish() override;
+  std::uint64_t sent() const noexcept override;
+  std::uint64_t acknowledged() const noexcept override;
 
 private:
   struct Impl;

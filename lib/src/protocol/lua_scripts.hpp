@@ -12,6 +12,8 @@ extern const std::string_view clear_retained; // publisher: delete state, publis
 extern const std::string_view clear_retained_sha1;
 extern const std::string_view lock; // lock and semaphore: every operation (lock.hpp)
 extern const std::string_view lock_sha1;
+extern const std::string_view dead_letter; // stream reader: a poison entry to the dead-letter stream
+extern const std::string_view dead_letter_sha1;
 extern const std::string_view retained_matching; // subscriber: the retained states a pattern matches
 extern const std::string_view retained_matching_sha1;
 } // namespace statesync::detail::lua

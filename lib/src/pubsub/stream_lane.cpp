@@ -170,7 +170,7 @@ void StreamLane::take_reply(Reply reply) {
     }
     return;
   }
-  Acknowledgement ack{0, 0, 0};
+  Acknowledgement ack{0, 0, 0, {}};
   if (retained && is_pair_of_integers(reply)) {
     ack.receivers = reply.elements[0].integer;
     ack.version = reply.elements[1].integer;

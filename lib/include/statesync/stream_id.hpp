@@ -1,0 +1,59 @@
+#pragma once
+// Redis Stream entry IDs ("<milliseconds>-<sequence>") as values that
+// compare, and the start points a reader takes: "$", "0", an ID, "-N",
+// "@TIME".
+
+#include <statesync/export.hpp>
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace statesync {
+
+struct STATESYNC_API StreamId {
+  std::uint64_t ms = 0;
+  std::uint64_t seq = 0;
+
+  // "1700000000000-3", or "1700000000000" (sequence 0). Throws
+  // Error(usage) naming `what` for anything else.
+  static StreamId parse(std::string_view text, std::string_view what = "entry ID");
+  // The smallest ID at or after `time` (its millisecond, sequence 0).
+  static StreamId at(std::chrono::system_clock::time_point time);
+
+  std::string str() const;
+  // The ID just before this one (0-0 stays 0-0): reading "after" it
+  // includes this one.
+  StreamId previous() const noexcept;
+
+  auto operator<=>(const StreamId&) const = default;
+};
+
+// Where a reader starts in each stream.
+struct STATESYNC_API StreamStart {
+  enum class Kind {
+    new_entries, // "$": only entries added from now on
+    after,       // "0", an ID: the entries after `id` ("0": all)
+    last,        // "-N": the last `count` entries, then new ones
+  };
+  Kind kind = Kind::new_entries;
+  StreamId id;
+  std::uint64_t count = 0;
+};
+
+// Parses "$", "0", an ID, "-N" or "@TIME" (@ followed by Unix seconds,
+// fractions allowed, or an ISO 8601 time: 2026-11-29T19:00:00Z, with an
+// offset such as +01:00, or without one for UTC). An ID given is the
+// first one wanted: the start is just before it. Throws Error(usage).
+STATESYNC_API StreamStart parse_stream_start(std::string_view text);
+
+// Parses "ID" or "@TIME" as the last entry wanted (the whole millisecond
+// of a time). Throws Error(usage).
+STATESYNC_API StreamId parse_stream_until(std::string_view text);
+
+// "@TIME" without the "@": Unix seconds or ISO 8601. Throws Error(usage).
+STATESYNC_API std::chrono::system_clock::time_point parse_time(std::string_view text);
+
+} // namespace statesync

@@ -1,0 +1,127 @@
+#pragma once
+// Reading Redis Streams: one or more stream keys from a start point (new
+// entries, the beginning, an ID, the last N, a time), up to an end or for
+// ever, across reconnects without a gap (each stream goes on after the
+// last ID handed out). Or, with a consumer group, as one worker among
+// several: entries handed out are acknowledged (XACK) only when the caller
+// says it has handled them; a worker first re-reads its own pending
+// entries, can claim those that dead workers left pending (XAUTOCLAIM),
+// and moves an entry delivered too often to a dead-letter stream.
+//
+// Entries are handed out one at a time through next(deadline) (a pull
+// interface, like Subscriber's); they are read in batches.
+//
+// Example: examples/stream_tail.cpp.
+
+#include <statesync/connection.hpp>
+#include <statesync/endpoint.hpp>
+#include <statesync/export.hpp>
+#include <statesync/stream_id.hpp>
+#include <statesync/subscriber.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace statesync {
+
+struct STATESYNC_API StreamGroupOptions {
+  std::string name;
+  std::string consumer;
+  // Where the group starts when this reader creates it (with MKSTREAM):
+  // "$" (new entries), "0" (all) or an ID.
+  std::string start{"$"};
+  // Claim entries left pending this long by other consumers (XAUTOCLAIM).
+  std::optional<std::chrono::milliseconds> claim_idle;
+  // An entry found pending after this many deliveries goes to
+  // `dead_letter` (XADD there and XACK here, in one script) instead of
+  // being handed out again. In a cluster the dead-letter key must share
+  // the stream's slot (a {hash tag}).
+  std::optional<std::uint64_t> max_deliveries;
+  std::string dead_letter;
+};
+
+struct STATESYNC_API StreamReaderOptions {
+  Endpoint endpoint;
+  std::string client_name;
+  std::vector<std::string> keys;
+  StreamStart from;
+  // Per stream key: the last entry handled before (a resume point); the
+  // stream starts after it, whatever `from` says.
+  std::map<std::string, StreamId> resume;
+  // The last entry wanted: entries after it end that stream.
+  std::optional<StreamId> until;
+  // End each stream at its last entry as it was when the reader started.
+  bool stop_at_end = false;
+  std::size_t batch = 1000; // entries per read
+  std::optional<StreamGroupOptions> group;
+  ReconnectPolicy reconnect;
+};
+
+struct STATESYNC_API StreamEntry {
+  std::string stream;
+  StreamId id;
+  std::vector<std::pair<std::string, std::string>> fields; // in order, binary-safe
+
+  // The first field so named, or nullptr.
+  const std::string* field(std::string_view name) const;
+};
+
+struct STATESYNC_API StreamEvent {
+  enum class Type {
+    entry,           // `entry` is set
+    connection_lost, // `detail` says why; reconnecting follows (unless disabled)
+    reconnected,     // `detail` says where; each stream goes on after its last ID
+    dead_lettered,   // `entry` (its stream and ID) went to the dead-letter stream; `detail` says so
+  };
+  Type type = Type::entry;
+  StreamEntry entry;
+  std::string detail;
+};
+
+class STATESYNC_API StreamReader {
+public:
+  // Connects, checks every key (a key of another type: Error(server) with
+  // WRONGTYPE), creates the group if needed and resolves the start points,
+  // all before anything is read or acknowledged. Throws Error like a
+  // connection; Error(usage) for options that do not fit together.
+  explicit StreamReader(StreamReaderOptions options);
+  StreamReader(StreamReader&&) noexcept;
+  StreamReader& operator=(StreamReader&&) noexcept;
+  ~StreamReader();
+
+  // The next event, waiting until `deadline` (nullopt: no limit). Nothing
+  // when the deadline passes, the wait is interrupted (the wake fd), or
+  // every stream has ended (finished()). Throws Error when the connection
+  // is lost and reconnecting is disabled or gave up, or for what
+  // reconnecting cannot mend.
+  std::optional<StreamEvent> next(std::optional<Clock::time_point> deadline);
+  // An event already read, without waiting.
+  std::optional<StreamEvent> poll();
+
+  // Every stream has reached its end (stop_at_end, until).
+  bool finished() const noexcept;
+
+  // Group only: the entry was handled. Acknowledgements are sent with the
+  // next read, or by flush().
+  void acknowledge(const StreamEntry& entry);
+  // Sends the acknowledgements not sent yet and waits for their replies.
+  void flush();
+
+  // While waiting in next(), `fd` becoming readable ends the wait early.
+  void set_wake_fd(int fd) noexcept;
+
+  // Flushes acknowledgements (errors ignored) and disconnects.
+  void close() noexcept;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace statesync

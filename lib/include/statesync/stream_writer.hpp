@@ -1,0 +1,69 @@
+#pragma once
+// Writing to Redis Streams: every message becomes one entry (XADD) of the
+// stream its key names, with the payload in one field. Entries are
+// pipelined with the same bounded window as a PublishStream, so memory
+// stays flat for any number of them, and acknowledged in order with their
+// IDs. In a cluster each key goes to its slot's owner.
+//
+// Example (see examples/stream_tail.cpp for reading):
+//   StreamWriter writer(parse_url("redis://127.0.0.1:6379"), "me", {}, on_ack);
+//   writer.publish("events", "hello");
+//   writer.finish(); // every entry acknowledged, on_ack told each ID
+
+#include <statesync/endpoint.hpp>
+#include <statesync/export.hpp>
+#include <statesync/publisher.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace statesync {
+
+// How a stream is trimmed as entries are added; nothing by default.
+struct STATESYNC_API StreamTrim {
+  // At most `max_length` entries (MAXLEN), or none older than `max_age`
+  // by the server's clock (MINID): one of the two.
+  std::optional<std::uint64_t> max_length;
+  std::optional<std::chrono::milliseconds> max_age;
+  // Exact ("=") trimming; by default approximate ("~"), which Redis does
+  // a whole node at a time and is much cheaper.
+  bool exact = false;
+};
+
+struct STATESYNC_API StreamWriterOptions {
+  std::string field{"payload"}; // the field that holds the payload
+  std::string id{"*"};          // the entry ID: "*" lets the server choose
+  StreamTrim trim;
+  StreamWindow window;
+};
+
+// Drives like a MessageStream (publish(), send(), finish(), the honest
+// counts); Acknowledgement::entry_id is the entry's ID. A refused entry
+// (an ID not above the stream's last, WRONGTYPE) makes it throw the
+// server's words, after the entries pipelined ahead of it are counted.
+// retain() is refused (Error(usage)): a stream keeps every message.
+class STATESYNC_API StreamWriter final : public MessageStream {
+public:
+  // Throws Error(usage) for a trim asking for both a length and an age.
+  StreamWriter(const Endpoint& endpoint, std::string client_name, StreamWriterOptions options, OnAck on_ack);
+  StreamWriter(const StreamWriter&) = delete;
+  StreamWriter& operator=(const StreamWriter&) = delete;
+  ~StreamWriter() override;
+
+  // Adds `payload` to the stream `key`.
+  void publish(std::string_view key, std::string_view payload) override;
+  void retain(std::string_view key, std::string_view payload, std::chrono::milliseconds ttl = {}) override;
+  void send() override;
+  void finish() override;
+  std::uint64_t sent() const noexcept override;
+  std::uint64_t acknowledged() const noexcept override;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace statesync

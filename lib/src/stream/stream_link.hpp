@@ -1,0 +1,43 @@
+#pragma once
+// The stream writer's and reader's way to their servers, over the
+// library's Link (opening, routing a key to its slot's owner or the master
+// the Sentinels name, reconnecting): what a stream adds is a number per
+// server, so that keys on the same server share one pipelined read.
+
+#include <statesync/connection.hpp>
+#include <statesync/endpoint.hpp>
+#include <statesync/link.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace statesync::detail {
+
+class StreamLink {
+public:
+  explicit StreamLink(LinkOptions options);
+
+  // Which server holds `key`: keys with the same number share a server
+  // and a connection, until the link reconnects.
+  std::size_t server_for(std::string_view key);
+  // The connection to server `index` (a number server_for gave).
+  Connection& connection(std::size_t index);
+
+  // After `error`: connects again where the keys are now (Link::recover);
+  // the server numbers start over. False when the wake fd ended a wait.
+  bool recover(const Error& error);
+  // Closes every connection; the numbers start over.
+  void reset() noexcept;
+
+  void set_wake_fd(int fd) noexcept { link_.set_wake_fd(fd); }
+  const Endpoint& endpoint() const noexcept { return link_.endpoint(); }
+  std::string where() const { return link_.where(); }
+
+private:
+  Link link_;
+  std::vector<std::string> keys_; // per server number: a key it holds
+};
+
+} // namespace statesync::detail

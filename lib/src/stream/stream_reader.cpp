@@ -1,0 +1,540 @@
+// The stream reader: per server one read in flight (XREAD, or XREADGROUP
+// with the acknowledgements pipelined ahead of it), entries queued and
+// handed out one by one, each stream going on after the last ID read, and
+// reconnecting with backoff when a server is lost.
+
+#include "stream/stream_group.hpp"
+#include "stream/stream_link.hpp"
+#include "stream/stream_reply.hpp"
+
+#include <statesync/error.hpp>
+#include <statesync/failover.hpp>
+#include <statesync/stream_reader.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+#include <poll.h>
+
+namespace statesync {
+namespace {
+
+using namespace std::chrono_literals;
+
+// How long a read blocks on the server: the longest silence after which
+// a lost server is noticed (with the reply timeout) and claims are due.
+constexpr std::chrono::milliseconds longest_block{1000};
+
+} // namespace
+
+const std::string* StreamEntry::field(std::string_view name) const {
+  for (const auto& [key, value] : fields) {
+    if (key == name) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
+
+struct StreamReader::Impl {
+  struct Stream {
+    std::string key;
+    StreamId position; // the last entry read: reading goes on after it
+    std::optional<StreamId> end;
+    bool done = false;
+    bool own_pending = false; // group: still re-reading its own pending entries
+    StreamId claim_cursor;
+    std::vector<StreamId> unsent_acks;
+    std::vector<StreamId> sent_acks; // sent, reply not read yet
+  };
+  struct Server {
+    std::size_t index = 0;
+    std::vector<std::size_t> streams;
+    std::deque<std::pair<std::size_t, std::size_t>> acks_owed; // per XACK sent: stream, how many
+    bool reading = false;
+    bool blocking = false;
+    std::vector<std::size_t> read_streams; // what the read in flight asked for
+    Clock::time_point read_sent;
+    Clock::time_point next_claim;
+  };
+
+  StreamReaderOptions options;
+  detail::StreamLink link;
+  std::vector<Stream> streams;
+  std::vector<Server> servers;
+  std::deque<StreamEvent> ready;
+  bool connected = false;
+  std::optional<Error> lost_by; // while not connected: what was lost
+  int wake_fd = -1;
+
+  explicit Impl(StreamReaderOptions reader_options)
+      : options(std::move(reader_options)),
+        link(LinkOptions{options.endpoint, options.client_name, options.reconnect, 5}) {
+    if (options.keys.empty()) {
+      throw Error(ErrorKind::usage, "no stream to read");
+    }
+    if (options.group && (options.until || !options.resume.empty())) {
+      throw Error(ErrorKind::usage, "a consumer group keeps its own place: no end ID or resume point with it");
+    }
+    options.batch = std::max<std::size_t>(options.batch, 1);
+    for (const auto& key : options.keys) {
+      if (std::none_of(streams.begin(), streams.end(), [&](const Stream& s) { return s.key == key; })) {
+        Stream& stream = streams.emplace_back();
+        stream.key = key;
+      }
+    }
+    connect(true);
+  }
+
+  std::size_t stream_index(std::string_view key) const {
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      if (streams[i].key == key) {
+        return i;
+      }
+    }
+    throw Error(ErrorKind::protocol, fmt::format("a reply names stream '{}', which was not asked for", key));
+  }
+
+  bool finished() const {
+    return std::all_of(streams.begin(), streams.end(), [](const Stream& s) { return s.done; });
+  }
+
+  // Where each stream's server is now, connected; then the streams set up.
+  void connect(bool first) {
+    servers.clear();
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      const std::size_t index = link.server_for(streams[i].key);
+      auto server = std::find_if(servers.begin(), servers.end(), [&](const Server& s) { return s.index == index; });
+      if (server == servers.end()) {
+        servers.emplace_back().index = index;
+        server = servers.end() - 1;
+      }
+      server->streams.push_back(i);
+    }
+    for (Server& server : servers) {
+      Connection& connection = link.connection(server.index);
+      for (const std::size_t i : server.streams) {
+        options.group ? set_up_group(connection, streams[i], first) : set_up_plain(connection, streams[i], first);
+      }
+    }
+    connected = true;
+  }
+
+  // Checks the key's type and, the first time, finds where to start and end.
+  void set_up_plain(Connection& connection, Stream& stream, bool first) {
+    const std::uint64_t look_back = options.from.kind == StreamStart::Kind::last ? options.from.count : 1;
+    const Reply reply = connection.command({"XREVRANGE", stream.key, "+", "-", "COUNT", std::to_string(look_back)});
+    detail::throw_if_error(connection, fmt::format("cannot read stream '{}'", stream.key), reply);
+    if (!first) {
+      return;
+    }
+    const auto newest_first = detail::parse_entries(connection, stream.key, reply);
+    const StreamId last = newest_first.empty() ? StreamId{} : newest_first.front().entry.id;
+    if (const auto resume = options.resume.find(stream.key); resume != options.resume.end()) {
+      stream.position = resume->second;
+    } else if (options.from.kind == StreamStart::Kind::new_entries) {
+      stream.position = last;
+    } else if (options.from.kind == StreamStart::Kind::last) {
+      stream.position = newest_first.empty() ? StreamId{} : newest_first.back().entry.id.previous();
+    } else {
+      stream.position = options.from.id;
+    }
+    if (options.stop_at_end) {
+      stream.end = last;
+    }
+    if (options.until) {
+      stream.end = stream.end ? std::min(*stream.end, *options.until) : *options.until;
+    }
+    stream.done = stream.end && stream.position >= *stream.end;
+  }
+
+  // Creates the group if needed; the consumer's own pending entries are
+  // read again first (after a reconnect too: a lost reply's entries are
+  // pending to it), those delivered too often moved away.
+  void set_up_group(Connection& connection, Stream& stream, bool first) {
+    const StreamGroupOptions& group = *options.group;
+    detail::create_group(connection, stream.key, group);
+    stream.own_pending = true;
+    stream.position = {};
+    if (first && group.max_deliveries) {
+      for (const auto& pending : detail::over_delivered(connection, stream.key, group, true, options.batch)) {
+        dead_letter(connection, stream, pending);
+      }
+    }
+  }
+
+  void dead_letter(Connection& connection, const Stream& stream, const detail::PendingEntry& pending) {
+    detail::move_to_dead_letter(connection, stream.key, *options.group, pending);
+    StreamEvent event{StreamEvent::Type::dead_lettered, {}, {}};
+    event.entry.stream = stream.key;
+    event.entry.id = pending.id;
+    event.detail = fmt::format("entry {} of '{}' delivered {} times: moved to '{}'", pending.id.str(), stream.key,
+                               pending.deliveries, options.group->dead_letter);
+    ready.push_back(std::move(event));
+  }
+
+  std::optional<StreamEvent> next(std::optional<Clock::time_point> deadline) {
+    for (;;) {
+      if (auto event = poll()) {
+        return event;
+      }
+      if (finished()) {
+        return std::nullopt;
+      }
+      if (!connected) {
+        if (!reconnect()) {
+          return std::nullopt;
+        }
+        continue;
+      }
+      try {
+        claim_if_due();
+        if (!ready.empty()) {
+          continue;
+        }
+        start_reads();
+        if (!wait_for_replies(deadline)) {
+          return std::nullopt;
+        }
+      } catch (const Error& error) {
+        lost(error);
+      }
+    }
+  }
+
+  std::optional<StreamEvent> poll() {
+    if (ready.empty()) {
+      return std::nullopt;
+    }
+    StreamEvent event = std::move(ready.front());
+    ready.pop_front();
+    return event;
+  }
+
+  void append_acks(Connection& connection, Server& server) {
+    for (const std::size_t i : server.streams) {
+      Stream& stream = streams[i];
+      if (stream.unsent_acks.empty()) {
+        continue;
+      }
+      std::vector<std::string> ids;
+      ids.reserve(stream.unsent_acks.size());
+      for (const StreamId& id : stream.unsent_acks) {
+        ids.push_back(id.str());
+      }
+      std::vector<std::string_view> args = {"XACK", stream.key, options.group->name};
+      args.insert(args.end(), ids.begin(), ids.end());
+      connection.append(args);
+      server.acks_owed.emplace_back(i, stream.unsent_acks.size());
+      stream.sent_acks.insert(stream.sent_acks.end(), stream.unsent_acks.begin(), stream.unsent_acks.end());
+      stream.unsent_acks.clear();
+    }
+  }
+
+  void start_reads() {
+    for (Server& server : servers) {
+      if (server.reading) {
+        continue;
+      }
+      server.read_streams.clear();
+      for (const std::size_t i : server.streams) {
+        if (!streams[i].done) {
+          server.read_streams.push_back(i);
+        }
+      }
+      if (server.read_streams.empty()) {
+        continue;
+      }
+      Connection& connection = link.connection(server.index);
+      const std::string count = std::to_string(options.batch);
+      bool history = false;
+      for (const std::size_t i : server.read_streams) {
+        history = history || streams[i].own_pending;
+      }
+      server.blocking = !options.stop_at_end && !history;
+      const std::string block = std::to_string(block_time().count());
+      std::vector<std::string> positions;
+      std::vector<std::string_view> args;
+      if (options.group) {
+        append_acks(connection, server);
+        args = {"XREADGROUP", "GROUP", options.group->name, options.group->consumer, "COUNT", count};
+      } else {
+        args = {"XREAD", "COUNT", count};
+      }
+      if (server.blocking) {
+        args.insert(args.end(), {"BLOCK", block});
+      }
+      args.push_back("STREAMS");
+      for (const std::size_t i : server.read_streams) {
+        args.push_back(streams[i].key);
+        const bool new_ones = options.group && !streams[i].own_pending;
+        positions.push_back(new_ones ? ">" : streams[i].position.str());
+      }
+      args.insert(args.end(), positions.begin(), positions.end());
+      connection.append(args);
+      connection.flush();
+      server.reading = true;
+      server.read_sent = Clock::now();
+    }
+  }
+
+  std::chrono::milliseconds block_time() const {
+    if (options.group && options.group->claim_idle) {
+      return std::clamp(*options.group->claim_idle / 2, 10ms, longest_block);
+    }
+    return longest_block;
+  }
+
+  // Reads what has come. False when the deadline passed or the wake fd
+  // woke it first.
+  bool wait_for_replies(std::optional<Clock::time_point> deadline) {
+    bool any = false;
+    for (Server& server : servers) {
+      while (auto reply = link.connection(server.index).buffered_reply()) {
+        take_reply(server, *reply);
+        any = true;
+      }
+    }
+    if (any) {
+      return true;
+    }
+    std::vector<pollfd> fds;
+    std::vector<Server*> waiting;
+    std::optional<Clock::time_point> silent_until;
+    for (Server& server : servers) {
+      if (server.reading || !server.acks_owed.empty()) {
+        fds.push_back({link.connection(server.index).fd(), POLLIN, 0});
+        waiting.push_back(&server);
+        const auto limit = server.read_sent + block_time() + options.endpoint.reply_timeout;
+        silent_until = silent_until ? std::min(*silent_until, limit) : limit;
+      }
+    }
+    if (waiting.empty()) {
+      return true; // every stream has ended
+    }
+    if (wake_fd >= 0) {
+      fds.push_back({wake_fd, POLLIN, 0});
+    }
+    const auto until = deadline ? std::min(*deadline, *silent_until) : *silent_until;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+    const int ready_fds =
+        ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(left.count(), 0, 60'000)));
+    if (ready_fds <= 0) {
+      const auto now = Clock::now();
+      if (now >= *silent_until) {
+        throw Error(ErrorKind::unavailable, fmt::format("no reply from {} within {} ms", link.endpoint().where(),
+                                                        options.endpoint.reply_timeout.count()));
+      }
+      // A timeout before the deadline: look again. EINTR: a signal to see to.
+      return ready_fds == 0 && !(deadline && now >= *deadline);
+    }
+    for (std::size_t i = 0; i < waiting.size(); ++i) {
+      if (fds[i].revents == 0) {
+        continue;
+      }
+      Connection& connection = link.connection(waiting[i]->index);
+      if (auto reply = connection.read_reply_until(Clock::now())) {
+        take_reply(*waiting[i], *reply);
+        while (auto more = connection.buffered_reply()) {
+          take_reply(*waiting[i], *more);
+        }
+      }
+    }
+    return !(wake_fd >= 0 && fds.back().revents != 0);
+  }
+
+  void take_reply(Server& server, const Reply& reply) {
+    Connection& connection = link.connection(server.index);
+    if (!server.acks_owed.empty()) {
+      const auto [i, count] = server.acks_owed.front();
+      server.acks_owed.pop_front();
+      detail::throw_if_error(connection, fmt::format("cannot acknowledge entries of '{}'", streams[i].key), reply);
+      auto& sent = streams[i].sent_acks;
+      sent.erase(sent.begin(), sent.begin() + static_cast<std::ptrdiff_t>(std::min(count, sent.size())));
+      return;
+    }
+    server.reading = false;
+    auto entries = detail::parse_streams(connection, reply);
+    std::vector<std::size_t> counts(streams.size(), 0);
+    for (auto& read : entries) {
+      const std::size_t i = stream_index(read.entry.stream);
+      ++counts[i];
+      take_entry(streams[i], std::move(read));
+    }
+    for (const std::size_t i : server.read_streams) {
+      Stream& stream = streams[i];
+      if (counts[i] >= options.batch) {
+        continue;
+      }
+      // A short read: the stream has nothing more right now.
+      if (stream.own_pending) {
+        stream.own_pending = false;
+      } else if (options.stop_at_end && !server.blocking) {
+        stream.done = true; // its end was trimmed away, or a group has caught up
+      }
+    }
+  }
+
+  void take_entry(Stream& stream, detail::ReadEntry&& read) {
+    if (stream.done) {
+      return;
+    }
+    if (stream.end && read.entry.id > *stream.end) {
+      stream.done = true;
+      return;
+    }
+    if (!options.group || stream.own_pending) {
+      stream.position = read.entry.id;
+    }
+    if (read.deleted) {
+      if (options.group) {
+        stream.unsent_acks.push_back(read.entry.id); // trimmed while pending: nothing to handle
+      }
+    } else {
+      ready.push_back({StreamEvent::Type::entry, std::move(read.entry), {}});
+    }
+    if (stream.end && stream.position >= *stream.end) {
+      stream.done = true;
+    }
+  }
+
+  // Group with claim_idle: on each server not reading, when due, entries
+  // delivered too often go to the dead-letter stream and the rest of what
+  // idle consumers hold is claimed.
+  void claim_if_due() {
+    if (!options.group || !options.group->claim_idle) {
+      return;
+    }
+    const auto now = Clock::now();
+    for (Server& server : servers) {
+      if (server.reading || now < server.next_claim) {
+        continue;
+      }
+      server.next_claim = now + block_time();
+      Connection& connection = link.connection(server.index);
+      send_acks(server); // what this consumer handled must not be claimed back
+      for (const std::size_t i : server.streams) {
+        Stream& stream = streams[i];
+        if (options.group->max_deliveries) {
+          for (const auto& pending :
+               detail::over_delivered(connection, stream.key, *options.group, false, options.batch)) {
+            dead_letter(connection, stream, pending);
+          }
+        }
+        for (auto& read :
+             detail::claim_idle(connection, stream.key, *options.group, stream.claim_cursor, options.batch)) {
+          take_entry(stream, std::move(read));
+        }
+      }
+    }
+  }
+
+  void send_acks(Server& server) {
+    Connection& connection = link.connection(server.index);
+    append_acks(connection, server);
+    connection.flush();
+    while (!server.acks_owed.empty()) {
+      take_reply(server, connection.read_reply());
+    }
+  }
+
+  void acknowledge(const StreamEntry& entry) { streams[stream_index(entry.stream)].unsent_acks.push_back(entry.id); }
+
+  void flush() {
+    if (!connected) {
+      return;
+    }
+    try {
+      for (Server& server : servers) {
+        Connection& connection = link.connection(server.index);
+        append_acks(connection, server);
+        connection.flush();
+        while (server.reading || !server.acks_owed.empty()) {
+          take_reply(server, connection.read_reply());
+        }
+      }
+    } catch (const Error& error) {
+      lost(error);
+      throw;
+    }
+  }
+
+  // A lost server: the reads in flight and the acknowledgements not
+  // confirmed are started over after reconnecting. Throws what cannot be
+  // mended by reconnecting.
+  void lost(const Error& error) {
+    if (error.kind() != ErrorKind::unavailable && !suggests_failover(error)) {
+      throw error;
+    }
+    for (Stream& stream : streams) {
+      stream.sent_acks.insert(stream.sent_acks.end(), stream.unsent_acks.begin(), stream.unsent_acks.end());
+      stream.unsent_acks = std::move(stream.sent_acks);
+      stream.sent_acks.clear();
+    }
+    servers.clear();
+    connected = false;
+    if (!lost_by) {
+      ready.push_back({StreamEvent::Type::connection_lost, {}, error.what()});
+    }
+    lost_by = error;
+  }
+
+  // Reconnects (the link waits its backoff, and throws when it gives up or
+  // reconnecting is disabled). False when the wake fd ended a wait.
+  bool reconnect() {
+    try {
+      if (!link.recover(*lost_by)) {
+        return false;
+      }
+      connect(false);
+    } catch (const Error& error) {
+      lost(error);
+      return true;
+    }
+    lost_by.reset();
+    ready.push_back({StreamEvent::Type::reconnected, {}, link.where()});
+    return true;
+  }
+};
+
+StreamReader::StreamReader(StreamReaderOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+StreamReader::StreamReader(StreamReader&&) noexcept = default;
+StreamReader& StreamReader::operator=(StreamReader&&) noexcept = default;
+StreamReader::~StreamReader() = default;
+
+std::optional<StreamEvent> StreamReader::next(std::optional<Clock::time_point> deadline) {
+  return impl_->next(deadline);
+}
+
+std::optional<StreamEvent> StreamReader::poll() {
+  return impl_->poll();
+}
+
+bool StreamReader::finished() const noexcept {
+  return impl_->finished() && impl_->ready.empty();
+}
+
+void StreamReader::acknowledge(const StreamEntry& entry) {
+  impl_->acknowledge(entry);
+}
+
+void StreamReader::flush() {
+  impl_->flush();
+}
+
+void StreamReader::set_wake_fd(int fd) noexcept {
+  impl_->wake_fd = fd;
+  impl_->link.set_wake_fd(fd);
+}
+
+void StreamReader::close() noexcept {
+  try {
+    impl_->flush();
+  } catch (const Error&) {
+    // Unacknowledged entries stay pending: read again at the next start.
+  }
+  impl_->link.reset();
+}
+
+} // namespace statesync

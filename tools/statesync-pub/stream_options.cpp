@@ -1,0 +1,90 @@
+#include "stream_options.hpp"
+
+#include "options.hpp"
+
+#include "common/duration.hpp"
+#include "common/tool_main.hpp"
+
+#include <statesync/error.hpp>
+#include <statesync/stream_id.hpp>
+
+#include <charconv>
+
+namespace statesync::tools {
+namespace {
+
+[[noreturn]] void usage(const std::string& message) {
+  throw Error(ErrorKind::usage, message);
+}
+
+// "N" or "~N": approximate; "=N": exact. The number, for `Number`.
+template <class Number>
+Number parse_threshold(const std::string& text, const char* option, StreamTrim& trim) {
+  std::string_view number = text;
+  if (number.starts_with('~') || number.starts_with('=')) {
+    trim.exact = number.front() == '=';
+    number.remove_prefix(1);
+  }
+  Number value{};
+  const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (number.empty() || error != std::errc{} || end != number.data() + number.size() || value < 0) {
+    usage(std::string(option) + ": give N or ~N (approximate) or =N (exact), not '" + text + "'");
+  }
+  return value;
+}
+
+} // namespace
+
+void add_pub_stream_options(CLI::App& app, PubStreamArgs& args) {
+  const char* streams = "Streams";
+  app.add_flag("--stream", args.enabled, "CHANNEL is a stream key: every message becomes one entry (XADD)")
+      ->group(streams);
+  app.add_option("--field", args.field, "The field that holds the payload (default payload)")
+      ->option_text("NAME")
+      ->group(streams);
+  app.add_option("--id", args.id, "The entry's ID instead of one the server chooses")
+      ->option_text("ID")
+      ->group(streams);
+  auto* maxlen = app.add_option("--maxlen", args.maxlen, "Trim to about N entries (N or ~N), or exactly (=N)")
+                     ->option_text("N")
+                     ->group(streams);
+  app.add_option("--max-age", args.max_age,
+                 "Trim entries older than about SECONDS (~), or exactly (=), by the server's clock (MINID)")
+      ->option_text("SECONDS")
+      ->excludes(maxlen)
+      ->group(streams);
+}
+
+StreamWriterOptions stream_writer_options(const PubOptions& options) {
+  const PubStreamArgs& args = options.stream;
+  StreamWriterOptions writer;
+  if (!args.enabled) {
+    if (args.id || args.maxlen || args.max_age || args.field != writer.field) {
+      usage("--field, --id, --maxlen and --max-age are for stream entries: add --stream");
+    }
+    return writer;
+  }
+  if (options.retain || options.clear || options.ttl || options.require_subscribers || options.sharded) {
+    usage("--stream adds entries to a stream: no -r, --ttl, --clear, --require-subscribers or --sharded");
+  }
+  writer.field = args.field;
+  if (args.id) {
+    StreamId::parse(*args.id, "--id"); // "ms-seq", "ms", or "ms-*"
+    writer.id = *args.id;
+  }
+  if (args.maxlen) {
+    writer.trim.max_length = parse_threshold<std::uint64_t>(*args.maxlen, "--maxlen", writer.trim);
+  }
+  if (args.max_age) {
+    writer.trim.max_age = to_milliseconds(parse_threshold<double>(*args.max_age, "--max-age", writer.trim));
+  }
+  return writer;
+}
+
+std::unique_ptr<MessageStream> make_stream_writer(const PubOptions& options, const Endpoint& endpoint,
+                                                  MessageStream::OnAck on_ack) {
+  return std::make_unique<StreamWriter>(endpoint, client_name("statesync-pub"), stream_writer_options(options),
+                                        std::move(on_ack));
+}
+
+} // namespace statesync::tools
