@@ -513,7 +513,7 @@ def test_force_release(redis):
     (["name"], b"no command to run"),
     (["-c", "true", "name", "--", "true"], b"give either -c STRING or a COMMAND"),
     (["-n", "-w", "1", "name", "--", "true"], b"-n and -w do not go together"),
-    (["--json", "name", "--", "true"], b"--json goes with --status, --list or --release"),
+    (["--json", "name", "--", "true"], b"--json goes with --status, --list, --release or --history"),
     (["--status", "--release", "name"], b"do not go together"),
     (["--status"], b"--status needs a lock NAME"),
     (["--status", "name", "--", "true"], b"run no command"),
