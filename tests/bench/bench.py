@@ -299,28 +299,13 @@ class Bench:
 
     # 6. Lock handoff between waiters, and the CPU of a process that waits.
     def lock_handoff(self):
-        log = os.path.join(self.work, "handoff.log")
-        open(log, "w").close()
         waiters = self.size["waiters"]
         critical_section = os.path.join(self.build, "tests", "statesync-bench-critical-section")
-        failures = []
-
-        def contender():
-            for _ in range(self.size["rounds"]):
-                result = subprocess.run([self.tool("statesync-lock"), "bench-handoff", "--", critical_section, log, "20"],
-                                        env=self.env(), capture_output=True, timeout=600)
-                if result.returncode != 0:
-                    failures.append(result.stderr.decode()[:300])
-
-        threads = [threading.Thread(target=contender) for _ in range(waiters)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if failures:
-            raise RuntimeError(f"a lock waiter failed: {failures[0]}")
-        gaps = handoff_gaps(log)
-        etcd_gaps = self.etcd_handoff(critical_section)
+        gaps = self.handoff_gaps("handoff.log", lambda log: [self.tool("statesync-lock"), "bench-handoff", "--",
+                                                             critical_section, log, "20"])
+        # The same through `etcdctl lock`, whose waiters watch the key ahead of them.
+        etcd_gaps = self.handoff_gaps("etcd-handoff.log",
+                                      lambda log: self.etcd().ctl("lock", "bench-handoff", critical_section, log, "20"))
         p50 = gaps[len(gaps) // 2]
         p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
         self.rows.append(Row(f"lock handoff, {waiters} waiters", "ms release->next start", gaps, etcd_gaps,
@@ -341,17 +326,18 @@ class Bench:
         self.rows.append(Row(f"waiting {idle}s for a held lock", "% of a core", [100 * cpu / idle], [], "-",
                              f"exit {waiter.returncode} (1: not acquired in time)"))
 
-    # The same handoff through `etcdctl lock`, whose waiters watch the key
-    # ahead of them.
-    def etcd_handoff(self, critical_section):
-        log = os.path.join(self.work, "etcd-handoff.log")
+    # Waiters that each take the lock `rounds` times to run the critical
+    # section, which logs its start and end: the gaps between one end and
+    # the next start.
+    def handoff_gaps(self, log_name, argv_for):
+        log = os.path.join(self.work, log_name)
         open(log, "w").close()
-        argv = self.etcd().ctl("lock", "bench-handoff", critical_section, log, "20")
+        argv = argv_for(log)
         failures = []
 
         def contender():
             for _ in range(self.size["rounds"]):
-                result = subprocess.run(argv, capture_output=True, timeout=600)
+                result = subprocess.run(argv, env=self.env(), capture_output=True, timeout=600)
                 if result.returncode != 0:
                     failures.append(result.stderr.decode()[:300])
 
@@ -361,7 +347,7 @@ class Bench:
         for t in threads:
             t.join()
         if failures:
-            raise RuntimeError(f"an etcdctl lock waiter failed: {failures[0]}")
+            raise RuntimeError(f"a lock waiter ({argv[0]}) failed: {failures[0]}")
         return handoff_gaps(log)
 
     def table(self):

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import run, spawn
+from test_lock import read_ready, stop
 
 TOOL = "statesync-lock"
 
@@ -28,17 +29,6 @@ def start(redis, *args, host=None, **kwargs):
 
 def key(name, part):
     return f"statesync:lock:{{{name}}}:{part}"
-
-
-def stop(process):
-    if process.poll() is None:
-        process.kill()
-    process.wait()
-
-
-def read_ready(process):
-    line = process.stdout.readline()
-    assert line == b"ready\n", (line, process.stderr.read() if process.poll() is not None else b"")
 
 
 def history(redis, name, *args):
