@@ -221,6 +221,17 @@ def test_metrics_file_after_success_failure_loss_and_refusal(redis, tmp_path):
     assert os.listdir(tmp_path / "metrics") == ["lock.prom"]  # no temporary file left
 
 
+def test_metrics_labels_are_escaped_and_read_back(redis, tmp_path):
+    prom = tmp_path / "odd.prom"
+    name, host = 'we"ird\\name', 'h\\"1'
+    for _ in range(2):
+        assert lock(redis, "--metrics-file", prom, name, "--", "true", host=host).returncode == 0
+    assert lock(redis, "--metrics-file", prom, "plain", "--", "true", host="h2").returncode == 0
+    samples = metrics(prom)
+    assert samples[("statesync_lock_runs_total", name, host)] == 2
+    assert samples[("statesync_lock_runs_total", "plain", "h2")] == 1
+
+
 def test_metrics_directory_that_cannot_be_written_fails_before_the_lock(redis, tmp_path):
     result = lock(redis, "--metrics-file", tmp_path / "missing" / "lock.prom", "m", "--", "echo", "ran")
     assert (result.returncode, result.stdout) == (74, b"")
