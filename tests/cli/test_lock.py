@@ -531,3 +531,43 @@ def test_usage_errors(redis, args, message):
 def test_options_after_name_belong_to_the_command(redis):
     result = lock(redis, "opts", "echo", "-n", "x")
     assert (result.returncode, result.stdout) == (0, b"x")
+
+
+def test_a_short_reply_to_the_lock_script_is_a_protocol_error():
+    """A peer that answers the lock script with a refusal missing its
+    holder fields: a protocol error (76) naming the lock, not a bug (70)."""
+    import threading
+
+    from resp import RespConnection
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    scripts_seen = []
+
+    def answer():
+        conn, _ = listener.accept()
+        peer = RespConnection(conn)
+        try:
+            while True:
+                command = peer.read()
+                if command[0].upper() in (b"EVALSHA", b"EVAL"):
+                    scripts_seen.append(command[0])
+                    conn.sendall(b"*3\r\n:0\r\n:100\r\n$3\r\ntok\r\n")  # {refused, ms left, token}: no more
+                else:
+                    conn.sendall(b"+OK\r\n")
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    try:
+        result = run(TOOL, "-p", listener.getsockname()[1], "-n", "short", "true")
+        assert result.returncode == 76, result.stderr
+        assert result.stderr.startswith(b"statesync-lock: cannot acquire lock 'short': unexpected reply"), result.stderr
+    finally:
+        thread.join()
+        listener.close()
+    assert scripts_seen == [b"EVALSHA"]

@@ -1,6 +1,7 @@
 // A cluster's MOVED and ASK replies as the library reads them, and the
 // endpoint of the node they name.
 
+#include "protocol/server_error.hpp"
 #include "topology/redirect.hpp"
 
 #include <doctest/doctest.h>
@@ -13,6 +14,7 @@ Reply error(const char* text) {
   Reply reply;
   reply.type = Reply::Type::error;
   reply.str = text;
+  reply.error_code = detail::server_error_code(text);
   return reply;
 }
 
@@ -21,13 +23,13 @@ Reply error(const char* text) {
 TEST_CASE("MOVED and ASK name the node to go to") {
   const auto moved = detail::redirection(error("MOVED 3999 127.0.0.1:6381"));
   REQUIRE(moved);
-  CHECK_FALSE(moved->ask);
+  CHECK(moved->slot == 3999);
   CHECK(moved->node.host == "127.0.0.1");
   CHECK(moved->node.port == 6381);
 
   const auto asked = detail::redirection(error("ASK 1 ::1:7000"));
   REQUIRE(asked);
-  CHECK(asked->ask);
+  CHECK(asked->slot == 1);
   CHECK(asked->node.host == "::1"); // IPv6 comes without brackets
   CHECK(asked->node.port == 7000);
 
@@ -45,7 +47,7 @@ TEST_CASE("other replies are not redirections") {
   CHECK_FALSE(detail::redirection(error("MOVED 3999 host:12x")));
   Reply status;
   status.type = Reply::Type::status;
-  status.str = "MOVED 3999 127.0.0.1:6381";
+  status.str = "MOVED 3999 127.0.0.1:6381"; // a status, so error_code none
   CHECK_FALSE(detail::redirection(status));
 }
 

@@ -77,14 +77,3 @@ TEST_CASE("bytes that are not RESP are a protocol error") {
     CHECK(error.kind() == statesync::ErrorKind::protocol);
   }
 }
-
-TEST_CASE("server errors are classified by their first word") {
-  using statesync::classify_server_error;
-  using statesync::ErrorKind;
-  CHECK(classify_server_error("WRONGPASS invalid username-password pair") == ErrorKind::refused);
-  CHECK(classify_server_error("NOAUTH Authentication required.") == ErrorKind::refused);
-  CHECK(classify_server_error("NOPERM this user has no permissions") == ErrorKind::refused);
-  CHECK(classify_server_error("OOM command not allowed") == ErrorKind::server);
-  CHECK(classify_server_error("READONLY You can't write against a read only replica.") == ErrorKind::server);
-  CHECK(classify_server_error("ERR unknown command") == ErrorKind::server);
-}

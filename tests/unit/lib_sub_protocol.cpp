@@ -1,6 +1,7 @@
 // The subscriber's protocol pieces, fed replies without a server.
 
 #include "connection/reconnect_backoff.hpp"
+#include "protocol/server_error.hpp"
 #include "pubsub/subscriber_protocol.hpp"
 
 #include <statesync/error.hpp>
@@ -32,6 +33,7 @@ Reply array(std::vector<Reply> elements) {
 Reply error(std::string text) {
   Reply r;
   r.type = Reply::Type::error;
+  r.error_code = server_error_code(text);
   r.str = std::move(text);
   return r;
 }

@@ -82,7 +82,7 @@ public:
       guarded([&] { stream_->finish(); });
     } catch (const Error& error) {
       progress_.finish(published());
-      throw Error(error.kind(), error.what() + published_so_far());
+      throw Error(error, error.what() + published_so_far());
     }
     progress_.finish(published());
     return exit_status();

@@ -1,14 +1,21 @@
 #pragma once
 // Errors the library reports. Each carries a kind, so a caller can decide
 // what a failure means (the tools map kinds to exit statuses) without
-// parsing message text.
+// parsing message text; an error the server answered carries the server's
+// error code too, taken from the reply's first word when the reply was
+// decoded, and for MOVED and ASK the slot and the node named.
 
+#include <statesync/endpoint.hpp>
 #include <statesync/export.hpp>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace statesync {
+
+struct Reply;
 
 enum class ErrorKind {
   usage,       // a bad argument from the caller: URL that does not parse, bad option value
@@ -23,18 +30,63 @@ enum class ErrorKind {
   internal,    // a bug
 };
 
+// The first word of a server's error reply ("MOVED 3999 10.0.0.2:6379" is
+// `moved`). `none`: the error is not a server's reply; `other`: a word not
+// listed here. A server before Redis 6 said "ERR invalid password" for a
+// wrong password: that is `wrongpass` too.
+enum class ServerError {
+  none,
+  moved,       // the slot has another owner for good
+  ask,         // this key is being migrated: ask the node named, this once
+  tryagain,    // keys of a slot half-way through a migration: try again shortly
+  readonly,    // a replica (a demoted master) refuses writes
+  clusterdown, // the cluster cannot serve the slot now
+  loading,     // the server is loading its data set
+  busy,        // a script runs too long
+  masterdown,  // a replica lost its master and serves no stale data
+  noscript,    // EVALSHA of a script the server does not have
+  noauth,      // a password is needed
+  wrongpass,   // wrong user name or password
+  noperm,      // the user may not run this command or touch this key
+  oom,         // the server is out of memory (maxmemory)
+  wrongtype,   // a key holds another type of value
+  nogroup,     // a stream's consumer group does not exist
+  busygroup,   // a stream's consumer group exists already
+  execabort,   // a transaction was discarded
+  err,         // the generic ERR
+  other,
+};
+
+// Where a MOVED or ASK reply sends the client: the slot and the node that
+// serves it (an empty host: the node asked does not know the address; ask
+// at the same host).
+struct STATESYNC_API Redirection {
+  int slot = 0;
+  HostPort node;
+};
+
+// Not thread-safe to modify; copies may be used from any thread.
 class STATESYNC_API Error : public std::runtime_error {
 public:
   Error(ErrorKind kind, const std::string& message);
+  // The server's error reply `reply` (Reply::is_error()), quoted after
+  // `context`: "<context>: <the server's words>". Its kind, code and
+  // redirection are the reply's.
+  Error(const Reply& reply, std::string_view context);
+  // `cause` told with another message: the same kind, code and redirection.
+  Error(const Error& cause, const std::string& message);
+
   ErrorKind kind() const noexcept { return kind_; }
+  ServerError server_error() const noexcept { return server_error_; }
+  // The slot and node a MOVED or ASK reply names; nullptr for any other
+  // error.
+  const Redirection* redirection() const noexcept { return redirection_.get(); }
 
 private:
   ErrorKind kind_;
+  ServerError server_error_ = ServerError::none;
+  // Shared, so that copying an exception cannot throw.
+  std::shared_ptr<const Redirection> redirection_;
 };
-
-// Classifies a server error reply ("WRONGPASS ...", "NOPERM ...") by its
-// first word: authentication and permission failures are `refused`,
-// everything else is `server`.
-STATESYNC_API ErrorKind classify_server_error(const std::string& reply_text);
 
 } // namespace statesync

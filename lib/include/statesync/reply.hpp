@@ -1,6 +1,7 @@
 #pragma once
 // A decoded server reply (RESP2), as plain C++ values.
 
+#include <statesync/error.hpp>
 #include <statesync/export.hpp>
 
 #include <cstdint>
@@ -14,6 +15,8 @@ struct STATESYNC_API Reply {
 
   Type type = Type::nil;
   std::string str; // string, status and error replies
+  // An error reply's code, from its first word when it was decoded.
+  ServerError error_code = ServerError::none;
   long long integer = 0;
   std::vector<Reply> elements;
 

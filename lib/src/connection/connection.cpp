@@ -173,16 +173,14 @@ struct Connection::Impl {
     if (authenticating) {
       const Reply reply = read_reply();
       if (reply.is_error()) {
-        throw Error(classify_server_error(reply.str),
-                    fmt::format("authentication failed for user '{}' at {}: {}", endpoint.user.value_or("default"),
-                                endpoint.where(), reply.str));
+        throw Error(reply, fmt::format("authentication failed for user '{}' at {}", endpoint.user.value_or("default"),
+                                       endpoint.where()));
       }
     }
     if (endpoint.db != 0) {
       const Reply reply = read_reply();
       if (reply.is_error()) {
-        throw Error(classify_server_error(reply.str),
-                    fmt::format("cannot select db {} at {}: {}", endpoint.db, endpoint.where(), reply.str));
+        throw Error(reply, fmt::format("cannot select db {} at {}", endpoint.db, endpoint.where()));
       }
     }
     if (endpoint.name_with_first_command) {
@@ -195,8 +193,8 @@ struct Connection::Impl {
   // The name only helps operators read CLIENT LIST: a user not allowed to
   // set it can still work, but a server that wants a password must say so.
   void check_name_reply(const Reply& named) const {
-    if (named.is_error() && classify_server_error(named.str) == ErrorKind::refused && named.str.starts_with("NOAUTH")) {
-      throw Error(ErrorKind::refused, fmt::format("{} requires a password: {}", endpoint.where(), named.str));
+    if (named.error_code == ServerError::noauth) {
+      throw Error(named, fmt::format("{} requires a password", endpoint.where()));
     }
   }
 
@@ -294,7 +292,7 @@ std::string Connection::where() const {
 
 Reply expect_ok(Reply reply, std::string_view what) {
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str), fmt::format("{}: {}", what, reply.str));
+    throw Error(reply, what);
   }
   return reply;
 }

@@ -161,9 +161,9 @@ Attempt Lock::try_acquire() {
                                          "must give the same limit",
                                          spec_.name, value, spec_.limit));
   }
-  const Holder holder =
-      detail::parse_holder(detail::lock_reply_element(reply, 2, Type::string, what).str, value, reply.elements.at(3),
-                           detail::lock_reply_element(reply, 5, Type::integer, what).integer);
+  const Holder holder = detail::parse_holder(detail::lock_reply_element(reply, 2, Type::string, what).str, value,
+                                             detail::lock_reply_element(reply, 3, what),
+                                             detail::lock_reply_element(reply, 5, Type::integer, what).integer);
   attempt.holder_count = detail::lock_reply_element(reply, 4, Type::integer, what).integer;
   if (wait_start_ms_ == 0) {
     wait_start_ms_ = detail::lock_reply_element(reply, 5, Type::integer, what).integer;

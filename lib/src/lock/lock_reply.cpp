@@ -9,7 +9,16 @@
 namespace statesync::detail {
 
 const Reply& lock_reply_element(const Reply& reply, std::size_t index, Reply::Type type, std::string_view what) {
-  if (reply.type != Reply::Type::array || reply.elements.size() <= index || reply.elements[index].type != type) {
+  const Reply& element = lock_reply_element(reply, index, what);
+  if (element.type != type) {
+    throw Error(ErrorKind::protocol,
+                fmt::format("{}: unexpected reply from the lock script: {}", what, reply.describe()));
+  }
+  return element;
+}
+
+const Reply& lock_reply_element(const Reply& reply, std::size_t index, std::string_view what) {
+  if (reply.type != Reply::Type::array || reply.elements.size() <= index) {
     throw Error(ErrorKind::protocol,
                 fmt::format("{}: unexpected reply from the lock script: {}", what, reply.describe()));
   }

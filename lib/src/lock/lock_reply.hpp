@@ -15,6 +15,8 @@ namespace statesync::detail {
 // Element `index` of an array reply, of type `type`; Error(protocol) if the
 // reply is not shaped so. `what` names the operation for the message.
 const Reply& lock_reply_element(const Reply& reply, std::size_t index, Reply::Type type, std::string_view what);
+// The same, of any type (a field that may be nil).
+const Reply& lock_reply_element(const Reply& reply, std::size_t index, std::string_view what);
 
 // A holder from its token, the ms left on its lease (-1: no expiry), its
 // info field (nil: not ours) and the server's time in ms.

@@ -1,25 +1,23 @@
 #include <statesync/error.hpp>
 
-#include <array>
-#include <string_view>
+#include "protocol/server_error.hpp"
+
+#include <statesync/reply.hpp>
 
 namespace statesync {
 
 Error::Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
 
-ErrorKind classify_server_error(const std::string& reply_text) {
-  static constexpr std::array<std::string_view, 4> refusals = {"WRONGPASS", "NOAUTH", "NOPERM", "INVALIDPASSWORD"};
-  const std::string_view first_word = std::string_view(reply_text).substr(0, reply_text.find(' '));
-  for (auto refusal : refusals) {
-    if (first_word == refusal) {
-      return ErrorKind::refused;
-    }
+Error::Error(const Reply& reply, std::string_view context)
+    : std::runtime_error(std::string(context) + ": " + reply.str), kind_(detail::kind_of(reply.error_code)),
+      server_error_(reply.error_code) {
+  if (auto to = detail::parse_redirection(reply.error_code, reply.str)) {
+    redirection_ = std::make_shared<const Redirection>(std::move(*to));
   }
-  // Redis before ACLs said "ERR invalid password" for a wrong AUTH.
-  if (reply_text.starts_with("ERR invalid password") || reply_text.starts_with("ERR AUTH")) {
-    return ErrorKind::refused;
-  }
-  return ErrorKind::server;
 }
+
+Error::Error(const Error& cause, const std::string& message)
+    : std::runtime_error(message), kind_(cause.kind_), server_error_(cause.server_error_),
+      redirection_(cause.redirection_) {}
 
 } // namespace statesync

@@ -1,5 +1,7 @@
 #include "protocol/resp.hpp"
 
+#include "protocol/server_error.hpp"
+
 #include <statesync/error.hpp>
 
 #include <fmt/format.h>
@@ -34,6 +36,9 @@ void* create_string(const redisReadTask* task, char* text, std::size_t length) n
                   : task->type == REDIS_REPLY_STATUS ? Reply::Type::status
                                                      : Reply::Type::string;
     reply->str.assign(text, length);
+    if (reply->type == Reply::Type::error) {
+      reply->error_code = server_error_code(reply->str);
+    }
     return reply;
   } catch (...) {
     return nullptr;

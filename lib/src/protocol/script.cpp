@@ -22,7 +22,7 @@ Reply Script::run(Connection& connection, std::span<const std::string_view> keys
 }
 
 bool is_noscript(const Reply& reply) {
-  return reply.is_error() && reply.str.starts_with("NOSCRIPT");
+  return reply.error_code == ServerError::noscript;
 }
 
 Reply exchange(Connection& connection, std::span<const std::string_view> args) {

@@ -35,8 +35,7 @@ std::string printable(std::string_view text) {
 }
 
 [[noreturn]] void refused(const Connection& connection, std::string_view channel, const Reply& reply) {
-  throw Error(classify_server_error(reply.str),
-              fmt::format("cannot publish to '{}' at {}: {}", printable(channel), connection.where(), reply.str));
+  throw Error(reply, fmt::format("cannot publish to '{}' at {}", printable(channel), connection.where()));
 }
 
 Error unexpected(const Connection& connection, const char* what, const Reply& reply) {
@@ -287,8 +286,7 @@ void PublishStream::take_reply(Reply reply) {
       unacknowledged_.push_back(std::move(*copy));
     }
     if (!error_) {
-      error_ = Error(classify_server_error(reply.str),
-                     fmt::format("message {} failed at {}: {}", message, connection.where(), reply.str));
+      error_ = Error(reply, fmt::format("message {} failed at {}", message, connection.where()));
     }
     return;
   }
@@ -311,7 +309,7 @@ void PublishStream::take_reply(Reply reply) {
 
 Reply PublishStream::ask(const Reply& reply, const PendingMessage& copy) {
   const auto to = detail::redirection(reply);
-  if (!to || !to->ask) {
+  if (!to || reply.error_code != ServerError::ask) {
     return reply; // MOVED is a failover: resume() sends it again
   }
   // The commands behind it in the pipeline were for keys still here, or

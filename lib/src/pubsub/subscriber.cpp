@@ -246,9 +246,8 @@ struct Subscriber::Impl {
     for (std::size_t i = 0; i < 2 * n; ++i) {
       const Reply queued = c.read_reply();
       if (queued.is_error()) {
-        throw Error(classify_server_error(queued.str),
-                    fmt::format("cannot {} '{}': {}", i < n ? "read the retained state of" : "subscribe to",
-                                names[i % n], queued.str));
+        throw Error(queued,
+                    fmt::format("cannot {} '{}'", i < n ? "read the retained state of" : "subscribe to", names[i % n]));
       }
     }
     const Reply results = expect_ok(c.read_reply(), "EXEC");

@@ -38,7 +38,7 @@ Message state_message(const Reply& payload, const Reply& version, std::string_vi
 
 PushKind read_push(Reply& reply, Message& out) {
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str), fmt::format("the server said: {}", reply.str));
+    throw Error(reply, "the server said");
   }
   auto& parts = reply.elements;
   if (reply.type != Reply::Type::array || parts.empty() || !is_string(parts[0])) {
@@ -99,7 +99,7 @@ std::string_view unsubscribe_command(SubscriptionMode mode) noexcept {
 
 void expect_confirmation(const Reply& reply, std::string_view name) {
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str), fmt::format("cannot subscribe to '{}': {}", name, reply.str));
+    throw Error(reply, fmt::format("cannot subscribe to '{}'", name));
   }
   const auto& parts = reply.elements;
   if (reply.type != Reply::Type::array || parts.size() != 3 || !is_string(parts[0]) ||
@@ -110,8 +110,7 @@ void expect_confirmation(const Reply& reply, std::string_view name) {
 
 std::optional<Message> retained_state(const Reply& reply, std::string_view channel, std::string_view key) {
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str),
-                fmt::format("cannot read the retained state of '{}' from {}: {}", channel, key, reply.str));
+    throw Error(reply, fmt::format("cannot read the retained state of '{}' from {}", channel, key));
   }
   const auto& fields = reply.elements;
   if (reply.type != Reply::Type::array || fields.size() != 2) {
@@ -125,8 +124,7 @@ std::optional<Message> retained_state(const Reply& reply, std::string_view chann
 
 std::vector<Message> retained_states_matching(const Reply& reply, std::string_view pattern) {
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str),
-                fmt::format("cannot read the retained states matching '{}': {}", pattern, reply.str));
+    throw Error(reply, fmt::format("cannot read the retained states matching '{}'", pattern));
   }
   if (reply.type != Reply::Type::array) {
     unexpected(reply, fmt::format("reading the retained states matching '{}'", pattern));

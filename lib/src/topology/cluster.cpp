@@ -28,8 +28,7 @@ Endpoint plain(const Endpoint& endpoint) {
 SlotMap SlotMap::read(Connection& connection) {
   const Reply reply = connection.command({"CLUSTER", "SLOTS"});
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str),
-                fmt::format("{} is not a cluster node: {}", connection.where(), reply.str));
+    throw Error(reply, fmt::format("{} is not a cluster node", connection.where()));
   }
   if (reply.type != Reply::Type::array) {
     throw not_a_slot_table(connection, reply);

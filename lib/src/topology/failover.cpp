@@ -1,39 +1,25 @@
 #include <statesync/failover.hpp>
 
-#include <string_view>
-
 namespace statesync {
-namespace {
-
-// The server's words are quoted at the end of the message: ": MOVED ...".
-bool quotes_server_error(const Error& error, std::string_view word) {
-  const std::string_view what = error.what();
-  return what.find(word) != std::string_view::npos;
-}
-
-} // namespace
 
 bool suggests_failover(const Error& error) noexcept {
-  if (error.kind() == ErrorKind::unavailable) {
+  switch (error.server_error()) {
+  case ServerError::readonly:
+  case ServerError::moved:
+  case ServerError::clusterdown:
+  case ServerError::tryagain:
     return true;
+  default:
+    return error.kind() == ErrorKind::unavailable;
   }
-  if (error.kind() != ErrorKind::server) {
-    return false;
-  }
-  for (const std::string_view word : {": READONLY ", ": MOVED ", ": CLUSTERDOWN ", ": TRYAGAIN "}) {
-    if (quotes_server_error(error, word)) {
-      return true;
-    }
-  }
-  return false;
 }
 
 bool is_cluster_redirection(const Error& error) noexcept {
-  return error.kind() == ErrorKind::server && quotes_server_error(error, ": MOVED ");
+  return error.server_error() == ServerError::moved;
 }
 
 bool is_slot_migrating(const Error& error) noexcept {
-  return error.kind() == ErrorKind::server && quotes_server_error(error, ": TRYAGAIN ");
+  return error.server_error() == ServerError::tryagain;
 }
 
 } // namespace statesync

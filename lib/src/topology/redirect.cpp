@@ -1,10 +1,9 @@
 #include "topology/redirect.hpp"
 
 #include "protocol/script.hpp"
+#include "protocol/server_error.hpp"
 
 #include <statesync/error.hpp>
-
-#include <charconv>
 
 namespace statesync::detail {
 namespace {
@@ -16,33 +15,7 @@ constexpr int max_hops = 5;
 } // namespace
 
 std::optional<Redirection> redirection(const Reply& reply) {
-  if (!reply.is_error()) {
-    return std::nullopt;
-  }
-  const std::string_view text = reply.str;
-  Redirection result;
-  std::string_view rest;
-  if (text.starts_with("MOVED ")) {
-    rest = text.substr(6);
-  } else if (text.starts_with("ASK ")) {
-    result.ask = true;
-    rest = text.substr(4);
-  } else {
-    return std::nullopt;
-  }
-  // "<slot> <host>:<port>"; an IPv6 host comes without brackets.
-  const auto space = rest.find(' ');
-  const auto colon = rest.rfind(':');
-  if (space == std::string_view::npos || colon == std::string_view::npos || colon < space) {
-    return std::nullopt;
-  }
-  const std::string_view port = rest.substr(colon + 1);
-  if (std::from_chars(port.data(), port.data() + port.size(), result.node.port).ptr != port.data() + port.size() ||
-      result.node.port <= 0 || result.node.port > 65535) {
-    return std::nullopt;
-  }
-  result.node.host = rest.substr(space + 1, colon - space - 1);
-  return result;
+  return parse_redirection(reply.error_code, reply.str);
 }
 
 Endpoint node_endpoint(const Endpoint& asked, std::string host, int port) {
@@ -83,7 +56,7 @@ Reply follow_redirections(Connection& connection, std::span<const std::string_vi
     if (!to) {
       return reply;
     }
-    if (to->ask) {
+    if (reply.error_code == ServerError::ask) {
       reply = ask(connection, to->node, args, asked);
       continue;
     }

@@ -14,12 +14,9 @@
 
 namespace statesync::detail {
 
-struct Redirection {
-  bool ask = false; // ASK: this command only; MOVED: from now on
-  HostPort node;
-};
-
-// The redirection an error reply names; nullopt for any other reply.
+// The redirection a MOVED or ASK reply names (its error_code says which:
+// ASK for this command only, MOVED from now on); nullopt for any other
+// reply.
 std::optional<Redirection> redirection(const Reply& reply);
 
 // Another node of the cluster `asked` belongs to: the same credentials,

@@ -35,8 +35,7 @@ Endpoint sentinel_endpoint(const Endpoint& endpoint, const HostPort& address, Cl
 std::optional<HostPort> ask(Connection& sentinel, const std::string& master, std::string& why) {
   const Reply reply = sentinel.command({"SENTINEL", "get-master-addr-by-name", master});
   if (reply.is_error()) {
-    throw Error(classify_server_error(reply.str),
-                fmt::format("Sentinel {} refused to name master '{}': {}", sentinel.where(), master, reply.str));
+    throw Error(reply, fmt::format("Sentinel {} refused to name master '{}'", sentinel.where(), master));
   }
   if (reply.type == Reply::Type::nil) {
     why = fmt::format("Sentinel {} knows no master '{}'", sentinel.where(), master);
@@ -58,7 +57,7 @@ Connection open_sentinel(const Endpoint& sentinel, const std::string& client_nam
     if (error.kind() == ErrorKind::unavailable) {
       throw;
     }
-    throw Error(error.kind(), fmt::format("Sentinel {}", error.what()));
+    throw Error(error, fmt::format("Sentinel {}", error.what()));
   }
 }
 

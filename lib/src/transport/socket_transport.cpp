@@ -126,12 +126,6 @@ SocketTransport::~SocketTransport() {
   }
 }
 
-int SocketTransport::release() noexcept {
-  const int fd = fd_;
-  fd_ = -1;
-  return fd;
-}
-
 IoResult SocketTransport::read(char* buffer, std::size_t size) {
   for (;;) {
     const ssize_t n = ::recv(fd_, buffer, size, 0);

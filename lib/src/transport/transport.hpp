@@ -42,7 +42,6 @@ public:
   IoResult read(char* buffer, std::size_t size) override;
   IoResult write(const char* data, std::size_t size) override;
   int fd() const noexcept override { return fd_; }
-  int release() noexcept;
 
 private:
   int fd_;
