@@ -137,11 +137,12 @@ def test_hold_and_semaphore_runs_leave_one_record_each(redis):
     """--hold writes the record when the command ends, and the lease that
     runs on is not taken for a vanished holder; a semaphore's killed holder
     is recorded like a lock's."""
-    assert lock(redis, "--hold", "0.3", "held", "--", "true").returncode == 0
+    assert lock(redis, "--hold", "60", "held", "--", "true").returncode == 0
     assert lock(redis, "--status", "held").returncode == 0  # still held
-    assert lock(redis, "-w", "5", "held", "--", "true").returncode == 0  # after the hold
+    assert lock(redis, "--release", "held").returncode == 0  # ends the hold
+    assert lock(redis, "-n", "held", "--", "true").returncode == 0
     assert [r["outcome"] for r in history(redis, "held")] == ["ok", "ok"]
-    killed = start(redis, "--limit", "2", "--ttl", "0.3", "pool", "-c", "echo ready; exec sleep 100", host="k")
+    killed = start(redis, "--limit", "2", "--ttl", "3", "pool", "-c", "echo ready; exec sleep 100", host="k")
     try:
         read_ready(killed)
     finally:
@@ -150,7 +151,7 @@ def test_hold_and_semaphore_runs_leave_one_record_each(redis):
     assert lock(redis, "--limit", "2", "pool", "-c", "exit 0", host="a").returncode == 0
     assert [(r["host"], r["outcome"]) for r in history(redis, "pool")] == [("a", "ok")]  # k's lease runs on
     # An inspector finds k's lease ended (bounded polling: no event says when).
-    for _ in range(500):
+    for _ in range(2000):
         records = history(redis, "pool")
         if len(records) == 2:
             break
