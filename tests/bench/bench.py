@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """statesync's benchmark: each statesync case against the tool a user would
-use instead (redis-cli, flock), interleaved A B A B in one run on one
-machine, against a redis-server of its own on a free loopback port.
+use instead (redis-cli, flock, etcdctl lock), interleaved A B A B in one run
+on one machine, against a redis-server (and, for the lock cases, a
+single-node etcd) of its own on free loopback ports.
 
 usage: bench.py BUILD_DIR [--size tiny|full] [--runs N] [--markdown FILE] [--only CASE ...]
 
@@ -23,7 +24,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from redis_fixture import RedisServer  # noqa: E402
+from redis_fixture import RedisServer, free_port  # noqa: E402
 
 SIZES = {
     # lines streamed, one-shot runs, latency rate and seconds, handoff waiters and rounds, idle wait seconds
@@ -129,6 +130,51 @@ class Row:
         return [self.case, self.unit, stats(self.ours), f"{self.anchor_name}: {stats(self.anchor)}", ratio, self.note]
 
 
+def handoff_gaps(log):
+    """Milliseconds from each critical section's end ("e") to the next
+    one's start ("s"), sorted."""
+    events = []
+    with open(log) as f:
+        for line in f:
+            kind, stamp = line.split()
+            events.append((float(stamp), kind))
+    events.sort()
+    return sorted((events[i + 1][0] - events[i][0]) * 1000 for i in range(len(events) - 1)
+                  if events[i][1] == "e" and events[i + 1][1] == "s")
+
+
+class Etcd:
+    """A single-node etcd on free loopback ports, for `etcdctl lock`: the
+    distributed lock users compare statesync-lock with."""
+
+    def __init__(self, workdir):
+        self.client_url = f"http://127.0.0.1:{free_port()}"
+        peer_url = f"http://127.0.0.1:{free_port()}"
+        self.log = open(os.path.join(workdir, "etcd.log"), "wb")
+        self.process = subprocess.Popen(
+            ["etcd", "--name", "bench", "--data-dir", os.path.join(workdir, "etcd"),
+             "--listen-client-urls", self.client_url, "--advertise-client-urls", self.client_url,
+             "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
+             "--initial-cluster", f"bench={peer_url}"], stdout=self.log, stderr=self.log)
+        for _ in range(500):
+            if self.process.poll() is not None:
+                raise RuntimeError("etcd exited at start; see etcd.log")
+            if subprocess.run(self.ctl("endpoint", "health"), capture_output=True).returncode == 0:
+                return
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("etcd did not become healthy")
+
+    def ctl(self, *args):
+        return ["etcdctl", "--endpoints", self.client_url, *args]
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()
+        self.log.close()
+
+
 class Bench:
     def __init__(self, build, size, runs):
         self.build = build
@@ -139,8 +185,16 @@ class Bench:
         self.server = RedisServer(self.work).start()
         self.url = self.server.url
         self.rows = []
+        self._etcd = None
+
+    def etcd(self):
+        if self._etcd is None:
+            self._etcd = Etcd(self.work)
+        return self._etcd
 
     def close(self):
+        if self._etcd is not None:
+            self._etcd.stop()
         self.server.cleanup()
         shutil.rmtree(self.work, ignore_errors=True)
 
@@ -267,51 +321,44 @@ class Bench:
         self.rows.append(Row(f"latency at {rate:,}/s for {seconds}s", "ms publish->printed", [p50], [], "-",
                              f"p50 {p50:.3f} ms, p99 {p99:.3f} ms, {len(delays):,} messages"))
 
-    # 5. Lock overhead: a whole statesync-lock run against flock(1).
+    # 5. Lock overhead: a whole statesync-lock run against flock(1) and
+    # etcdctl lock; the run history (on by default) against --history-len 0,
+    # which goes first every other round. etcd is measured in a loop of its
+    # own: its work after each run (the WAL's fsync) would otherwise fall on
+    # the next case's run.
     def lock_overhead(self):
         lockfile = os.path.join(self.work, "flock")
-        ours, anchor = [], []
-        for _ in range(self.size["oneshot"]):
-            ours.append(run_measured([self.tool("statesync-lock"), "bench-overhead", "--", "true"], env=self.env())
-                        .wall * 1000)
+        history_on = [self.tool("statesync-lock"), "bench-overhead", "--", "true"]
+        history_off = [self.tool("statesync-lock"), "--history-len", "0", "bench-plain", "--", "true"]
+        ours, no_history, anchor = [], [], []
+        for i in range(self.size["oneshot"]):
+            pair = [(ours, history_on), (no_history, history_off)]
+            for values, argv in pair if i % 2 == 0 else pair[::-1]:
+                values.append(run_measured(argv, env=self.env()).wall * 1000)
             anchor.append(run_measured(["flock", lockfile, "true"]).wall * 1000)
         self.rows.append(Row("lock + true", "ms per process", ours, anchor, "flock FILE true"))
+        self.rows.append(Row("lock + true, history on", "ms per process", ours, no_history, "--history-len 0",
+                             "the run history's cost (target: ratio <= 1.10)"))
+        etcd = self.etcd()
+        ours, etcd_times = [], []
+        for _ in range(self.size["oneshot"]):
+            ours.append(run_measured(history_on, env=self.env()).wall * 1000)
+            etcd_times.append(run_measured(etcd.ctl("lock", "bench-overhead", "true")).wall * 1000)
+        self.rows.append(Row("lock + true", "ms per process", ours, etcd_times, "etcdctl lock NAME true"))
 
     # 6. Lock handoff between waiters, and the CPU of a process that waits.
     def lock_handoff(self):
-        log = os.path.join(self.work, "handoff.log")
-        open(log, "w").close()
         waiters = self.size["waiters"]
         critical_section = os.path.join(self.build, "tests", "statesync-bench-critical-section")
-        failures = []
-
-        def contender():
-            for _ in range(self.size["rounds"]):
-                result = subprocess.run([self.tool("statesync-lock"), "bench-handoff", "--", critical_section, log, "20"],
-                                        env=self.env(), capture_output=True, timeout=600)
-                if result.returncode != 0:
-                    failures.append(result.stderr.decode()[:300])
-
-        threads = [threading.Thread(target=contender) for _ in range(waiters)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if failures:
-            raise RuntimeError(f"a lock waiter failed: {failures[0]}")
-        events = []
-        with open(log) as f:
-            for line in f:
-                kind, stamp = line.split()
-                events.append((float(stamp), kind))
-        events.sort()
-        gaps = [(events[i + 1][0] - events[i][0]) * 1000 for i in range(len(events) - 1)
-                if events[i][1] == "e" and events[i + 1][1] == "s"]
-        gaps.sort()
+        gaps = self.handoff_gaps("handoff.log", lambda log: [self.tool("statesync-lock"), "bench-handoff", "--",
+                                                             critical_section, log, "20"])
+        # The same through `etcdctl lock`, whose waiters watch the key ahead of them.
+        etcd_gaps = self.handoff_gaps("etcd-handoff.log",
+                                      lambda log: self.etcd().ctl("lock", "bench-handoff", critical_section, log, "20"))
         p50 = gaps[len(gaps) // 2]
         p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
-        self.rows.append(Row(f"lock handoff, {waiters} waiters", "ms release->next start", gaps, [], "-",
-                             f"p50 {p50:.2f} ms, p99 {p99:.2f} ms"))
+        self.rows.append(Row(f"lock handoff, {waiters} waiters", "ms release->next start", gaps, etcd_gaps,
+                             "etcdctl lock", f"p50 {p50:.2f} ms, p99 {p99:.2f} ms"))
 
         idle = self.size["idle"]
         holder = subprocess.Popen([self.tool("statesync-lock"), "bench-idle", "--", "sleep", str(idle + 30)],
@@ -484,6 +531,30 @@ class Bench:
         self.server.command("DEL", "xs")
         self.rows.append(Row(f"stream XADD {big:,} lines", "s", [m.wall], [], "-",
                              f"peak RSS {m.max_rss_kib / 1024:.1f} MiB (--maxlen ~{n:,})"))
+
+    # Waiters that each take the lock `rounds` times to run the critical
+    # section, which logs its start and end: the gaps between one end and
+    # the next start.
+    def handoff_gaps(self, log_name, argv_for):
+        log = os.path.join(self.work, log_name)
+        open(log, "w").close()
+        argv = argv_for(log)
+        failures = []
+
+        def contender():
+            for _ in range(self.size["rounds"]):
+                result = subprocess.run(argv, env=self.env(), capture_output=True, timeout=600)
+                if result.returncode != 0:
+                    failures.append(result.stderr.decode()[:300])
+
+        threads = [threading.Thread(target=contender) for _ in range(self.size["waiters"])]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if failures:
+            raise RuntimeError(f"a lock waiter ({argv[0]}) failed: {failures[0]}")
+        return handoff_gaps(log)
 
     def table(self):
         header = ["case", "unit", "statesync median (min..max)", "anchor median (min..max)", "ratio", "note"]

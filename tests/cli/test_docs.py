@@ -18,7 +18,7 @@ LETTERS_ALL = {"u", "h", "p", "s", "a", "v"}
 LETTERS = {
     "statesync-pub": {"l", "0", "x", "f", "d", "r"},
     "statesync-sub": {"P", "C", "w", "W", "N", "0", "F", "R", "e"},
-    "statesync-lock": {"n", "w", "E", "c"},
+    "statesync-lock": {"n", "w", "E", "c", "C"},
 }
 
 

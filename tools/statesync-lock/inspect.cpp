@@ -3,7 +3,10 @@
 #include "common/encoding.hpp"
 #include "common/exit_status.hpp"
 #include "common/output.hpp"
+#include "history_output.hpp"
 #include "wait_display.hpp"
+
+#include <statesync/lock_history.hpp>
 
 #include <fmt/format.h>
 
@@ -70,23 +73,52 @@ std::string status_text(const LockStatus& status) {
   return out;
 }
 
-std::string status_json(const LockStatus& status) {
+std::string status_json(const LockStatus& status, std::string_view more) {
   std::string holders;
   for (const Holder& holder : status.holders) {
     holders += (holders.empty() ? "" : ",") + holder_json(holder);
   }
-  return fmt::format(R"({{"name":{},"held":{},"limit":{},"last_fence":{},"holders":[{}]}})", json_string(status.name),
-                     status.held, status.limit, status.last_fence, holders);
+  return fmt::format(R"({{"name":{},"held":{},"limit":{},"last_fence":{},"holders":[{}]{}{}}})",
+                     json_string(status.name), status.held, status.limit, status.last_fence, holders,
+                     more.empty() ? "" : ",", more);
 }
 
+namespace {
+
+int show_history(Connection& connection, const LockOptions& options) {
+  const auto records = lock_history(connection, options.key_prefix, options.name, options.count);
+  std::string out;
+  for (const RunRecord& record : records) {
+    out += options.json ? (out.empty() ? "" : ",") + record_json(record) : record_text(record) + "\n";
+  }
+  write_stdout(options.json ? "[" + out + "]\n" : out);
+  return exit_ok;
+}
+
+int list(Connection& connection, const LockOptions& options) {
+  std::string out;
+  for (const LockOverview& lock : lock_overviews(connection, options.key_prefix, options.name)) {
+    if (options.json) {
+      out += (out.empty() ? "" : ",") +
+             status_json(lock.status,
+                         fmt::format(R"("last_run":{})", lock.runs.last ? record_json(*lock.runs.last) : "null"));
+    } else {
+      out += status_text(lock.status) + summary_text(RunSummary{lock.runs.last, {}, {}});
+    }
+  }
+  write_stdout(options.json ? "[" + out + "]\n" : out);
+  return exit_ok;
+}
+
+} // namespace
+
 int inspect(Connection& connection, const LockOptions& options) {
-  const auto show = [&](const LockStatus& status) {
-    write_stdout(options.json ? status_json(status) + "\n" : status_text(status));
-  };
   switch (options.mode) {
   case LockMode::status: {
     const LockStatus status = lock_status(connection, options.key_prefix, options.name);
-    show(status);
+    const RunSummary runs = lock_run_summary(connection, options.key_prefix, options.name);
+    write_stdout(options.json ? status_json(status, summary_json(runs)) + "\n"
+                              : status_text(status) + summary_text(runs));
     return status.held ? exit_ok : exit_not_this_time;
   }
   case LockMode::release: {
@@ -94,21 +126,10 @@ int inspect(Connection& connection, const LockOptions& options) {
     write_stdout(options.json ? status_json(status) + "\n" : release_text(status));
     return status.held ? exit_ok : exit_not_this_time;
   }
-  case LockMode::list: {
-    const auto locks = list_locks(connection, options.key_prefix, options.name);
-    if (options.json) {
-      std::string out;
-      for (const LockStatus& status : locks) {
-        out += (out.empty() ? "" : ",") + status_json(status);
-      }
-      write_stdout("[" + out + "]\n");
-    } else {
-      for (const LockStatus& status : locks) {
-        show(status);
-      }
-    }
-    return exit_ok;
-  }
+  case LockMode::list:
+    return list(connection, options);
+  case LockMode::history:
+    return show_history(connection, options);
   case LockMode::run:
     break;
   }

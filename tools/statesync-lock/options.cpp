@@ -1,10 +1,12 @@
 #include "options.hpp"
 
+#include "common/duration_text.hpp"
 #include "common/option_checks.hpp"
 #include "common/tool_main.hpp"
 
 #include <statesync/error.hpp>
 
+#include <cstdlib>
 #include <map>
 
 namespace statesync::tools {
@@ -61,16 +63,71 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
   app->add_option("--key-prefix", options.key_prefix, "Prefix of the lock's keys (default \"statesync:\")")
       ->option_text("PREFIX")
       ->group(group);
+  const char* operations = "Operations";
+  app->add_option("--history-len", options.history_len,
+                  "Keep the last N runs of NAME in its history (default 1000; 0: none)")
+      ->option_text("N")
+      ->check(whole_number_in(0, 100000000))
+      ->group(operations);
+  app->add_option("--metrics-file", options.metrics_file,
+                  "After the run, write its metrics for node_exporter's textfile collector to PATH")
+      ->option_text("PATH")
+      ->group(operations);
+  app->add_option("--jitter", options.jitter_text, "Wait a random time up to SECONDS before trying")
+      ->option_text("SECONDS")
+      ->check(duration_text(true))
+      ->group(operations);
+  app->add_option("--once-per", options.once_per_text,
+                  "Run at most once per window of DURATION (90s, 15m, 1h, 1d ...) across all hosts, windows "
+                  "aligned to the server's clock; a failed run leaves the window open")
+      ->option_text("DURATION")
+      ->check(duration_text(false))
+      ->group(operations);
+  app->add_flag("--once-per-any-outcome", options.once_per_any_outcome,
+                "With --once-per: any run uses up its window, failed or lost ones too")
+      ->group(operations);
   const char* inspect = "Inspection";
   app->add_flag("--status", options.status, "Show who holds NAME, since when, for how long")->group(inspect);
   app->add_flag("--list", options.list, "List the held locks matching PATTERN (default *)")->group(inspect);
   app->add_flag("--release", options.release, "Force-release NAME and wake its waiters")->group(inspect);
+  app->add_flag("--history", options.history, "Show NAME's last runs on every host, newest first")->group(inspect);
+  app->add_option("-C,--count", options.count, "With --history: show at most N runs")
+      ->option_text("N")
+      ->check(whole_number_in(1, 100000000))
+      ->group(inspect);
   app->add_flag("--json", options.json, "Inspection output as JSON")->group(inspect);
   app->add_option("NAME", options.name, "The lock's name (--list: a glob PATTERN), then the command and its arguments")
       ->type_name("");
   add_connection_options(*app, options.connection);
   return app;
 }
+
+namespace {
+
+// The run's history, metrics and windows: their values, and what they do
+// not go with.
+void finish_operations_options(LockOptions& options) {
+  if (const char* host = std::getenv("STATESYNC_HOSTNAME"); host != nullptr && *host != '\0') {
+    options.host = host;
+  }
+  if (!options.jitter_text.empty()) {
+    options.jitter = *parse_duration(options.jitter_text);
+  }
+  if (!options.once_per_text.empty()) {
+    options.once_per = *parse_duration(options.once_per_text);
+    if (options.limit > 1) {
+      throw Error(ErrorKind::usage, "--once-per and --limit do not go together: a semaphore's runs overlap");
+    }
+  }
+  if (options.once_per_any_outcome && options.once_per.count() == 0) {
+    throw Error(ErrorKind::usage, "--once-per-any-outcome goes with --once-per");
+  }
+  if (options.metrics_file && options.metrics_file->empty()) {
+    throw Error(ErrorKind::usage, "--metrics-file needs a PATH");
+  }
+}
+
+} // namespace
 
 void finish_lock_options(const CLI::App& app, LockOptions& options) {
   std::vector<std::string> rest = app.remaining();
@@ -79,29 +136,37 @@ void finish_lock_options(const CLI::App& app, LockOptions& options) {
   } else if (!rest.empty() && rest.front().starts_with("-")) {
     throw Error(ErrorKind::usage, "unknown option " + rest.front() + " (for help: --help)");
   }
-  const int modes = int{options.status} + int{options.list} + int{options.release};
+  const int modes = int{options.status} + int{options.list} + int{options.release} + int{options.history};
   if (modes > 1) {
-    throw Error(ErrorKind::usage, "--status, --list and --release do not go together");
+    throw Error(ErrorKind::usage, "--status, --list, --release and --history do not go together");
   }
   options.mode = options.status    ? LockMode::status
                  : options.list    ? LockMode::list
                  : options.release ? LockMode::release
+                 : options.history ? LockMode::history
                                    : LockMode::run;
+  if (options.count > 0 && options.mode != LockMode::history) {
+    throw Error(ErrorKind::usage, "-C goes with --history");
+  }
   if (options.mode != LockMode::run) {
     if (!rest.empty() || options.command_string) {
-      throw Error(ErrorKind::usage, "--status, --list and --release run no command");
+      throw Error(ErrorKind::usage, "--status, --list, --release and --history run no command");
     }
     if (options.mode == LockMode::list && options.name.empty()) {
       options.name = "*";
     }
     if (options.name.empty()) {
-      throw Error(ErrorKind::usage, std::string(options.status ? "--status" : "--release") + " needs a lock NAME");
+      throw Error(ErrorKind::usage, std::string(options.status    ? "--status"
+                                                : options.history ? "--history"
+                                                                  : "--release") +
+                                        " needs a lock NAME");
     }
     return;
   }
   if (options.json) {
-    throw Error(ErrorKind::usage, "--json goes with --status, --list or --release");
+    throw Error(ErrorKind::usage, "--json goes with --status, --list, --release or --history");
   }
+  finish_operations_options(options);
   if (options.name.empty()) {
     throw Error(ErrorKind::usage, "a lock NAME and a command are needed (for help: --help)");
   }

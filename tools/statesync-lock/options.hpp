@@ -3,8 +3,12 @@
 
 #include "common/connection_options.hpp"
 
+#include <statesync/lock_history.hpp>
+
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,7 +20,7 @@ namespace statesync::tools {
 enum class OnLost { term, kill, ignore };
 
 // Run a command under the lock, or one of the operators' inspections.
-enum class LockMode { run, status, list, release };
+enum class LockMode { run, status, list, release, history };
 
 struct LockOptions {
   ConnectionArgs connection;
@@ -35,11 +39,21 @@ struct LockOptions {
   bool list = false;
   bool release = false;
   bool json = false;
+  bool history = false;
+  std::size_t count = 0; // --history -C: at most this many records (0: all)
+  int history_len = default_history_len;
+  std::optional<std::string> metrics_file;
+  std::string jitter_text;   // --jitter, as given
+  std::string once_per_text; // --once-per, as given
+  bool once_per_any_outcome = false;
   std::string name; // NAME; --list's PATTERN
 
   // Filled by finish_lock_options():
   LockMode mode = LockMode::run;
   std::vector<std::string> command; // argv to execvp, or sh -c STRING
+  std::chrono::milliseconds jitter{0};
+  std::chrono::milliseconds once_per{0};
+  std::string host; // STATESYNC_HOSTNAME (tests, containers), else the library's gethostname()
 };
 
 std::unique_ptr<CLI::App> make_lock_app(LockOptions& options);

@@ -6,7 +6,10 @@
 #include "common/exit_status.hpp"
 #include "common/signals.hpp"
 #include "common/tool_main.hpp"
+#include "jitter.hpp"
+#include "metrics_file.hpp"
 #include "relayed_signals.hpp"
+#include "run_report.hpp"
 #include "supervise.hpp"
 #include "wait_display.hpp"
 
@@ -24,6 +27,13 @@
 namespace statesync::tools {
 namespace {
 
+std::string already_ran_message(const LockOptions& options, const WindowRun& run) {
+  return fmt::format(
+      "'{}' already ran in this window (--once-per {}): on {}:{} at {}; the next window opens in {:.1f}s", options.name,
+      options.once_per_text, run.host, run.pid, utc_time(run.start_ms),
+      static_cast<double>(run.window_left.count()) / 1000.0);
+}
+
 // nullopt once acquired; else the exit status (conflict, timeout, signal).
 std::optional<int> acquire(Lock& lock, const LockOptions& options) {
   std::optional<Clock::time_point> deadline;
@@ -33,9 +43,15 @@ std::optional<int> acquire(Lock& lock, const LockOptions& options) {
     deadline = Clock::now() + to_milliseconds(*options.wait);
   }
   WaitDisplay display(options.name, verbose(), ::isatty(STDERR_FILENO) == 1);
+  Attempt last;
   for (;;) {
     switch (lock.acquire(
-        deadline, [&](const Attempt& attempt) { display.refused(attempt); }, display.refresh())) {
+        deadline,
+        [&](const Attempt& attempt) {
+          last = attempt;
+          display.refused(attempt);
+        },
+        display.refresh())) {
     case AcquireResult::acquired:
       display.done();
       report_verbose(fmt::format("acquired '{}' (fencing token {})", options.name, lock.fence()));
@@ -43,6 +59,11 @@ std::optional<int> acquire(Lock& lock, const LockOptions& options) {
     case AcquireResult::timed_out:
       display.done();
       report_verbose(fmt::format("'{}' not acquired", options.name));
+      report_refusal(lock, options, last);
+      return options.conflict_exit_code;
+    case AcquireResult::already_ran:
+      display.done();
+      report(already_ran_message(options, *lock.window_run()));
       return options.conflict_exit_code;
     case AcquireResult::interrupted:
       if (const int signal = take_signal(); is_relayed(signal)) {
@@ -62,31 +83,28 @@ void export_lock_environment(const Lock& lock) {
   ::setenv("STATESYNC_LOCK_TTL_MS", std::to_string(lock.spec().ttl.count()).c_str(), 1);
 }
 
-// True if the lock was still ours. A failure to reach the server is only
-// a warning: the lease ends on its own.
-bool release(Lock& lock, std::chrono::milliseconds hold) {
-  try {
-    return lock.release(hold);
-  } catch (const Error& error) {
-    report(fmt::format("warning: {}; the lock expires within its TTL", error.what()));
-    return true;
-  }
-}
-
 } // namespace
 
 int run_locked(Connection& connection, const LockOptions& options) {
   catch_signals(relayed_signals);
   catch_signals({SIGCHLD});
   connection.set_wake_fd(signal_fd());
-  Lock lock(connection, LockSpec{options.name, options.key_prefix, to_milliseconds(options.ttl), options.limit});
+  if (options.metrics_file) {
+    check_metrics_directory(*options.metrics_file);
+  }
+  Lock lock(connection, lock_spec(options));
+  if (options.jitter.count() > 0) {
+    if (const auto status = wait_jitter(options.name, options.jitter)) {
+      return *status;
+    }
+  }
   if (const auto status = acquire(lock, options)) {
     return *status;
   }
   if (options.wait_replicas > 0) {
     const long long replicas = lock.wait_replicas(options.wait_replicas);
     if (replicas < options.wait_replicas) {
-      release(lock, std::chrono::milliseconds(0));
+      finish_run(lock, RunEnd{RunOutcome::failed, exit_unavailable}, std::chrono::milliseconds(0));
       throw Error(ErrorKind::unavailable,
                   fmt::format("lock '{}' reached {} of {} replicas within the reply timeout; released it", options.name,
                               replicas, options.wait_replicas));
@@ -98,8 +116,10 @@ int run_locked(Connection& connection, const LockOptions& options) {
   if (const auto error = child.exec_error()) {
     child.wait();
     report(fmt::format("cannot run '{}': {}", options.command.front(), std::strerror(*error)));
-    release(lock, std::chrono::milliseconds(0));
-    return *error == ENOENT ? exit_not_found : exit_cannot_execute;
+    const int status = *error == ENOENT ? exit_not_found : exit_cannot_execute;
+    const FinishedRun done = finish_run(lock, RunEnd{RunOutcome::failed, status}, std::chrono::milliseconds(0));
+    report_run_metrics(options, lock, done, status, false);
+    return status;
   }
   // After a failover: the new master (Sentinel) or the slot's new owner.
   std::function<void()> reconnect;
@@ -114,21 +134,20 @@ int run_locked(Connection& connection, const LockOptions& options) {
   const auto result =
       supervise(lock, child, options.on_lost,
                 options.max_runtime ? std::optional(to_milliseconds(*options.max_runtime)) : std::nullopt, reconnect);
-  if (result.lost) {
-    return exit_lock_lost;
-  }
   const auto hold = to_milliseconds(options.hold);
-  if (!release(lock, hold)) {
+  const FinishedRun done = finish_run(lock, run_end(result), hold);
+  const bool lost = result.lost || !done.released;
+  if (!result.lost && lost) {
     report(fmt::format("lock '{}' lost: it was gone when the command ended", options.name));
-    return exit_lock_lost;
-  }
-  if (hold.count() > 0) {
+  } else if (!lost && hold.count() > 0) {
     report_verbose(fmt::format("lock '{}' (fencing token {}) held after the command for --hold {}, until {}",
                                options.name, lock.fence(), seconds_text(hold), utc_time_in(hold)));
-  } else {
+  } else if (!lost) {
     report_verbose(fmt::format("lock '{}' (fencing token {}) released", options.name, lock.fence()));
   }
-  return exit_status_of(result.wait_status);
+  const int status = lost ? exit_lock_lost : exit_status_of(result.wait_status);
+  report_run_metrics(options, lock, done, status, lost);
+  return status;
 }
 
 } // namespace statesync::tools

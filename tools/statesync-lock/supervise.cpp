@@ -72,6 +72,7 @@ public:
       }
       if (runtime_end_ && now >= *runtime_end_) {
         runtime_end_.reset();
+        result.max_runtime_hit = true;
         report(fmt::format("'{}' ran longer than --max-runtime {}s: terminating it", lock_.spec().name,
                            static_cast<double>(max_runtime_->count()) / 1000.0));
         stopping_.stop(now, plan_.grace(), false);

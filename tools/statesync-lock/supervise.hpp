@@ -16,6 +16,7 @@ namespace statesync::tools {
 struct SupervisionResult {
   int wait_status = 0;
   bool lost = false;
+  bool max_runtime_hit = false;
 };
 
 // Runs until the child has ended (and, after a loss or --max-runtime,

@@ -22,9 +22,16 @@
 //                                tokens scored by lease end (server time, ms)
 //   <prefix>lock:{NAME}:limit    semaphore only: its limit; every user of
 //                                the name must give the same one
+//   <prefix>lock:{NAME}:history  stream: one record per run, capped (see
+//                                lock_history.hpp)
+//   <prefix>lock:{NAME}:runs     hash: token -> the run it holds, until its
+//                                record is written (history or --once-per)
+//   <prefix>lock:{NAME}:window   --once-per: the window that has run, and
+//                                who ran it; expires with the window
 
 #include <statesync/connection.hpp>
 #include <statesync/export.hpp>
+#include <statesync/lock_run.hpp>
 
 #include <chrono>
 #include <functional>
@@ -40,7 +47,7 @@ namespace statesync {
 inline constexpr std::chrono::milliseconds slot_migration_retry{50};
 
 struct STATESYNC_API LockKeys {
-  std::string lock, fence, signal, info, holders, limit;
+  std::string lock, fence, signal, info, holders, limit, history, runs, window;
 };
 
 STATESYNC_API LockKeys lock_keys(std::string_view prefix, std::string_view name);
@@ -67,18 +74,27 @@ struct STATESYNC_API LockSpec {
   std::string name;
   std::string prefix = "statesync:";
   std::chrono::milliseconds ttl{30000};
-  int limit = 1; // above 1: a counting semaphore
+  int limit = 1;      // above 1: a counting semaphore
+  std::string host{}; // who holds it, in its metadata and history; empty: gethostname() (Lock fills it)
+  int history_len = default_history_len; // records kept; 0: no history
+  // Above 0: at most one run per window of this length (server clock)
+  // across all users of the name; a failed run leaves the window open
+  // unless `once_per_any_outcome`.
+  std::chrono::milliseconds once_per{0};
+  bool once_per_any_outcome = false;
 };
 
 // Outcome of one acquisition attempt.
 struct STATESYNC_API Attempt {
   bool acquired = false;
-  long long fence = 0;         // acquired: the fencing token
-  std::vector<Holder> holders; // refused: the holder whose lease ends first
-  long long holder_count = 0;  // refused: how many hold it
+  long long fence = 0;                 // acquired: the fencing token
+  std::vector<Holder> holders;         // refused: the holder whose lease ends first
+  long long holder_count = 0;          // refused: how many hold it
+  std::optional<WindowRun> window_run; // --once-per: this window has run
 };
 
-enum class AcquireResult { acquired, timed_out, interrupted };
+// already_ran: the current --once-per window has run (Lock::window_run()).
+enum class AcquireResult { acquired, timed_out, interrupted, already_ran };
 
 class STATESYNC_API Lock {
 public:
@@ -130,6 +146,18 @@ public:
   // timeout.
   bool release(std::chrono::milliseconds hold = std::chrono::milliseconds(0));
 
+  // The end of a run: its history record and the release (or `hold`), in
+  // one step. Defined in lock_history.cpp.
+  FinishedRun finish(const RunEnd& end, std::chrono::milliseconds hold = std::chrono::milliseconds(0));
+  // A refused attempt's record (-n, or a deadline that passed). Returns
+  // the server's time. Defined in lock_history.cpp.
+  long long record_refusal(const Attempt& refused);
+  // Server time (Unix ms) of the first attempt of the last acquire(); 0:
+  // none refused yet (the first attempt's time is then the run's start).
+  long long wait_start_ms() const noexcept { return wait_start_ms_; }
+  // After AcquireResult::already_ran: the run that used up the window.
+  const std::optional<WindowRun>& window_run() const noexcept { return window_run_; }
+
   bool held() const noexcept { return held_; }
   long long fence() const noexcept { return fence_; }
   // Send time of the last successful acquisition or renewal: the lease
@@ -158,6 +186,8 @@ private:
   // A blocking pop whose reply has not been read (an interrupted wait).
   std::optional<Clock::time_point> pending_pop_until_;
   std::chrono::milliseconds retry_after_{0};
+  long long wait_start_ms_ = 0;
+  std::optional<WindowRun> window_run_;
 };
 
 // Releases on destruction (errors ignored: the lease expires anyway).

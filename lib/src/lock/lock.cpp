@@ -1,6 +1,7 @@
 // The lock's lifecycle: acquire (waiting on the release signal), renew,
 // release. Every state change is one run of lock.lua.
 
+#include "lock/history_reply.hpp"
 #include "lock/lock_reply.hpp"
 #include "lock/lock_script.hpp"
 #include "protocol/script.hpp"
@@ -85,7 +86,15 @@ std::string Holder::who() const {
 
 LockKeys lock_keys(std::string_view prefix, std::string_view name) {
   const std::string base = fmt::format("{}lock:{{{}}}", prefix, name);
-  return {base, base + ":fence", base + ":signal", base + ":info", base + ":holders", base + ":limit"};
+  return {base,
+          base + ":fence",
+          base + ":signal",
+          base + ":info",
+          base + ":holders",
+          base + ":limit",
+          base + ":history",
+          base + ":runs",
+          base + ":window"};
 }
 
 Lock::Lock(Connection& connection, LockSpec spec) : connection_(connection), spec_(std::move(spec)) {
@@ -98,10 +107,13 @@ Lock::Lock(Connection& connection, LockSpec spec) : connection_(connection), spe
   if (spec_.limit < 1) {
     throw Error(ErrorKind::usage, "a semaphore's limit must be at least 1");
   }
+  detail::check_history_spec(spec_);
   keys_ = lock_keys(spec_.prefix, spec_.name);
-  const std::string host = host_name();
-  token_ = make_token(host);
-  meta_ = fmt::format("{} {}", ::getpid(), host);
+  if (spec_.host.empty()) {
+    spec_.host = host_name();
+  }
+  token_ = make_token(spec_.host);
+  meta_ = fmt::format("{} {}", ::getpid(), spec_.host);
 }
 
 Lock::~Lock() = default;
@@ -135,13 +147,23 @@ Attempt Lock::try_acquire() {
   const std::string ttl = std::to_string(spec_.ttl.count());
   const std::string limit = std::to_string(spec_.limit);
   finish_pending();
+  const std::string history_len = std::to_string(spec_.history_len);
+  const std::string wait_start = wait_start_ms_ > 0 ? std::to_string(wait_start_ms_) : std::string();
+  const std::string once_per = std::to_string(spec_.once_per.count());
   const auto sent = Clock::now();
-  const Reply reply = expect_ok(run({"acquire", token_, ttl, meta_, limit}), what);
+  const Reply reply = expect_ok(run({"acquire", token_, ttl, meta_, limit, history_len, wait_start, once_per,
+                                     spec_.once_per_any_outcome ? "1" : "0"}),
+                                what);
   using Type = Reply::Type;
   const long long outcome = detail::lock_reply_element(reply, 0, Type::integer, what).integer;
   const long long value = detail::lock_reply_element(reply, 1, Type::integer, what).integer;
   Attempt attempt;
+  if (outcome == -2) {
+    attempt.window_run = detail::parse_window_run(reply, what);
+    return attempt;
+  }
   if (outcome == 1) {
+    wait_start_ms_ = 0;
     held_ = true;
     fence_ = value;
     lease_start_ = sent;
@@ -162,6 +184,9 @@ Attempt Lock::try_acquire() {
                                              detail::lock_reply_element(reply, 3, what),
                                              detail::lock_reply_element(reply, 5, Type::integer, what).integer);
   attempt.holder_count = detail::lock_reply_element(reply, 4, Type::integer, what).integer;
+  if (wait_start_ms_ == 0) {
+    wait_start_ms_ = detail::lock_reply_element(reply, 5, Type::integer, what).integer;
+  }
   retry_after_ = holder.left ? *holder.left + expiry_margin : foreign_recheck;
   if (!holder.ours) {
     retry_after_ = std::min(retry_after_, foreign_recheck);
@@ -192,6 +217,10 @@ AcquireResult Lock::acquire(std::optional<Clock::time_point> deadline,
       const Attempt& attempt = *tried;
       if (attempt.acquired) {
         return AcquireResult::acquired;
+      }
+      if (attempt.window_run) {
+        window_run_ = attempt.window_run;
+        return AcquireResult::already_ran;
       }
       if (on_wait) {
         on_wait(attempt);

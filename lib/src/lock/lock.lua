@@ -1,9 +1,10 @@
 -- Every operation on one lock (or counting semaphore), in one script so the
 -- helpers are shared and each operation is atomic. See lock.hpp for the keys.
--- KEYS: lock, fence, signal, info, holders, limit
+-- KEYS: lock, fence, signal, info, holders, limit, history, runs, window
 -- ARGV[1]: the operation; the rest depends on it (below).
 -- Times are the server's (TIME), so hosts' clocks never matter.
 local lock, fence, signal, info, holders, limit_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local history, runs, window = KEYS[7], KEYS[8], KEYS[9]
 local op = ARGV[1]
 
 local t = redis.call('TIME')
@@ -42,13 +43,131 @@ local function stamp(token, ttl, f, who)
   redis.call('HSET', info, token, string.format('%d %d %d %s', f, now, ttl, who))
 end
 
--- ARGV: op, token, ttl_ms, "pid host", limit.
+-- Run history (see lock_history.hpp). A run being held has an entry in
+-- `runs`: token -> "lease_end fence wait_ms start_ms history_len once_per
+-- once_any window pid host" (host last: the rest of the line). Its record
+-- goes to the `history` stream when it ends, in the same script as the
+-- release; a run whose lease ended without one is recorded by whoever
+-- finds it first (sweep).
+local function parse_run(entry)
+  local lease_end, f, wait, start, len, once_per, once_any, idx, pid, host =
+    string.match(entry, '^(%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d) (%d+) (%S+) (.*)$')
+  return {lease_end = tonumber(lease_end), fence = f, wait = wait, start = tonumber(start), len = tonumber(len),
+          once_per = tonumber(once_per), once_any = once_any == '1', window = tonumber(idx), pid = pid, host = host}
+end
+
+-- The server's own error when the history key holds another type.
+local function history_type_error()
+  local checked = redis.pcall('XLEN', history)
+  if type(checked) == 'table' and checked.err then
+    return checked
+  end
+  return nil
+end
+
+local function append(len, fields)
+  if len > 0 then
+    redis.call('XADD', history, 'MAXLEN', len, '*', unpack(fields))
+  end
+end
+
+local function run_record(run, outcome, ended, code, sig, max_runtime, by)
+  return {'host', run.host, 'pid', run.pid, 'fence', run.fence, 'wait', run.wait, 'start', string.format('%d', run.start),
+          'end', string.format('%d', ended), 'outcome', outcome, 'exit', code, 'signal', sig,
+          'max_runtime', max_runtime, 'by', by}
+end
+
+-- --once-per: the window `run` started in has run; it stays marked until
+-- the window ends.
+local function use_window(run)
+  local window_end = (run.window + 1) * run.once_per
+  if run.once_per > 0 and window_end > now then
+    redis.call('SET', window, string.format('%d %d %s %s', run.window, run.start, run.pid, run.host),
+               'PXAT', string.format('%d', window_end))
+  end
+end
+
+local function live(token)
+  if redis.call('GET', lock) == token then
+    return true
+  end
+  local score = redis.call('ZSCORE', holders, token)
+  return score and tonumber(score) > now
+end
+
+-- Runs whose holder vanished (its lease ended, no record written): their
+-- record, ending when the lease did.
+local function sweep()
+  local all = redis.call('HGETALL', runs)
+  for i = 1, #all, 2 do
+    if not live(all[i]) then
+      local run = parse_run(all[i + 1])
+      append(run.len, run_record(run, 'vanished', math.min(run.lease_end, now), '0', '0', '0', ''))
+      redis.call('HDEL', runs, all[i])
+    end
+  end
+end
+
+local function begin_run(token, f, ttl, who, len, wait, once_per, once_any)
+  if len == 0 and once_per == 0 then
+    return
+  end
+  local idx = once_per > 0 and math.floor(now / once_per) or 0
+  local entry = string.format('%d %d %d %d %d %d %d %d %s', now + ttl, f, wait, now, len, once_per, once_any, idx, who)
+  redis.call('HSET', runs, token, entry)
+  if once_any == 1 then
+    use_window(parse_run(entry))
+  end
+end
+
+local function extend_run(token, ttl)
+  local entry = redis.call('HGET', runs, token)
+  if entry then
+    redis.call('HSET', runs, token, string.format('%d', now + ttl) .. string.sub(entry, string.find(entry, ' '), -1))
+  end
+end
+
+-- {-2, its start (ms), "pid host", ms until the window ends} when the
+-- current --once-per window has run already.
+local function window_done(once_per)
+  local done = once_per > 0 and redis.call('GET', window)
+  if not done then
+    return nil
+  end
+  local idx, start, who = string.match(done, '^(%d+) (%d+) (.*)$')
+  local current = math.floor(now / once_per)
+  if tonumber(idx) ~= current then
+    return nil
+  end
+  return {-2, tonumber(start), who, (current + 1) * once_per - now}
+end
+
+-- ARGV: op, token, ttl_ms, "pid host", limit, then optionally history_len,
+-- wait start (ms, server clock; "": now), once_per_ms, once_any (0/1).
 -- {1, fence}: acquired. {0, ms until the first lease ends (-1: never),
 -- its token, its info, holder count, server time ms}: refused. {-1, limit in use (1: a
--- plain lock)}: the name is used with another limit.
+-- plain lock)}: the name is used with another limit. {-2, ...}: see window_done.
 if op == 'acquire' then
   local token, ttl, who, limit = ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+  local len, once_per, once_any = tonumber(ARGV[6] or '0'), tonumber(ARGV[8] or '0'), tonumber(ARGV[9] or '0')
+  local wait = (ARGV[7] and ARGV[7] ~= '') and tonumber(ARGV[7]) or now
+  if len > 0 then
+    local wrong = history_type_error()
+    if wrong then
+      return wrong
+    end
+  end
   prune()
+  sweep()
+  local done = window_done(once_per)
+  if done then
+    -- A waiter woken by the release leaves without taking the lock: the
+    -- wake-up goes on to the next waiter, who learns the same.
+    if redis.call('EXISTS', lock) == 0 then
+      wake(1, 1)
+    end
+    return done
+  end
   if limit == 1 then
     if redis.call('ZCARD', holders) > 0 then
       return {-1, tonumber(redis.call('GET', limit_key) or 0)}
@@ -58,6 +177,7 @@ if op == 'acquire' then
       redis.call('DEL', info)
       stamp(token, ttl, f, who)
       redis.call('PEXPIRE', info, ttl)
+      begin_run(token, f, ttl, who, len, wait, once_per, once_any)
       return {1, f}
     end
     local holder = redis.call('GET', lock)
@@ -76,6 +196,7 @@ if op == 'acquire' then
     redis.call('ZADD', holders, string.format('%d', now + ttl), token)
     stamp(token, ttl, f, who)
     extend(limit)
+    begin_run(token, f, ttl, who, len, wait, once_per, once_any)
     return {1, f}
   end
   local first = redis.call('ZRANGE', holders, 0, 0, 'WITHSCORES')
@@ -91,10 +212,9 @@ local function mark_hold(token)
   end
 end
 
--- ARGV: op, token, ttl_ms, limit, and 'hold' for the post-run hold. 1: the
--- lease now ends ttl_ms from now; 0: the token no longer holds it.
-if op == 'renew' then
-  local token, ttl, limit = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+-- 1: the lease now ends ttl_ms from now; 0: the token no longer holds it.
+-- `hold`: this is the post-run --hold (marked for inspection).
+local function renew(token, ttl, limit, hold)
   if limit == 1 then
     if redis.call('GET', lock) ~= token then
       return 0
@@ -110,15 +230,15 @@ if op == 'renew' then
     redis.call('ZADD', holders, string.format('%d', now + ttl), token)
     extend(limit)
   end
-  if ARGV[5] == 'hold' then
+  extend_run(token, ttl)
+  if hold then
     mark_hold(token)
   end
   return 1
 end
 
--- ARGV: op, token, limit. 1: released; 0: it was not ours any more.
-if op == 'release' then
-  local token, limit = ARGV[2], tonumber(ARGV[3])
+-- 1: released; 0: it was not ours any more.
+local function release(token, limit)
   if limit == 1 then
     if redis.call('GET', lock) ~= token then
       return 0
@@ -138,9 +258,117 @@ if op == 'release' then
   return removed
 end
 
+-- ARGV: op, token, ttl_ms, limit, and 'hold' for the post-run hold. See
+-- renew().
+if op == 'renew' then
+  return renew(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == 'hold')
+end
+
+-- The run's record, and the release (hold 0) or the lease cut to `hold`
+-- ms. ARGV: op, token, limit, then for 'finish': hold_ms, outcome, exit
+-- status, signal, max_runtime (0/1). 'release' replies as release();
+-- 'finish' {release()'s reply, wait start, run start, end (server ms; 0: no
+-- run entry, history off)}. A run no longer holding the lock ends 'lost'.
+if op == 'release' or op == 'finish' then
+  local token, limit = ARGV[2], tonumber(ARGV[3])
+  local hold = tonumber(ARGV[4] or '0')
+  local outcome = ARGV[5] or 'released'
+  local entry = redis.call('HGET', runs, token)
+  local times = {0, 0, 0}
+  if entry then
+    local run = parse_run(entry)
+    local wrong = run.len > 0 and history_type_error()
+    if wrong then
+      return wrong
+    end
+    if not live(token) then
+      outcome = 'lost'
+    end
+    append(run.len, run_record(run, outcome, now, ARGV[6] or '0', ARGV[7] or '0', ARGV[8] or '0', ''))
+    if outcome == 'ok' or outcome == 'released' then
+      use_window(run)
+    end
+    redis.call('HDEL', runs, token)
+    times = {tonumber(run.wait), run.start, now}
+  end
+  local released
+  if hold > 0 then
+    released = renew(token, hold, limit, true)
+  else
+    released = release(token, limit)
+  end
+  if op == 'release' then
+    return released
+  end
+  return {released, times[1], times[2], times[3]}
+end
+
+-- A refused attempt (-n, or -w's time up). ARGV: op, "pid host",
+-- history_len, wait start (ms), who holds it. Reply: the server time.
+if op == 'refused' then
+  local pid, host = string.match(ARGV[2], '^(%S+) (.*)$')
+  local wrong = history_type_error()
+  if wrong then
+    return wrong
+  end
+  append(tonumber(ARGV[3]), {'host', host, 'pid', pid, 'fence', '0', 'wait', ARGV[4], 'start', '0',
+                             'end', string.format('%d', now), 'outcome', 'refused', 'exit', '0', 'signal', '0',
+                             'max_runtime', '0', 'by', ARGV[5]})
+  return now
+end
+
+-- ARGV: op, count (0: all). The newest records first, as XREVRANGE.
+if op == 'history' then
+  local wrong = history_type_error()
+  if wrong then
+    return wrong
+  end
+  sweep()
+  local count = tonumber(ARGV[2])
+  if count > 0 then
+    return redis.call('XREVRANGE', history, '+', '-', 'COUNT', count)
+  end
+  return redis.call('XREVRANGE', history, '+', '-')
+end
+
+-- {last run, last success, last failure}: records as XREVRANGE gives them,
+-- nil when there is none. Refusals are not runs.
+if op == 'summary' then
+  local wrong = history_type_error()
+  if wrong then
+    return wrong
+  end
+  sweep()
+  local found = {false, false, false}
+  local upper = '+'
+  repeat
+    local batch = redis.call('XREVRANGE', history, upper, '-', 'COUNT', 100)
+    for _, record in ipairs(batch) do
+      local fields = record[2]
+      local outcome
+      for i = 1, #fields, 2 do
+        if fields[i] == 'outcome' then
+          outcome = fields[i + 1]
+        end
+      end
+      if outcome ~= 'refused' then
+        found[1] = found[1] or record
+        if outcome == 'ok' or outcome == 'released' then
+          found[2] = found[2] or record
+        else
+          found[3] = found[3] or record
+        end
+      end
+      upper = '(' .. record[1]
+    end
+  until #batch < 100 or (found[2] and found[3])
+  return found
+end
+
 -- ARGV: op. {server time ms, limit, last fence, then per holder: token, ms
 -- left (-1: no expiry), info}. 'force' deletes it too, whoever holds it.
 if op == 'status' or op == 'force' then
+  sweep()
   local out = {now, 1, tonumber(redis.call('GET', fence) or 0)}
   local token = redis.call('GET', lock)
   if token then

@@ -51,14 +51,15 @@ std::string glob_escape(std::string_view text) {
   return out;
 }
 
-// The lock's name from one of its keys: a plain lock's key or a
-// semaphore's holders key; other keys (fence, info ...) are not locks.
+// The lock's name from one of its keys: a plain lock's key, a semaphore's
+// holders key or a history; other keys (fence, info ...) are not locks.
 std::optional<std::string> name_of(std::string_view key, std::string_view start) {
   if (!key.starts_with(start)) {
     return std::nullopt;
   }
   key.remove_prefix(start.size());
-  for (const std::string_view end : {std::string_view("}"), std::string_view("}:holders")}) {
+  for (const std::string_view end :
+       {std::string_view("}"), std::string_view("}:holders"), std::string_view("}:history")}) {
     if (key.size() > end.size() && key.ends_with(end)) {
       return std::string(key.substr(0, key.size() - end.size()));
     }
@@ -76,7 +77,9 @@ LockStatus force_release(Connection& connection, std::string_view prefix, std::s
   return run_status(connection, prefix, name, "force", fmt::format("cannot release lock '{}'", name));
 }
 
-std::vector<LockStatus> list_locks(Connection& connection, std::string_view prefix, std::string_view pattern) {
+namespace detail {
+
+std::set<std::string> lock_names(Connection& connection, std::string_view prefix, std::string_view pattern) {
   const std::string start = fmt::format("{}lock:{{", prefix);
   const std::string match = fmt::format("{}{}}}*", glob_escape(start), pattern);
   std::set<std::string> names;
@@ -84,15 +87,21 @@ std::vector<LockStatus> list_locks(Connection& connection, std::string_view pref
   do {
     const Reply reply =
         expect_ok(connection.command({"SCAN", cursor, "MATCH", match, "COUNT", "1000"}), "cannot list locks");
-    cursor = detail::lock_reply_element(reply, 0, Type::string, "SCAN").str;
-    for (const Reply& key : detail::lock_reply_element(reply, 1, Type::array, "SCAN").elements) {
+    cursor = lock_reply_element(reply, 0, Type::string, "SCAN").str;
+    for (const Reply& key : lock_reply_element(reply, 1, Type::array, "SCAN").elements) {
       if (auto name = name_of(key.str, start)) {
         names.insert(std::move(*name));
       }
     }
   } while (cursor != "0");
+  return names;
+}
+
+} // namespace detail
+
+std::vector<LockStatus> list_locks(Connection& connection, std::string_view prefix, std::string_view pattern) {
   std::vector<LockStatus> held;
-  for (const std::string& name : names) {
+  for (const std::string& name : detail::lock_names(connection, prefix, pattern)) {
     LockStatus status = lock_status(connection, prefix, name);
     if (status.held) {
       held.push_back(std::move(status));

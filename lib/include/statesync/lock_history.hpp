@@ -1,0 +1,69 @@
+#pragma once
+// A lock's run history: one record per run under the lock (and per
+// refused attempt), kept in a capped stream in the lock's slot, so that
+// the whole fleet's runs of one job can be read in one place. Every time
+// is the server's clock (Unix milliseconds), so hosts' clocks never
+// matter.
+//
+// A run's record is written with its release, in the same script. A
+// holder that vanished (killed, its host gone) leaves a lease that ends
+// without a record: the next acquirer or inspector that finds it writes it
+// (outcome `vanished`, ending when the lease did).
+
+#include <statesync/connection.hpp>
+#include <statesync/export.hpp>
+#include <statesync/lock.hpp>
+#include <statesync/lock_run.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace statesync {
+
+struct STATESYNC_API RunRecord {
+  std::string id; // the stream entry's ID
+  std::string host;
+  long long pid = 0;
+  long long fence = 0;         // the fencing token (0: refused)
+  long long wait_start_ms = 0; // when it started waiting
+  long long start_ms = 0;      // when it acquired the lock (0: refused)
+  long long end_ms = 0;        // when it released, gave up, or its lease ended (vanished)
+  RunOutcome outcome = RunOutcome::ok;
+  int exit_status = 0;
+  int signal = 0;
+  bool max_runtime_hit = false;
+  std::string refused_by; // refused: the holder, "host:pid"
+
+  std::chrono::milliseconds duration() const;
+  std::chrono::milliseconds waited() const;
+  bool success() const { return outcome == RunOutcome::ok || outcome == RunOutcome::released; }
+};
+
+// The newest records first; `count` 0: all that are kept.
+STATESYNC_API std::vector<RunRecord> lock_history(Connection& connection, std::string_view prefix,
+                                                  std::string_view name, std::size_t count = 0);
+
+struct STATESYNC_API RunSummary {
+  std::optional<RunRecord> last; // refusals are not runs
+  std::optional<RunRecord> last_success;
+  std::optional<RunRecord> last_failure;
+};
+
+STATESYNC_API RunSummary lock_run_summary(Connection& connection, std::string_view prefix, std::string_view name);
+
+// A lock as --list shows it: who holds it, and how its last run ended.
+struct STATESYNC_API LockOverview {
+  LockStatus status;
+  RunSummary runs;
+};
+
+// The locks matching the glob `pattern` that are held or have a history,
+// sorted by name, each with its run summary (lock_status() gives the rest).
+STATESYNC_API std::vector<LockOverview> lock_overviews(Connection& connection, std::string_view prefix,
+                                                       std::string_view pattern);
+
+} // namespace statesync

@@ -1,0 +1,98 @@
+#include "run_report.hpp"
+
+#include "common/duration.hpp"
+#include "common/tool_main.hpp"
+#include "metrics_file.hpp"
+
+#include <statesync/error.hpp>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <sys/wait.h>
+
+namespace statesync::tools {
+namespace {
+
+// With --history-len 0 the server keeps no run entry to take times from:
+// the host's clock stands in.
+double unix_seconds(long long server_ms) {
+  if (server_ms > 0) {
+    return static_cast<double>(server_ms) / 1000.0;
+  }
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) / 1000.0;
+}
+
+} // namespace
+
+LockSpec lock_spec(const LockOptions& options) {
+  LockSpec spec{options.name, options.key_prefix, to_milliseconds(options.ttl), options.limit};
+  spec.host = options.host;
+  spec.history_len = options.history_len;
+  spec.once_per = options.once_per;
+  spec.once_per_any_outcome = options.once_per_any_outcome;
+  return spec;
+}
+
+RunEnd run_end(const SupervisionResult& result) {
+  RunEnd end;
+  end.max_runtime_hit = result.max_runtime_hit;
+  if (result.lost) {
+    end.outcome = RunOutcome::lost;
+  } else if (WIFSIGNALED(result.wait_status)) {
+    end.outcome = RunOutcome::signal;
+    end.signal = WTERMSIG(result.wait_status);
+  } else if (WEXITSTATUS(result.wait_status) != 0) {
+    end.outcome = RunOutcome::failed;
+    end.exit_status = WEXITSTATUS(result.wait_status);
+  }
+  return end;
+}
+
+FinishedRun finish_run(Lock& lock, const RunEnd& end, std::chrono::milliseconds hold) {
+  const bool lost = end.outcome == RunOutcome::lost;
+  if (lost && lock.renewal_in_flight()) {
+    // The server has stopped answering: the run's record is left to
+    // whoever finds its lease ended (the next acquirer or inspector).
+    return {};
+  }
+  try {
+    return lock.finish(end, hold);
+  } catch (const Error& error) {
+    if (lost) {
+      return {}; // the loss has been reported already
+    }
+    report(fmt::format("warning: {}; the lock expires within its TTL", error.what()));
+    FinishedRun done;
+    done.released = true;
+    return done;
+  }
+}
+
+void report_run_metrics(const LockOptions& options, const Lock& lock, const FinishedRun& done, int exit_status,
+                        bool lost) {
+  if (!options.metrics_file) {
+    return;
+  }
+  MetricsUpdate update{options.name, lock.spec().host};
+  update.start = unix_seconds(done.start_ms);
+  update.end = unix_seconds(done.end_ms);
+  update.wait = done.start_ms > 0 ? static_cast<double>(done.start_ms - done.wait_start_ms) / 1000.0 : 0.0;
+  update.exit_status = exit_status;
+  update.lost = lost;
+  write_metrics_file(*options.metrics_file, update);
+}
+
+void report_refusal(Lock& lock, const LockOptions& options, const Attempt& refused) {
+  const long long wait_start = lock.wait_start_ms();
+  const long long now = lock.record_refusal(refused);
+  if (options.metrics_file) {
+    MetricsUpdate update{options.name, lock.spec().host};
+    update.refused = true;
+    update.wait = wait_start > 0 ? static_cast<double>(now - wait_start) / 1000.0 : 0.0;
+    write_metrics_file(*options.metrics_file, update);
+  }
+}
+
+} // namespace statesync::tools

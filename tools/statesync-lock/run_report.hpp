@@ -1,0 +1,33 @@
+#pragma once
+// After a run (or a refusal): its record in the lock's history, written
+// with the release, and --metrics-file.
+
+#include "options.hpp"
+#include "supervise.hpp"
+
+#include <statesync/lock.hpp>
+
+#include <chrono>
+
+namespace statesync::tools {
+
+// The lock's spec from the options: name, lease, limit, host, history,
+// --once-per.
+LockSpec lock_spec(const LockOptions& options);
+
+// How the command ended, for its record.
+RunEnd run_end(const SupervisionResult& result);
+
+// Records the run and releases (or holds) the lock. Returns what the lock
+// answered. A failure is only a warning (the lease ends on its own), and
+// the run then counts as released; after a loss, it is not even that.
+FinishedRun finish_run(Lock& lock, const RunEnd& end, std::chrono::milliseconds hold);
+
+// --metrics-file, if given, after a run that ended with `exit_status`.
+void report_run_metrics(const LockOptions& options, const Lock& lock, const FinishedRun& done, int exit_status,
+                        bool lost);
+
+// The refusal's record (-n, or -w's time up) and --metrics-file.
+void report_refusal(Lock& lock, const LockOptions& options, const Attempt& refused);
+
+} // namespace statesync::tools
