@@ -13,7 +13,8 @@ from redis_fixture import Certificates, RedisServer  # noqa: E402
 from resp import RawSubscriber  # noqa: E402
 
 BUILD = os.environ.get("STATESYNC_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
-TOOLS = os.path.join(BUILD, "tools")
+# STATESYNC_TOOLS_DIR: the tools elsewhere, e.g. /usr/bin from the packages.
+TOOLS = os.environ.get("STATESYNC_TOOLS_DIR", os.path.join(BUILD, "tools"))
 
 
 def tool_path(name):

@@ -22,9 +22,10 @@ namespace {
 #ifndef STATESYNC_TLS_BUILTIN
 constexpr const char* module_name = "libstatesync-tls.so";
 
-// The folders to look in: the one holding this code (libstatesync.so, or a
-// tool), and for a tool in bin/, the build tree's and the install tree's
-// library folders.
+// Where to look: the installed module's own folder beside libstatesync.so,
+// the folder holding this code (the build tree's libstatesync.so), and for a
+// tool in bin/, the build tree's library folder and the install tree's
+// module folder.
 std::vector<std::string> module_candidates() {
   Dl_info self{};
   if (::dladdr(reinterpret_cast<void*>(&module_candidates), &self) == 0 || self.dli_fname == nullptr) {
@@ -33,7 +34,8 @@ std::vector<std::string> module_candidates() {
   const std::string file = self.dli_fname;
   const auto slash = file.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : file.substr(0, slash);
-  return {dir + "/" + module_name, dir + "/../lib/" + module_name, dir + "/" STATESYNC_BIN_TO_LIB "/" + module_name};
+  return {dir + "/" STATESYNC_MODULE_SUBDIR "/" + module_name, dir + "/" + module_name, dir + "/../lib/" + module_name,
+          dir + "/" STATESYNC_BIN_TO_LIB "/" STATESYNC_MODULE_SUBDIR "/" + module_name};
 }
 
 StartTlsFunction load_module() {
