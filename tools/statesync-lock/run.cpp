@@ -115,11 +115,11 @@ int run_locked(Connection& connection, const LockOptions& options) {
       supervise(lock, child, options.on_lost,
                 options.max_runtime ? std::optional(to_milliseconds(*options.max_runtime)) : std::nullopt, reconnect);
   if (result.lost) {
-    return exit_lock_lost;
+    return exit_status_for(ErrorKind::lock_lost);
   }
   if (!release(lock, to_milliseconds(options.hold))) {
     report(fmt::format("lock '{}' lost: it was gone when the command ended", options.name));
-    return exit_lock_lost;
+    return exit_status_for(ErrorKind::lock_lost);
   }
   return exit_status_of(result.wait_status);
 }
