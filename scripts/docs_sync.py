@@ -17,7 +17,7 @@ def completion_files(tool):
 def generated_sections(generated, tool):
     with open(os.path.join(generated, "man", f"{tool}.connection-options.troff")) as f:
         connection = f.read()
-    with open(os.path.join(generated, "exit-status.troff")) as f:
+    with open(os.path.join(generated, "man", f"{tool}.exit-status.troff")) as f:
         exit_status = f.read()
     return {"connection-options": connection, "exit-status": exit_status}
 

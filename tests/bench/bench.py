@@ -27,9 +27,11 @@ from redis_fixture import RedisServer  # noqa: E402
 
 SIZES = {
     # lines streamed, one-shot runs, latency rate and seconds, handoff waiters and rounds, idle wait seconds
-    "tiny": dict(lines=20_000, big_lines=50_000, oneshot=5, rate=2_000, seconds=1, waiters=3, rounds=2, idle=1),
+    # retained channels and other keys for -R -P
+    "tiny": dict(lines=20_000, big_lines=50_000, oneshot=5, rate=2_000, seconds=1, waiters=3, rounds=2, idle=1,
+                 retained=100, other_keys=20_000),
     "full": dict(lines=1_000_000, big_lines=10_000_000, oneshot=25, rate=10_000, seconds=10, waiters=8, rounds=5,
-                 idle=10),
+                 idle=10, retained=1_000, other_keys=1_000_000),
 }
 
 
@@ -44,6 +46,25 @@ for i in range(total):
     if delay > 0:
         time.sleep(delay)
     os.write(1, b"%d\\n" % time.perf_counter_ns())
+"""
+
+
+# How statesync-sub -R -P found the states before the index of retained
+# channels: KEYS over the whole database (the anchor of retained_pattern).
+KEYS_SCAN = """
+local skip = #ARGV[1] + 1
+local keys = redis.call('KEYS', ARGV[2] .. ARGV[3])
+table.sort(keys)
+local states = {}
+for _, key in ipairs(keys) do
+  if redis.call('TYPE', key).ok == 'hash' then
+    local state = redis.call('HMGET', key, 'payload', 'version')
+    if state[1] then
+      states[#states + 1] = {string.sub(key, skip), state[1], state[2]}
+    end
+  end
+end
+return states
 """
 
 
@@ -286,6 +307,44 @@ class Bench:
         self.rows.append(Row(f"waiting {idle}s for a held lock", "% of a core", [100 * cpu / idle], [], "-",
                              f"exit {waiter.returncode} (1: not acquired in time)"))
 
+    # 7. statesync-sub -R -P in a big database: the longest command the
+    # server ran (SLOWLOG, every command logged), against the KEYS scan.
+    def retained_pattern(self):
+        retained, other = self.size["retained"], self.size["other_keys"]
+        self.server.command("FLUSHALL")
+        self.server.command("DEBUG", "POPULATE", other, "other")
+        records = b"".join(b"cfg.%d state-%d\n" % (i, i) for i in range(retained))
+        subprocess.run([self.tool("statesync-pub"), "-r", "-l", "--channel-field", " "], input=records,
+                       env=self.env(), check=True, stdout=subprocess.DEVNULL)
+        self.server.command("CONFIG", "SET", "slowlog-log-slower-than", "0")
+        self.server.command("CONFIG", "SET", "slowlog-max-len", "1000")
+
+        def longest_ms(action):
+            self.server.command("SLOWLOG", "RESET")
+            action()
+            entries = self.server.command("SLOWLOG", "GET", "1000")
+            return max(entry[2] for entry in entries) / 1000.0
+
+        def subscribe():
+            result = subprocess.run([self.tool("statesync-sub"), "-R", "-P", "-C", str(retained), "cfg.*"],
+                                    env=self.env(), capture_output=True, timeout=600)
+            if result.returncode != 0 or result.stdout.count(b"\n") != retained:
+                raise RuntimeError(f"statesync-sub -R -P failed: {result.stderr.decode()[:300]}")
+
+        def keys_scan():
+            self.server.command("EVAL", KEYS_SCAN, "0", "statesync:state:", "statesync:state:", "cfg.*")
+
+        keys = self.server.command("DBSIZE")
+        ours, anchor = [], []
+        for _ in range(self.runs):
+            ours.append(longest_ms(subscribe))
+            anchor.append(longest_ms(keys_scan))
+        self.server.command("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        self.server.command("FLUSHALL")
+        self.rows.append(Row(f"-R -P, {retained:,} retained in {keys:,} keys",
+                             "ms longest server command", ours, anchor, "KEYS scan (before the index)",
+                             f"target < 5 ms; max {max(ours):.2f} ms"))
+
     def table(self):
         header = ["case", "unit", "statesync median (min..max)", "anchor median (min..max)", "ratio", "note"]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -294,7 +353,7 @@ class Bench:
         return "\n".join(lines)
 
 
-CASES = ["stream", "oneshot", "fanin", "latency", "lock_overhead", "lock_handoff"]
+CASES = ["stream", "oneshot", "fanin", "latency", "lock_overhead", "lock_handoff", "retained_pattern"]
 
 
 def main():

@@ -81,6 +81,19 @@ def test_wrong_password_is_refused_clearly(servers):
     assert b"wrong" not in result.stderr.replace(b"WRONGPASS", b"")
 
 
+@pytest.mark.parametrize("tool, args", [("statesync-pub", ["ch", "x"]), ("statesync-sub", ["-W", "0.1", "ch"]),
+                                        ("statesync-lock", ["name", "true"])])
+def test_password_for_a_server_without_one_warns_once_and_goes_on(redis, tool, args):
+    """As redis-cli 7.0 does ("AUTH failed: ERR AUTH <password> called
+    without any password configured for the default user...")."""
+    result = run(tool, "-p", redis.port, "-a", "s3cret", *args)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (f"{tool}: warning: 127.0.0.1:{redis.port} has no password; going on without it (as "
+                             f"redis-cli does). The server said: ERR AUTH <password> called without any password "
+                             f"configured for the default user. Are you sure your configuration is correct?\n"
+                             ).encode()
+
+
 def test_missing_password_is_refused(servers):
     server = servers(password="s3cret")
     result = ping("-p", server.port)

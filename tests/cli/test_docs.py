@@ -119,3 +119,98 @@ def test_version(tool):
     result = run(tool, "--version")
     assert result.returncode == 0
     assert re.fullmatch(rb"%s \d+\.\d+\.\d+\n" % tool.encode(), result.stdout)
+
+
+def help_of(tool):
+    result = run(tool, "--help")
+    assert result.returncode == 0
+    return result.stdout.decode()
+
+
+def help_blocks(text):
+    """The help's blocks, split at blank lines: {title line: block}."""
+    return {block.split("\n", 1)[0]: block for block in text.strip("\n").split("\n\n")}
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_help_is_the_generated_one(generated, tool):
+    with open(generated / "help" / f"{tool}.txt") as f:
+        assert help_of(tool) == f.read()
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_help_layout(tool):
+    text = help_of(tool)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert text.count("Usage:") == 1 and text.startswith(f"Usage: {tool} ")
+    assert "Excludes" not in text and "Needs" not in text and "[OPTIONS] [" not in text
+    blocks = list(help_blocks(text))
+    # The tool's own groups, then the connection options, a note, the statuses.
+    assert blocks[-1] == "Exit status:"
+    connection = blocks.index("Connection:")
+    assert connection >= 2 and all(title.endswith(":") for title in blocks[1:connection])
+    # Every option on one line with its value name.
+    for line in text.splitlines():
+        if re.match(r"  -", line) or re.match(r"      --", line):
+            assert re.match(r" +(-\S+, )*-{1,2}[\w-]+( [A-Z][A-Z:.]*)?( {2,}\S|$)", line), line
+
+
+def test_help_connection_options_are_the_same_in_every_tool():
+    blocks = [help_blocks(help_of(tool))["Connection:"] for tool in TOOLS]
+    assert blocks[0] == blocks[1] == blocks[2]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_help_and_man_page_list_the_same_exit_statuses(tool):
+    status_block = help_blocks(help_of(tool))["Exit status:"]
+    in_help = [line.split("  ")[1].strip() for line in status_block.splitlines()[1:]]
+    table = section(read_page(tool), "EXIT STATUS")
+    in_page = re.findall(r"^([0-9][^\t]*|other)\t", table, re.M)
+    assert in_help == in_page
+    if tool != "statesync-lock":
+        assert "75" not in in_page and "126 / 127" not in in_page and "other" not in in_page
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_exit_status_table_takes_the_page_width(tool):
+    path = os.path.join(SOURCE, "man", f"{tool}.1")
+    page = subprocess.run(["groff", "-man", "-t", "-Tutf8", "-rLL=120n", "-P-cbou", path], capture_output=True,
+                          text=True, check=True).stdout
+    start = page.index("\nEXIT STATUS")
+    statuses = page[start:page.index("\nENVIRONMENT", start)]
+    line = next(line for line in statuses.splitlines() if line.strip().startswith("69"))
+    assert "error reply (quoted)" in line  # the meaning on one line, not folded at 27 columns
+
+
+# CLI11's own wording, which the tools must not show.
+CLI11_PHRASES = ["required", "not expected", "Could not convert", "excludes", "TEXT", "INT"]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("args, message", [
+    (["--host"], "-h/--host needs a host name (for help: --help)"),
+    (["--port"], "-p/--port needs a port number (for help: --help)"),
+    (["-p", "x"], "-p/--port must be a whole number from 1 to 65535, not 'x' (for help: --help)"),
+    (["--nope", "x"], "unknown option --nope (for help: --help)"),
+    (["--tls=maybe", "x"], "--tls takes no value, not 'maybe' (for help: --help)"),
+    (["--connect-timeout", "-1", "x"], "--connect-timeout must be a positive number of seconds, not '-1'"),
+])
+def test_option_errors_in_plain_words(tool, args, message):
+    result = run(tool, *args)
+    assert result.returncode == 64
+    err = result.stderr.decode()
+    assert err.startswith(f"{tool}: {message}") and err.count("\n") == 1, err
+    assert not any(phrase in err for phrase in CLI11_PHRASES), err
+
+
+@pytest.mark.parametrize("tool, args, message", [
+    ("statesync-sub", ["-F", "%t", "--json", "x"], "-F/--format and --json do not go together"),
+    ("statesync-sub", ["-C"], "-C/--count needs a number"),
+    ("statesync-pub", ["-d"], "-d/--delimiter needs a single character"),
+    ("statesync-lock", ["-w"], "-w/--wait needs a number of seconds"),
+    ("statesync-lock", ["--on-lost", "x", "n", "--", "true"], "--on-lost must be term, kill or ignore, not 'x'"),
+])
+def test_tool_option_errors_in_plain_words(tool, args, message):
+    result = run(tool, *args)
+    assert result.returncode == 64
+    assert result.stderr.decode().startswith(f"{tool}: {message} (for help: --help)\n")

@@ -324,7 +324,8 @@ def test_retained_subscriber_converges_across_restarts(servers):
     try:
         wait_subscribed(server, "state")
         stdout, stderr = Recorded(sub.stdout), Lines(sub.stderr)
-        flow = Flow(server, lambda c, n: c.command("EVAL", RETAIN, 1, "statesync:state:state", "state"))
+        flow = Flow(server, lambda c, n: c.command("EVAL", RETAIN, 2, "statesync:state:state", "statesync:retained",
+                                                   "state"))
         for _ in range(3):
             stdout.wait_for(b"\n")  # a state went through since the last restart
             server.restart()

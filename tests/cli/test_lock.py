@@ -5,6 +5,7 @@ interop with a plain SET NX PX holder, and the operators' inspection."""
 
 import fcntl
 import json
+import re
 import os
 import select
 import signal
@@ -428,6 +429,26 @@ def test_hold_keeps_the_lock_after_the_command(redis):
     assert result.returncode == 0, result.stderr
 
 
+def test_status_and_a_refusal_say_it_is_the_post_run_hold(redis):
+    result = lock(redis, "-v", "--hold", "30", "held", "--", "true")
+    assert result.returncode == 0
+    assert re.search(rb"statesync-lock: lock 'held' \(fencing token 1\) held after the command for --hold 30.0s, "
+                     rb"until 20\d\d-[^ ]*Z\n", result.stderr), result.stderr
+    status = lock(redis, "--status", "held")
+    assert b"whose command has ended: post-run --hold until 20" in status.stdout, status.stdout
+    refused = lock(redis, "-n", "-v", "held", "--", "true")
+    assert refused.returncode == 1
+    assert b"whose command has ended: post-run --hold until 20" in refused.stderr, refused.stderr
+    [entry] = json.loads(lock(redis, "--status", "--json", "held").stdout)["holders"]
+    assert entry["after_run"] is True and entry["by_statesync"] is True
+
+
+def test_verbose_says_the_lock_was_released(redis):
+    result = lock(redis, "-v", "done", "--", "true")
+    assert result.returncode == 0
+    assert result.stderr.endswith(b"statesync-lock: lock 'done' (fencing token 1) released\n"), result.stderr
+
+
 # --- interop with SET NX PX ---------------------------------------------------------
 
 def test_plain_set_nx_holder_excludes_us_and_we_exclude_it(redis):
@@ -471,7 +492,8 @@ def test_status_list_and_json(redis):
         assert status["last_fence"] == 2
         [entry] = status["holders"]
         assert (entry["host"], entry["pid"], entry["fence"], entry["ttl_ms"]) == (host, holder.pid, 2, 20000)
-        assert 0 < entry["left_ms"] <= 20000 and entry["since"].endswith("Z") and entry["ours"]
+        assert 0 < entry["left_ms"] <= 20000 and entry["since"].endswith("Z") and entry["by_statesync"]
+        assert entry["after_run"] is False and "ours" not in entry
         listed = lock(redis, "--list")
         assert [l.split()[0] for l in listed.stdout.decode().splitlines()] == ["alpha", "beta"]
         assert [s["name"] for s in json.loads(lock(redis, "--list", "--json", "b*").stdout)] == ["beta"]
@@ -496,12 +518,17 @@ def test_force_release(redis):
     try:
         result = lock(redis, "--release", "stuck")
         assert result.returncode == 0
-        assert result.stdout.startswith(f"stuck held by {socket.gethostname()}:{holder.pid} ".encode())
+        who = f"{socket.gethostname()}:{holder.pid}"
+        assert result.stdout.startswith(f"stuck released: it was held by {who} since ".encode())
+        assert result.stdout.endswith(f"; {who} notices at its next renewal, within 0.3s (every third of its 1.0s "
+                                      f"lease), then stops its command and exits 75\n".encode())
         assert redis.command("EXISTS", key("stuck")) == 0
         _, err = holder.communicate(timeout=20)  # the holder notices at its next renewal
         assert holder.returncode == 75 and b"lost: it was deleted or taken over" in err
         again = lock(redis, "--release", "--json", "stuck")
         assert again.returncode == 1 and json.loads(again.stdout)["held"] is False
+        free = lock(redis, "--release", "stuck")
+        assert (free.returncode, free.stdout) == (1, b"stuck was free: nothing released (last fencing token 1)\n")
     finally:
         stop(holder)
 

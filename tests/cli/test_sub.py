@@ -328,15 +328,18 @@ def test_exec_command_not_found_is_usage(redis):
 
 @pytest.mark.parametrize("args,message", [
     (["-R", "--sharded", "a"], b"-R cannot be used with --sharded"),
-    (["-P", "--sharded", "a"], b"excludes"),
-    (["-N", "-0", "a"], b"excludes"),
-    (["--json", "-F", "%p", "a"], b"excludes"),
+    (["-P", "--sharded", "a"], b"do not go together"),
+    (["-N", "-0", "a"], b"do not go together"),
+    (["--json", "-F", "%p", "a"], b"do not go together"),
     (["--exec", "a"], b"--exec needs a command"),
-    (["--exec", "--json", "a", "--", "cat"], b"excludes"),
+    (["--exec", "--json", "a", "--", "cat"], b"do not go together"),
     ([], b"no channel"),
     (["-C", "0", "a"], b"--count"),
     (["-W", "-1", "a"], b"wait"),
-    (["--no-reconnect", "--give-up", "1", "a"], b"excludes"),
+    (["--no-reconnect", "--give-up", "1", "a"], b"do not go together"),
+    (["--live", "-F", "%p", "a"], b"do not go together"),
+    (["--live", "--exec", "a", "--", "cat"], b"do not go together"),
+    (["-F", "%10b", "a"], b"'%b' takes no width"),
 ])
 def test_usage_errors(redis, args, message):
     result = run(TOOL, "-p", redis.port, *args)

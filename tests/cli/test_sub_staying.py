@@ -16,10 +16,12 @@ from test_sub import finish, publish_all, subscribe, wait_subscribed
 TOOL = "statesync-sub"
 
 # What statesync-pub --retain does, atomically: store the payload, bump the
-# version, publish. Here the payload is the new version, to check order.
+# version, index the channel (for -R -P), publish. Here the payload is the
+# new version, to check order.
 RETAIN = """
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'payload', tostring(version))
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('PUBLISH', ARGV[1], tostring(version))
 return version
 """
@@ -75,7 +77,7 @@ def test_retained_state_is_exact_bytes_and_counts(redis):
 
 def test_retained_format_version_field(redis):
     redis.command("HSET", "app:state:cfg", "payload", "on", "version", 42)
-    result = run(TOOL, "-p", redis.port, "-R", "--key-prefix", "app:", "-C", 1, "-F", "%t=%p@%v", "cfg")
+    result = run(TOOL, "-p", redis.port, "-R", "--key-prefix", "app:", "-C", 1, "-F", "%t=%p@@%v", "cfg")
     assert (result.returncode, result.stdout) == (0, b"cfg=on@42\n")
 
 
@@ -83,6 +85,7 @@ def test_retained_states_matching_a_pattern(redis):
     redis.command("HSET", "statesync:state:app.b", "payload", "B", "version", 2)
     redis.command("HSET", "statesync:state:app.a", "payload", "A", "version", 1)
     redis.command("HSET", "statesync:state:other", "payload", "O", "version", 1)
+    redis.command("ZADD", "statesync:retained", 0, "app.b", 0, "app.a", 0, "other")  # the index
     sub = subscribe(redis, "-R", "-P", "-C", 3, "-F", "%P %t %p %v", "app.*", kind="NUMPAT")
     publish_all(redis, "app.c", [b"C"])
     assert finish(sub)[:2] == (0, b"app.* app.a A 1\napp.* app.b B 2\napp.* app.c C \n")
@@ -104,7 +107,7 @@ def test_retained_with_concurrent_publishers_has_no_gap_and_no_duplicate(redis, 
         try:
             with redis.client() as c:
                 while not stop.is_set():
-                    c.command("EVAL", RETAIN, 1, "statesync:state:race", "race")
+                    c.command("EVAL", RETAIN, 2, "statesync:state:race", "statesync:retained", "race")
         except Exception as error:  # reported by the test below
             errors.append(error)
 

@@ -4,6 +4,7 @@
 
 #include <statesync/connection.hpp>
 #include <statesync/error.hpp>
+#include <statesync/publisher.hpp>
 #include <statesync/subscriber.hpp>
 
 #include <doctest/doctest.h>
@@ -176,6 +177,10 @@ TEST_CASE("retained states of the channels a pattern matches, then live messages
   publisher.command({"HSET", retained_state_key(prefix, "other"), "payload", "O", "version", "1"});
   publisher.command({"HSET", retained_state_key("weXrd1:", "app.c"), "payload", "C", "version", "1"});
   publisher.command({"SET", retained_state_key(prefix, "app.string"), "not a hash"});
+  // The index of retained channels that the retain script keeps, written
+  // by hand here like the states (retained.hpp names both).
+  publisher.command({"ZADD", retained_index_key(prefix), "0", "app.b", "0", "app.a", "0", "other", "0", "app.string"});
+  publisher.command({"ZADD", retained_index_key("weXrd1:"), "0", "app.c"});
   auto options = options_for(server, {"app.*"}, SubscriptionMode::patterns);
   options.retained = true;
   options.key_prefix = prefix;
@@ -193,4 +198,29 @@ TEST_CASE("retained states of the channels a pattern matches, then live messages
   CHECK(live.payload == "live");
   CHECK(live.pattern == "app.*");
   CHECK_FALSE(live.retained());
+}
+
+TEST_CASE("live retained updates carry their version, a clear is marked, a plain publish has neither") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "statesync-test-pub");
+  Publisher publisher(connection, PublisherOptions{});
+  publisher.retain("cfg", "one", std::chrono::milliseconds(0));
+  auto options = options_for(server, {"cfg"});
+  options.retained = true;
+  Subscriber subscriber(std::move(options));
+  CHECK(next_message(subscriber).version == 1); // the state first
+  publisher.retain("cfg", "two", std::chrono::milliseconds(0));
+  publisher.publish("cfg", "plain");
+  publisher.clear("cfg");
+  const Message update = next_message(subscriber);
+  CHECK(update.payload == "two");
+  CHECK(update.version == 2);
+  const Message plain = next_message(subscriber);
+  CHECK(plain.payload == "plain");
+  CHECK_FALSE(plain.retained());
+  CHECK_FALSE(plain.cleared);
+  const Message cleared = next_message(subscriber);
+  CHECK(cleared.payload.empty());
+  CHECK(cleared.cleared);
+  CHECK_FALSE(cleared.version);
 }

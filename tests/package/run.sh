@@ -8,7 +8,8 @@
 # against a throwaway redis-server, the C++ consumer and examples built
 # against the -dev package, systemd-analyze verify on the example units,
 # and the units' own test (tests/cli/test_systemd_units.py) on them.
-#   tests/package/run.sh [PACKAGE_DIR]   packages already built there
+#   tests/package/run.sh [PACKAGE_DIR]   packages already built there; else
+#                                        scripts/package builds them into build-packages/
 #   STATESYNC_PACKAGE_INSTALL=unpack      never dpkg -i, even as root
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,7 +31,7 @@ fail() {
 
 packages=${1:-}
 if [ -z "$packages" ]; then
-  packages=$work/packages
+  packages=$top/build-packages # kept: CI's artefacts
   "$top/scripts/package" "$packages"
 fi
 version=$(sed -n 's/^project(statesync VERSION \([0-9][0-9.]*\).*/\1/p' "$top/CMakeLists.txt")

@@ -60,10 +60,10 @@ TEST_CASE("only the first word counts, whole and in capitals") {
   CHECK(server_error_code(" MOVED 1 127.0.0.1:1") == ServerError::other);
 }
 
-TEST_CASE("a server before ACLs refused a password with ERR") {
+TEST_CASE("a server before ACLs refused a password with ERR; a needless password is plain ERR") {
   CHECK(server_error_code("ERR invalid password") == ServerError::wrongpass);
   CHECK(server_error_code("ERR AUTH <password> called without any password configured for the default user.") ==
-        ServerError::wrongpass);
+        ServerError::err);
 }
 
 TEST_CASE("refusals are their own kind, every other code is a server error") {

@@ -95,7 +95,7 @@ TEST_CASE("options that do not go together are usage errors") {
   CHECK(usage_error({"--status", "--list"}).find("do not go together") != std::string::npos);
   CHECK(usage_error({"--release"}).find("--release needs a lock NAME") != std::string::npos);
   CHECK(usage_error({"--status", "-c", "x", "job"}).find("run no command") != std::string::npos);
-  CHECK(usage_error({"--nope", "job", "x"}) == "unknown option --nope (see --help)");
+  CHECK(usage_error({"--nope", "job", "x"}) == "unknown option --nope (for help: --help)");
 }
 
 TEST_CASE("the lease plan renews at a third, gives up at two thirds, kills by five sixths") {

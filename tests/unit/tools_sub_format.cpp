@@ -116,7 +116,27 @@ TEST_CASE("template fields and escapes") {
   CHECK_FALSE(FormatTemplate::parse("%p").uses_time());
 }
 
+TEST_CASE("mosquitto_sub's widths, upper-case hex, @-sequences and %j") {
+  const Message m = message("chan", "hello");
+  CHECK(render("%8t|%-8t|%.2t|%6.3t|", m) == "    chan|chan    |ch|   cha|");
+  CHECK(render("%5l|%-5l|%05l|%-05l|", m) == "    5|5    |00005|5    |");
+  // A width cuts the payload too; in hex to half of what is left.
+  CHECK(render("%8p|%-8p|%08p|%3p|", m) == "   hello|hello   |000hello|hel|");
+  CHECK(render("%X|%8x|%-8X|%4x|", m) == "68656C6C6F|    6865|6865    |6865|");
+  CHECK(render("%-p|", m) == "hello     |");
+  CHECK(render("@@ @N", m) == "@ 000250000");
+  CHECK(render("@Y", m).size() == 4);
+  CHECK(render(R"(\a\e\v)", m) == "\a\033\v");
+  CHECK(render("%j", m) == R"({"channel":"chan","time":"2001-09-09T01:46:40.000250Z","payload":"hello"})");
+  CHECK(FormatTemplate::parse("@H").uses_time());
+  CHECK(FormatTemplate::parse("%j").uses_time());
+}
+
 TEST_CASE("bad templates are usage errors") {
+  CHECK(usage_error("%5b") == 64); // statesync's own fields take no width
+  CHECK(usage_error("%-v") == 64);
+  CHECK(usage_error("@") == 64);
+  CHECK(usage_error("%5") == 64);
   CHECK(usage_error("%") == 64);
   CHECK(usage_error("abc\\") == 64);
   CHECK(usage_error("%z") == 64);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace statesync::tools {
@@ -15,6 +16,7 @@ struct OptionDoc {
   std::string description;
   std::string value; // "" for flags, else the value's name (FILE, DIR, N ...)
   std::string group;
+  bool common = false; // --help, --version: listed after the connection options
 };
 
 std::vector<OptionDoc> options_of(const CLI::App& app) {
@@ -23,7 +25,9 @@ std::vector<OptionDoc> options_of(const CLI::App& app) {
     if (!option->nonpositional()) {
       continue;
     }
-    OptionDoc doc{option->get_snames(), option->get_lnames(), option->get_description(), "", option->get_group()};
+    OptionDoc doc{option->get_snames(),      option->get_lnames(),
+                  option->get_description(), "",
+                  option->get_group(),       option == app.get_help_ptr() || option == app.get_version_ptr()};
     if (option->get_expected_max() != 0) {
       doc.value = option->get_option_text().empty() ? "VALUE" : option->get_option_text();
     }
@@ -221,9 +225,118 @@ std::string options_troff(const CLI::App& app, const std::string& group) {
   return out;
 }
 
-std::string exit_status_troff() {
-  std::string out = ".TS\nl l.\n";
-  for (const auto& row : exit_status_table()) {
+namespace {
+
+constexpr std::size_t help_width = 80;
+// Where descriptions start: wide enough for "-E, --conflict-exit-code N".
+constexpr std::size_t help_column = 30;
+
+// "-w, -W, --wait SECONDS", "    --tls": long-only options line up with
+// the long names of the others, as in GNU tools.
+std::string help_names(const OptionDoc& doc) {
+  std::vector<std::string> names;
+  for (const auto& name : doc.shorts) {
+    names.push_back("-" + name);
+  }
+  for (const auto& name : doc.longs) {
+    names.push_back("--" + name);
+  }
+  std::string out = fmt::format("{}{}", doc.shorts.empty() ? "    " : "", fmt::join(names, ", "));
+  if (!doc.value.empty()) {
+    out += " " + doc.value;
+  }
+  return out;
+}
+
+// `text` wrapped at word boundaries into lines of at most `width`.
+std::vector<std::string> wrapped(const std::string& text, std::size_t width) {
+  std::vector<std::string> lines(1);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    const std::string word = text.substr(start, end - start);
+    if (!lines.back().empty() && lines.back().size() + 1 + word.size() > width) {
+      lines.emplace_back();
+    }
+    lines.back() += (lines.back().empty() ? "" : " ") + word;
+    start = end + 1;
+  }
+  return lines;
+}
+
+void append_help_option(std::string& out, const OptionDoc& doc) {
+  std::string line = "  " + help_names(doc);
+  const auto description = wrapped(doc.description, help_width - help_column);
+  for (const auto& part : description) {
+    if (line.size() + 2 > help_column) { // two spaces at least before the description
+      out += line + "\n";
+      line.clear();
+    }
+    line.resize(help_column, ' ');
+    out += line + part + "\n";
+    line.clear();
+  }
+}
+
+std::string help_group_title(const std::string& group) {
+  return group + ":\n";
+}
+
+} // namespace
+
+std::string help_text(const CLI::App& app, const std::vector<std::string>& usage) {
+  std::string out;
+  for (std::size_t i = 0; i < usage.size(); ++i) {
+    out += (i == 0 ? "Usage: " : "       ") + app.get_name() + " " + usage[i] + "\n";
+  }
+  for (const auto& line : wrapped(app.get_description(), help_width)) {
+    out += line + "\n";
+  }
+  const auto docs = options_of(app);
+  // The tool's own groups in the order they were defined, then the
+  // connection options (the same in every tool), then --help, --version.
+  std::vector<std::string> groups;
+  for (const auto& doc : docs) {
+    if (!doc.common && doc.group != connection_group &&
+        std::find(groups.begin(), groups.end(), doc.group) == groups.end()) {
+      groups.push_back(doc.group);
+    }
+  }
+  groups.emplace_back(connection_group);
+  for (const auto& group : groups) {
+    out += "\n" + help_group_title(group);
+    for (const auto& doc : docs) {
+      if (!doc.common && doc.group == group) {
+        append_help_option(out, doc);
+      }
+    }
+  }
+  for (const auto& doc : docs) {
+    if (doc.common) {
+      append_help_option(out, doc);
+    }
+  }
+  if (!app.get_footer().empty()) {
+    out += "\n";
+    for (const auto& line : wrapped(app.get_footer(), help_width)) {
+      out += line + "\n";
+    }
+  }
+  out += "\nExit status:\n";
+  for (const auto& row : exit_status_rows(app.get_name())) {
+    out += fmt::format("  {:<10} {}\n", row.status, row.meaning);
+  }
+  return out;
+}
+
+std::string exit_status_troff(std::string_view tool) {
+  // "lx": the text column takes the width the page has, instead of tbl's
+  // default share of it for text blocks (a third: about 27 columns).
+  std::string out = ".TS\nl lx.\n";
+  for (const auto& row : exit_status_rows(tool)) {
     out += fmt::format("{}\tT{{\n{}\nT}}\n", row.status, troff_text(row.meaning));
   }
   out += ".TE\n";

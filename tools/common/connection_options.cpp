@@ -1,5 +1,6 @@
 #include "connection_options.hpp"
 
+#include "cli_docs.hpp"
 #include "duration.hpp"
 #include "option_checks.hpp"
 #include "tool_main.hpp"
@@ -54,7 +55,7 @@ void resolve_topology(const ConnectionArgs& args, Endpoint& endpoint) {
 } // namespace
 
 void add_connection_options(CLI::App& app, ConnectionArgs& args) {
-  const char* group = "Connection";
+  const std::string group(connection_group);
   app.add_option("-u,--url", args.url,
                  "Server URL: redis://[user[:pass]@]host[:port][/db], rediss:// (TLS), unix:///path[?db=N]")
       ->option_text("URL")
@@ -69,8 +70,7 @@ void add_connection_options(CLI::App& app, ConnectionArgs& args) {
   app.add_option("-s,--socket", args.socket, "Unix socket path (instead of host and port)")
       ->option_text("PATH")
       ->group(group);
-  app.add_option("-a,--pass", args.password,
-                 "Password (visible to other users in the process list: prefer STATESYNC_AUTH)")
+  app.add_option("-a,--pass", args.password, "Password (prefer STATESYNC_AUTH: argv is public)")
       ->option_text("PASSWORD")
       ->group(group);
   app.add_option("--user", args.user, "ACL user name")->option_text("USER")->group(group);
@@ -91,17 +91,16 @@ void add_connection_options(CLI::App& app, ConnectionArgs& args) {
       ->option_text("NAME")
       ->group(group);
   app.add_flag("--insecure", args.insecure, "Do not verify the server's certificate (warns)")->group(group);
-  app.add_option("--connect-timeout", args.connect_timeout, "Seconds to wait for the connection (default 5)")
+  app.add_option("--connect-timeout", args.connect_timeout, "Connect timeout in seconds (default 5)")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
       ->group(group);
-  app.add_option("--timeout", args.reply_timeout,
-                 "Seconds to wait for a command's reply (default 10); never bounds waiting for messages or a lock")
+  app.add_option("--timeout", args.reply_timeout, "Reply timeout (default 10; not message/lock waits)")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
       ->group(group);
   app.add_option("--sentinel", args.sentinels,
-                 "Ask this Sentinel for the master (repeatable; or a redis+sentinel:// URL)")
+                 "Ask this Sentinel for the master (repeatable)")
       ->option_text("HOST:PORT")
       ->allow_extra_args(false) // one address per --sentinel: what follows is the tool's
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
@@ -110,12 +109,10 @@ void add_connection_options(CLI::App& app, ConnectionArgs& args) {
   app.add_option("--sentinel-user", args.sentinel_user, "ACL user name for the Sentinels")
       ->option_text("USER")
       ->group(group);
-  app.add_option("--sentinel-pass", args.sentinel_password,
-                 "Password for the Sentinels (prefer STATESYNC_SENTINEL_AUTH)")
+  app.add_option("--sentinel-pass", args.sentinel_password, "Sentinels' password (or STATESYNC_SENTINEL_AUTH)")
       ->option_text("PASSWORD")
       ->group(group);
-  app.add_flag("--cluster", args.cluster, "The server is a Redis Cluster node: route to each slot's owner")
-      ->group(group);
+  app.add_flag("--cluster", args.cluster, "The server is a Redis Cluster node: route by slot")->group(group);
   app.add_flag("-v,--verbose", args.verbose, "Say more on standard error")->group(group);
 }
 

@@ -8,14 +8,16 @@ namespace statesync::tools {
 
 namespace {
 constexpr char hex_digits[] = "0123456789abcdef";
+constexpr char upper_hex_digits[] = "0123456789ABCDEF";
 } // namespace
 
-void append_hex(std::string& out, std::string_view bytes) {
+void append_hex(std::string& out, std::string_view bytes, bool upper_case) {
+  const char* digits = upper_case ? upper_hex_digits : hex_digits;
   out.reserve(out.size() + 2 * bytes.size());
   for (const char c : bytes) {
     const auto byte = static_cast<unsigned char>(c);
-    out += hex_digits[byte >> 4];
-    out += hex_digits[byte & 0xf];
+    out += digits[byte >> 4];
+    out += digits[byte & 0xf];
   }
 }
 

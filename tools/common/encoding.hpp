@@ -11,8 +11,8 @@ namespace statesync::tools {
 
 using SystemTime = std::chrono::system_clock::time_point;
 
-// Lower-case hex, two digits per byte.
-void append_hex(std::string& out, std::string_view bytes);
+// Hex, two digits per byte, lower case unless `upper_case`.
+void append_hex(std::string& out, std::string_view bytes, bool upper_case = false);
 // Standard base64 (RFC 4648) with padding.
 void append_base64(std::string& out, std::string_view bytes);
 // Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.

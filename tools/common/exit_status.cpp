@@ -6,25 +6,35 @@ namespace statesync::tools {
 
 std::span<const ExitStatusRow> exit_status_table() {
   static constexpr std::array rows = {
-      ExitStatusRow{"0", "success"},
-      ExitStatusRow{"1", "not this time: lock not acquired (statesync-lock; -E changes it), -W elapsed before -C "
-                         "was reached (statesync-sub), --require-subscribers not met (statesync-pub)"},
-      ExitStatusRow{"64", "usage: unknown option, bad argument, URL that does not parse, bad format template"},
-      ExitStatusRow{"65", "bad input data, e.g. a --channel-field record without its separator"},
-      ExitStatusRow{"66", "an input file cannot be read"},
-      ExitStatusRow{"69", "server unavailable: cannot connect, TLS refused, a reply timeout, connection lost and "
-                          "not recovered, or any other error reply from the server, quoted"},
-      ExitStatusRow{"70", "internal error (a bug)"},
-      ExitStatusRow{"74", "cannot write output (a closed output pipe is not an error: the program ends at once, "
-                          "quietly, with 0)"},
-      ExitStatusRow{"75", "statesync-lock: the lock was lost while the command ran"},
-      ExitStatusRow{"76", "protocol: a reply that is malformed or not what the command should get"},
-      ExitStatusRow{"77", "refused: authentication failed, NOAUTH, NOPERM"},
-      ExitStatusRow{"126 / 127", "statesync-lock: the command cannot be executed / was not found"},
-      ExitStatusRow{"128+N", "ended by signal N after a clean shutdown (statesync-lock: the command died of "
-                             "signal N)"},
-      ExitStatusRow{"other", "statesync-lock: the command's own exit status, passed through"},
+      ExitStatusRow{"0", "success", for_all},
+      ExitStatusRow{"1", "--require-subscribers was not met", for_pub},
+      ExitStatusRow{"1", "-w or --idle ended it before -C was reached", for_sub},
+      ExitStatusRow{"1", "the lock was not acquired (-E changes this status)", for_lock},
+      ExitStatusRow{"64", "usage: a bad option, argument, URL or format template", for_all},
+      ExitStatusRow{"65", "bad input data: a --channel-field record without its separator", for_pub},
+      ExitStatusRow{"66", "an input file cannot be read", for_pub},
+      ExitStatusRow{"69", "server unavailable, connection lost, or an error reply (quoted)", for_all},
+      ExitStatusRow{"70", "internal error (a bug)", for_all},
+      ExitStatusRow{"74", "cannot write output (a closed pipe ends the tool quietly with 0)", for_sub | for_lock},
+      ExitStatusRow{"75", "the lock was lost while the command ran", for_lock},
+      ExitStatusRow{"76", "protocol: a malformed or unexpected reply", for_all},
+      ExitStatusRow{"77", "refused: authentication failed, NOAUTH, NOPERM", for_all},
+      ExitStatusRow{"126 / 127", "the command cannot be executed / was not found", for_lock},
+      ExitStatusRow{"128+N", "ended by signal N after a clean shutdown", for_pub | for_sub},
+      ExitStatusRow{"128+N", "ended by signal N, or the command died of signal N", for_lock},
+      ExitStatusRow{"other", "the command's own exit status, passed through", for_lock},
   };
+  return rows;
+}
+
+std::vector<ExitStatusRow> exit_status_rows(std::string_view tool) {
+  const unsigned mask = tool == "statesync-pub" ? for_pub : tool == "statesync-sub" ? for_sub : for_lock;
+  std::vector<ExitStatusRow> rows;
+  for (const auto& row : exit_status_table()) {
+    if ((row.tools & mask) != 0) {
+      rows.push_back(row);
+    }
+  }
   return rows;
 }
 

@@ -15,6 +15,12 @@ int take_signal() noexcept;
 // The last caught signal, or 0; it stays.
 int caught_signal() noexcept;
 
+// SIGWINCH, recorded apart from the signals that end the tool (it does
+// not count as caught), but waking the same waits.
+void catch_resize();
+// Whether the terminal was resized since the last call.
+bool take_resize() noexcept;
+
 // Readable while a caught signal waits to be taken: for poll().
 int signal_fd() noexcept;
 

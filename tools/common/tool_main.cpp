@@ -1,18 +1,22 @@
 #include "tool_main.hpp"
 
 #include "argv_secrets.hpp"
+#include "cli_docs.hpp"
 #include "exit_status.hpp"
 #include "output.hpp"
+#include "parse_errors.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/failover.hpp>
 #include <statesync/version.hpp>
+#include <statesync/warnings.hpp>
 
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
 #include <iostream>
+#include <set>
 #include <unistd.h>
 
 namespace statesync::tools {
@@ -35,14 +39,35 @@ void hold_closed_standard_fds() noexcept {
   }
 }
 
+class HelpFormatter : public CLI::FormatterBase {
+public:
+  explicit HelpFormatter(std::vector<std::string> usage) : usage_(std::move(usage)) {}
+
+  std::string make_help(const CLI::App* app, std::string, CLI::AppFormatMode) const override {
+    return help_text(*app, usage_);
+  }
+
+private:
+  std::vector<std::string> usage_;
+};
+
+// The library's warnings, each said once: a reconnect meets the same
+// one again.
+void warn_once(std::string_view message) {
+  static std::set<std::string, std::less<>> said;
+  if (said.insert(std::string(message)).second) {
+    report("warning: " + std::string(message));
+  }
+}
+
 } // namespace
 
-std::unique_ptr<CLI::App> make_app(const char* tool, const char* description) {
+std::unique_ptr<CLI::App> make_app(const char* tool, const char* description, std::vector<std::string> usage) {
   tool_name = tool;
   auto app = std::make_unique<CLI::App>(description, tool);
   app->set_help_flag("--help", "Print this help and exit");
   app->set_version_flag("--version", std::string(tool) + " " + statesync::version(), "Print the version and exit");
-  app->get_formatter()->column_width(34);
+  app->formatter(std::make_shared<HelpFormatter>(std::move(usage)));
   return app;
 }
 
@@ -80,10 +105,11 @@ int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& b
     std::cout << app.version() << '\n';
     return exit_ok;
   } catch (const CLI::ParseError& error) {
-    report(std::string(error.what()) + " (see --help)");
+    report(plain_parse_error(app, error));
     return exit_status_for(ErrorKind::usage);
   }
   hide_secrets_in_argv(argc, argv);
+  set_warning_handler(warn_once);
   try {
     return body();
   } catch (const OutputClosed&) {

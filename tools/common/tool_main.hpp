@@ -6,12 +6,16 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace statesync::tools {
 
 // An App with the conventions of all three tools: --help (not -h, which is
-// the host), --version, and the connection options' group.
-std::unique_ptr<CLI::App> make_app(const char* tool, const char* description);
+// the host), --version, and a help text made by help_text() (cli_docs.hpp)
+// from `usage` (the forms of the command line, each after the tool's name)
+// and the options.
+std::unique_ptr<CLI::App> make_app(const char* tool, const char* description, std::vector<std::string> usage);
 
 // Parses argv, runs `body`, and turns every failure into a one-line
 // message on standard error and its exit status.

@@ -1,5 +1,5 @@
 // statesync-gen-docs DIR: writes the shell completions and the option lists
-// of the three tools, and the exit-status table, from the same CLI11
+// of the three tools, their help texts and exit-status tables, from the same CLI11
 // definitions the tools parse with. The build runs it; a test compares its
 // output with completions/ and the man pages.
 
@@ -30,7 +30,9 @@ void write_docs(const std::filesystem::path& dir, const CLI::App& app) {
   write_file(dir / "zsh" / ("_" + name), zsh_completion(app));
   write_file(dir / "fish" / (name + ".fish"), fish_completion(app));
   write_file(dir / "options" / (name + ".txt"), option_names(app));
-  write_file(dir / "man" / (name + ".connection-options.troff"), options_troff(app, "Connection"));
+  write_file(dir / "man" / (name + ".connection-options.troff"), options_troff(app, std::string(connection_group)));
+  write_file(dir / "man" / (name + ".exit-status.troff"), exit_status_troff(name));
+  write_file(dir / "help" / (name + ".txt"), app.help());
 }
 
 } // namespace
@@ -48,7 +50,6 @@ int main(int argc, char** argv) {
     write_docs(dir, *statesync::tools::make_pub_app(pub));
     write_docs(dir, *statesync::tools::make_sub_app(sub));
     write_docs(dir, *statesync::tools::make_lock_app(lock));
-    write_file(dir / "exit-status.troff", statesync::tools::exit_status_troff());
   } catch (const std::exception& error) {
     std::cerr << "statesync-gen-docs: " << error.what() << '\n';
     return 70;

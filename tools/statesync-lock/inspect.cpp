@@ -16,15 +16,44 @@ std::string json_string(std::string_view text) {
   return out;
 }
 
+// "by_statesync": a holder that statesync-lock (the library) registered,
+// with the metadata that follows; false for another client's SET NX key.
 std::string holder_json(const Holder& holder) {
   const std::string left = holder.left ? std::to_string(holder.left->count()) : "null";
   if (!holder.ours) {
-    return fmt::format(R"({{"token":{},"ours":false,"left_ms":{}}})", json_string(holder.token), left);
+    return fmt::format(R"({{"token":{},"by_statesync":false,"left_ms":{}}})", json_string(holder.token), left);
   }
-  return fmt::format(
-      R"({{"token":{},"ours":true,"host":{},"pid":{},"fence":{},"since":{},"held_ms":{},"ttl_ms":{},"left_ms":{}}})",
-      json_string(holder.token), json_string(holder.host), holder.pid, holder.fence,
-      json_string(utc_time(holder.since_ms)), holder.held.count(), holder.ttl.count(), left);
+  return fmt::format(R"({{"token":{},"by_statesync":true,"host":{},"pid":{},"fence":{},"since":{},"held_ms":{},)"
+                     R"("ttl_ms":{},"left_ms":{},"after_run":{}}})",
+                     json_string(holder.token), json_string(holder.host), holder.pid, holder.fence,
+                     json_string(utc_time(holder.since_ms)), holder.held.count(), holder.ttl.count(), left,
+                     holder.after_run);
+}
+
+// What a holder whose lock was deleted under it will do.
+std::string release_consequence(const Holder& holder) {
+  if (!holder.ours) {
+    return "another client's key: that client is not told";
+  }
+  if (holder.after_run) {
+    return fmt::format("{}'s command had ended already (post-run --hold)", holder.who());
+  }
+  // statesync-lock renews every third of its lease (lease_plan.hpp).
+  return fmt::format("{} notices at its next renewal, within {} (every third of its {} lease), then stops its "
+                     "command and exits 75",
+                     holder.who(), seconds_text(holder.ttl / 3), seconds_text(holder.ttl));
+}
+
+std::string release_text(const LockStatus& status) {
+  if (!status.held) {
+    return fmt::format("{} was free: nothing released (last fencing token {})\n", status.name, status.last_fence);
+  }
+  std::string out;
+  for (const Holder& holder : status.holders) {
+    out += fmt::format("{} released: it was held by {}; {}\n", status.name, describe_holder(holder, true),
+                       release_consequence(holder));
+  }
+  return out;
 }
 
 } // namespace
@@ -62,7 +91,7 @@ int inspect(Connection& connection, const LockOptions& options) {
   }
   case LockMode::release: {
     const LockStatus status = force_release(connection, options.key_prefix, options.name);
-    show(status);
+    write_stdout(options.json ? status_json(status) + "\n" : release_text(status));
     return status.held ? exit_ok : exit_not_this_time;
   }
   case LockMode::list: {

@@ -117,9 +117,16 @@ int run_locked(Connection& connection, const LockOptions& options) {
   if (result.lost) {
     return exit_status_for(ErrorKind::lock_lost);
   }
-  if (!release(lock, to_milliseconds(options.hold))) {
+  const auto hold = to_milliseconds(options.hold);
+  if (!release(lock, hold)) {
     report(fmt::format("lock '{}' lost: it was gone when the command ended", options.name));
     return exit_status_for(ErrorKind::lock_lost);
+  }
+  if (hold.count() > 0) {
+    report_verbose(fmt::format("lock '{}' (fencing token {}) held after the command for --hold {}, until {}",
+                               options.name, lock.fence(), seconds_text(hold), utc_time_in(hold)));
+  } else {
+    report_verbose(fmt::format("lock '{}' (fencing token {}) released", options.name, lock.fence()));
   }
   return exit_status_of(result.wait_status);
 }

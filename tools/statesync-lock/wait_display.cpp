@@ -8,13 +8,17 @@
 #include <cstdio>
 
 namespace statesync::tools {
-namespace {
+namespace {} // namespace
 
-std::string seconds(std::chrono::milliseconds duration) {
+std::string seconds_text(std::chrono::milliseconds duration) {
   return fmt::format("{:.1f}s", static_cast<double>(duration.count()) / 1000.0);
 }
 
-} // namespace
+std::string utc_time_in(std::chrono::milliseconds from_now) {
+  const auto when =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) + from_now;
+  return utc_time(when.time_since_epoch().count());
+}
 
 std::string utc_time(long long unix_ms) {
   const std::chrono::sys_time<std::chrono::milliseconds> when{std::chrono::milliseconds(unix_ms)};
@@ -22,13 +26,20 @@ std::string utc_time(long long unix_ms) {
 }
 
 std::string describe_holder(const Holder& holder, bool since) {
-  const std::string left = holder.left ? seconds(*holder.left) + " left" : "no expiry";
+  const std::string left = holder.left ? seconds_text(*holder.left) + " left" : "no expiry";
   if (!holder.ours) {
     return fmt::format("another client (token '{}', {})", holder.token, left);
   }
+  if (holder.after_run && holder.left) {
+    // The process has exited: saying "held by" alone would send someone
+    // looking for it.
+    return fmt::format("{}{} (fencing token {}), whose command has ended: post-run --hold until {}, {}", holder.who(),
+                       since ? " since " + utc_time(holder.since_ms) : std::string(), holder.fence,
+                       utc_time_in(*holder.left), left);
+  }
   return fmt::format("{}{} (fencing token {}, for {}, {})", holder.who(),
-                     since ? " since " + utc_time(holder.since_ms) : std::string(), holder.fence, seconds(holder.held),
-                     left);
+                     since ? " since " + utc_time(holder.since_ms) : std::string(), holder.fence,
+                     seconds_text(holder.held), left);
 }
 
 WaitDisplay::WaitDisplay(std::string name, bool verbose, bool live)

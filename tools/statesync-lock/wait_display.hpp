@@ -17,6 +17,11 @@ std::string describe_holder(const Holder& holder, bool since = false);
 
 // "2026-11-27T09:00:00.123Z"
 std::string utc_time(long long unix_ms);
+// That of now plus `from_now`, by this host's clock.
+std::string utc_time_in(std::chrono::milliseconds from_now);
+
+// "2.5s".
+std::string seconds_text(std::chrono::milliseconds duration);
 
 class WaitDisplay {
 public:

@@ -28,44 +28,45 @@ int hex_digit(char c) {
 } // namespace
 
 std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
-  auto app = make_app("statesync-pub", "Publish messages to Redis channels: one, a stream of records, or retained "
-                                       "state.\n  statesync-pub [options] CHANNEL MESSAGE...\n"
-                                       "  statesync-pub [options] (-l | -0 | -d CHAR | -x | -f PATH) CHANNEL\n"
-                                       "  statesync-pub [options] --channel-field SEP (-l | -0 | -d CHAR)\n"
-                                       "  statesync-pub [options] --clear CHANNEL");
+  auto app =
+      make_app("statesync-pub", "Publish messages to Redis channels: one, a stream of records, or retained state.",
+               {"[OPTIONS] CHANNEL MESSAGE...", "[OPTIONS] (-l | -0 | -d CHAR | -x | -f PATH) CHANNEL",
+                "[OPTIONS] --channel-field SEP (-l | -0 | -d CHAR)", "[OPTIONS] --clear CHANNEL"});
   add_connection_options(*app, options.connection);
   const char* input = "Input";
-  app->add_flag("-l,--lines", options.lines, "Publish every line of standard input as one message")->group(input);
-  app->add_flag("-0,--null", options.null, "Publish every NUL-terminated record of standard input")->group(input);
+  app->add_flag("-l,--lines", options.lines, "Publish each line of standard input")->group(input);
+  app->add_flag("-0,--null", options.null, "Publish each NUL-terminated record of stdin")->group(input);
   app->add_flag("-x,--stdin", options.whole_stdin, "Publish all of standard input as one message")->group(input);
   app->add_option("-f,--file", options.file, "Publish a whole file as one message")->option_text("PATH")->group(input);
-  app->add_option("-d,--delimiter", options.delimiter, "Publish records of standard input split at this byte")
+  app->add_option("-d,--delimiter", options.delimiter, "Publish records of stdin split at CHAR")
       ->option_text("CHAR")
       ->group(input);
   app->add_flag("--skip-empty", options.skip_empty, "Do not publish empty messages")->group(input);
-  app->add_option("--channel-field", options.channel_field,
-                  "Each record is CHANNEL SEP MESSAGE: one stream feeds many channels")
+  app->add_option("--channel-field", options.channel_field, "Records are CHANNEL SEP MESSAGE: many channels")
       ->option_text("SEP")
       ->group(input);
   const char* publishing = "Publishing";
-  app->add_flag("-r,--retain", options.retain, "Keep the message as the channel's state, with a version")
-      ->group(publishing);
+  app->add_flag("-r,--retain", options.retain, "Keep the message as the channel's versioned state")->group(publishing);
   app->add_option("--ttl", options.ttl, "With -r: the retained state expires after SECONDS")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
       ->group(publishing);
-  app->add_flag("--clear", options.clear, "Delete the channel's retained state and publish an empty message")
-      ->group(publishing);
-  app->add_option("--key-prefix", options.key_prefix, "Prefix of the retained-state keys (default statesync:)")
+  app->add_flag("--clear", options.clear, "Delete the retained state; publish an empty one")->group(publishing);
+  app->add_option("--key-prefix", options.key_prefix, "Retained-state key prefix (default statesync:)")
       ->option_text("PREFIX")
       ->group(publishing);
-  app->add_option("--require-subscribers", options.require_subscribers,
-                  "Exit 1 when any message reached fewer than N subscribers")
-      ->option_text("N")
-      ->check(not_negative("whole number"))
+  auto* require =
+      app->add_option("--require-subscribers", options.require_subscribers, "Exit 1 if a message reached fewer than N")
+          ->option_text("N")
+          ->check(not_negative("whole number"))
+          ->group(publishing);
+  app->add_option("--wait-subscribers", options.wait_subscribers, "First wait up to SECONDS for N subscribers")
+      ->option_text("SECONDS")
+      ->check(positive("number of seconds"))
+      ->needs(require)
       ->group(publishing);
   app->add_flag("--sharded", options.sharded, "Use SPUBLISH (Redis 7 sharded pub/sub)")->group(publishing);
-  app->add_option("--repeat", options.repeat, "Publish the message(s) N times; 0: until interrupted")
+  app->add_option("--repeat", options.repeat, "Publish N times (0: until interrupted)")
       ->option_text("N")
       ->check(not_negative("whole number"))
       ->group(publishing);
@@ -73,8 +74,7 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       ->option_text("SECONDS")
       ->check(not_negative("number of seconds"))
       ->group(publishing);
-  app->add_flag("--progress", options.progress, "Show a live count and rate on standard error (a terminal)")
-      ->group(publishing);
+  app->add_flag("--progress", options.progress, "Show a live count and rate on stderr (a terminal)")->group(publishing);
   app->add_option("CHANNEL", options.arguments, "The channel, then the messages to publish (one each)")
       ->option_text("CHANNEL [MESSAGE...]");
   return app;
@@ -164,7 +164,7 @@ PubPlan plan_pub(const PubOptions& options) {
       usage("--channel-field needs a separator");
     }
   } else if (options.arguments.empty()) {
-    usage("no channel given (see --help)");
+    usage("no channel given (for help: --help)");
   } else {
     plan.channel = options.arguments.front();
   }

@@ -28,6 +28,7 @@ struct PubOptions {
   std::optional<double> ttl;
   bool clear = false;
   std::optional<long long> require_subscribers;
+  std::optional<double> wait_subscribers; // with require_subscribers
   bool sharded = false;
   long long repeat = 1;
   double interval = 0.0;

@@ -3,6 +3,7 @@
 #include "channel_field.hpp"
 #include "progress.hpp"
 #include "record_reader.hpp"
+#include "wait_subscribers.hpp"
 
 #include "common/connection_options.hpp"
 #include "common/duration.hpp"
@@ -94,6 +95,9 @@ private:
   // Never 0 unless every message was acknowledged: a failure says how far
   // it got.
   std::string published_so_far() const {
+    if (total_ == 1 && published() == 0) {
+      return "; the message was not published"; // a count would read as a stream's
+    }
     if (total_) {
       return fmt::format("; published {} of {} records", published(), *total_);
     }
@@ -318,11 +322,17 @@ int run_pub(const PubOptions& options) {
   catch_signals({SIGINT, SIGTERM, SIGHUP});
   PubTarget target;
   target.endpoint = checked_endpoint(options.connection);
+  check_wait_subscribers(options, plan, target.endpoint.topology == Topology::cluster);
   if (target.endpoint.topology == Topology::cluster && plan.mode != InputMode::clear) {
     // Each message to its slot's owner: no one connection.
+    if (options.wait_subscribers) {
+      Connection owner = connect_for_key(target.endpoint, client_name("statesync-pub"), plan.channel);
+      wait_subscribers(options, plan, owner);
+    }
     return PubRun(options, plan, std::move(target)).run();
   }
   Connection connection = connect_for_key(target.endpoint, client_name("statesync-pub"), clear_key(options, plan));
+  wait_subscribers(options, plan, connection);
   target.connection = &connection;
   if (target.endpoint.topology == Topology::sentinel) {
     // A failover under a stream: the stream keeps copies of what is

@@ -45,16 +45,38 @@ std::string find_program(const std::string& program) {
   }
 }
 
-// Our environment without the variables we set, plus them.
-std::vector<char*> child_environment(std::vector<std::string>& storage, const Message& message) {
-  storage.clear();
+// What the command learns of the message besides its payload.
+void describe_message(std::vector<std::string>& storage, const Message& message) {
   storage.push_back("STATESYNC_CHANNEL=" + message.channel);
   if (!message.pattern.empty()) {
     storage.push_back("STATESYNC_PATTERN=" + message.pattern);
   }
+  const bool retained = message.version || message.cleared;
+  storage.push_back(std::string("STATESYNC_RETAINED=") + (retained ? "1" : "0"));
+  if (message.version) {
+    storage.push_back("STATESYNC_VERSION=" + std::to_string(*message.version));
+  }
+  storage.push_back(std::string("STATESYNC_EVENT=") + (message.cleared ? "clear" : "message"));
+}
+
+bool is_ours(const char* entry) {
+  for (const char* name :
+       {"STATESYNC_CHANNEL=", "STATESYNC_PATTERN=", "STATESYNC_RETAINED=", "STATESYNC_VERSION=", "STATESYNC_EVENT="}) {
+    if (std::strncmp(entry, name, std::strlen(name)) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Our environment without the variables we set (an outer statesync-sub's
+// would mislead), plus them.
+std::vector<char*> child_environment(std::vector<std::string>& storage, const Message& message) {
+  storage.clear();
+  describe_message(storage, message);
   std::vector<char*> env;
   for (char** entry = environ; *entry != nullptr; ++entry) {
-    if (std::strncmp(*entry, "STATESYNC_CHANNEL=", 18) != 0 && std::strncmp(*entry, "STATESYNC_PATTERN=", 18) != 0) {
+    if (!is_ours(*entry)) {
       env.push_back(*entry);
     }
   }

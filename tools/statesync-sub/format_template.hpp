@@ -1,12 +1,20 @@
 #pragma once
 // -F TEMPLATE: parsed once, up front (a bad template is a usage error
-// before anything connects), then rendered for every message.
+// before anything connects), then rendered for every message. The
+// language is mosquitto_sub's where the two overlap, byte for byte:
 //
-//   %t channel     %p payload        %P pattern (empty without -P)
-//   %l length      %x payload in hex %b payload in base64
-//   %I receive time, ISO 8601 UTC    %U receive time, Unix seconds.micros
-//   %v version of a retained state (empty for a live message)
-//   %% a percent sign; \n newline, \t tab, \r carriage return, \0 NUL, \\ backslash
+//   %t channel     %p payload        %l length    %x / %X payload in hex
+//   %[-][0][WIDTH][.PRECISION] on %t %p %l %x %X %I %P, with mosquitto_sub's
+//   rules (a width also cuts %p %x %X: see width_rules.hpp)
+//   @c             strftime's %c of the receive time (local), @N nanoseconds, @@ an @
+//   %% a percent sign; \n \t \r \0 \\ \a \e \v escapes
+//
+// and statesync's own fields:
+//   %P pattern (empty without -P)     %b payload in base64
+//   %I receive time, ISO 8601 UTC     %U receive time, Unix seconds.micros
+//   %v version of a retained state    %j the --json object
+
+#include "width_rules.hpp"
 
 #include "common/encoding.hpp"
 
@@ -28,11 +36,29 @@ public:
   bool uses_time() const noexcept;
 
 private:
-  enum class Field { literal, channel, payload, pattern, length, hex, base64, iso_time, unix_time, version };
+  enum class Field {
+    literal,
+    channel,
+    payload,
+    pattern,
+    length,
+    hex,
+    hex_upper,
+    base64,
+    iso_time,
+    unix_time,
+    version,
+    json,
+    strftime,    // text: the strftime(3) conversion, "%H"
+    nanoseconds, // @N
+  };
   struct Piece {
     Field field;
-    std::string text; // literal only
+    std::string text; // literal and strftime only
+    FieldSpec spec;
   };
+  void render_piece(std::string& out, const Piece& piece, const Message& message, SystemTime received) const;
+
   std::vector<Piece> pieces_;
 };
 

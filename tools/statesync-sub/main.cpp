@@ -2,6 +2,7 @@
 // command for each), with counts, timeouts, retained state and reconnects.
 
 #include "command_runner.hpp"
+#include "live_view.hpp"
 #include "message_printer.hpp"
 #include "options.hpp"
 #include "wake_set.hpp"
@@ -53,8 +54,10 @@ std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a, st
 // The message loop, and what ends it.
 class Session {
 public:
-  Session(const SubOptions& options, const MessagePrinter& printer, const CommandRunner* runner)
-      : options_(options), printer_(printer), runner_(runner) {}
+  // Messages go to `live` when there is one, else to `runner` when there
+  // is one, else to `printer`.
+  Session(const SubOptions& options, const MessagePrinter& printer, const CommandRunner* runner, LiveView* live)
+      : options_(options), printer_(printer), runner_(runner), live_(live) {}
 
   int run(Subscriber& subscriber) {
     const auto start = Clock::now();
@@ -72,19 +75,23 @@ public:
       if (options_.idle) {
         deadline = earliest(deadline, last_message_ + to_milliseconds(*options_.idle));
       }
+      if (live_ != nullptr) {
+        deadline = earliest(deadline, live_->next_draw());
+      }
       std::optional<SubscriberEvent> event = subscriber.next(deadline);
+      if (live_ != nullptr) {
+        live_->draw_if_due();
+      }
       if (!event) {
         if (WakeSet::output_closed()) {
           throw OutputClosed{};
         }
         const auto now = Clock::now();
-        if (stop_at && now >= *stop_at) {
+        const bool idle = options_.idle && now >= last_message_ + to_milliseconds(*options_.idle);
+        if ((stop_at && now >= *stop_at) || idle) {
+          // -C not reached: "not this time", for -W and --idle alike.
           subscriber.close();
           return options_.count && received_ < *options_.count ? exit_not_this_time : exit_ok;
-        }
-        if (options_.idle && now >= last_message_ + to_milliseconds(*options_.idle)) {
-          subscriber.close();
-          return exit_ok;
         }
         continue; // a signal (looked at above) or an early wake
       }
@@ -124,15 +131,19 @@ private:
   bool handle(const SubscriberEvent& event) {
     switch (event.type) {
     case SubscriberEvent::Type::connection_lost:
-      report(event.detail + "; reconnecting (messages published meanwhile are lost)");
+      tell(event.detail + "; reconnecting (messages published meanwhile are lost)");
       return false;
     case SubscriberEvent::Type::reconnected:
-      report("reconnected to " + event.detail + (options_.retained ? "; printing the current state again" : ""));
+      tell("reconnected to " + event.detail + (options_.retained ? "; printing the current state again" : ""));
       return false;
     case SubscriberEvent::Type::message:
       break;
     }
     ++received_;
+    if (live_ != nullptr) {
+      live_->add(event.message);
+      return true;
+    }
     if (runner_ == nullptr) {
       printer_.append(out_, event.message);
       return true;
@@ -144,9 +155,20 @@ private:
     return true;
   }
 
+  // On standard error, or in the live view (which standard error would
+  // scribble over).
+  void tell(const std::string& text) {
+    if (live_ != nullptr) {
+      live_->notice(text);
+    } else {
+      report(text);
+    }
+  }
+
   const SubOptions& options_;
   const MessagePrinter& printer_;
   const CommandRunner* runner_;
+  LiveView* live_;
   long long received_ = 0;
   Clock::time_point last_message_;
   std::string out_;
@@ -168,10 +190,16 @@ int main(int argc, char** argv) {
       runner.emplace(options.command);
     }
     catch_signals({SIGINT, SIGTERM});
+    std::optional<LiveView> live;
+    if (options.live) {
+      live.emplace(options.channels, options.patterns);
+    }
     const WakeSet wake(signal_fd());
+    check_readiness(options.ready);
     Subscriber subscriber(subscriber_options(options));
     subscriber.set_wake_fd(wake.fd());
-    Session session(options, printer, runner ? &*runner : nullptr);
+    signal_ready(options.ready, options.channels.size(), options.patterns);
+    Session session(options, printer, runner ? &*runner : nullptr, live ? &*live : nullptr);
     return session.run(subscriber);
   });
 }

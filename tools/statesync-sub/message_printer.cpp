@@ -40,6 +40,8 @@ void append_json(std::string& out, const Message& message, SystemTime received) 
   }
   if (message.version) {
     fmt::format_to(std::back_inserter(out), ",\"retained\":true,\"version\":{}", *message.version);
+  } else if (message.cleared) {
+    out += ",\"retained\":true,\"cleared\":true";
   }
   out += ",\"time\":\"";
   append_iso8601(out, received);

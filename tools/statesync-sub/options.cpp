@@ -10,52 +10,73 @@
 namespace statesync::tools {
 
 std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
-  auto app = make_app("statesync-sub", "Print the messages published to Redis channels, or run a command for each");
+  auto app =
+      make_app("statesync-sub", "Print the messages published to Redis channels, or run a command for each.",
+               {"[OPTIONS] CHANNEL...", "[OPTIONS] -P PATTERN...", "[OPTIONS] CHANNEL... --exec -- COMMAND [ARGS...]"});
   add_connection_options(*app, options.connection);
-  app->footer("-v also prints the channel before each payload.\n"
-              "Running a command per message: statesync-sub [OPTIONS] CHANNEL... --exec -- COMMAND [ARGS...]\n"
-              "See statesync-sub(1) for the format fields, retained state and reconnecting.");
-  app->add_option("channels", options.channels, "Channels (patterns with -P) to subscribe to")
+  app->footer("-v also prints the channel before each payload. See statesync-sub(1) for the format fields, "
+              "retained state and reconnecting.");
+  app->add_option("CHANNEL", options.channels, "Channels (patterns with -P) to subscribe to")
       ->option_text("CHANNEL...");
 
-  auto* pattern = app->add_flag("-P,--pattern", options.patterns, "Subscribe to glob patterns (PSUBSCRIBE)");
-  auto* sharded = app->add_flag("--sharded", options.sharded, "Subscribe to sharded channels (SSUBSCRIBE)");
+  const char* subscribing = "Subscribing";
+  auto* pattern =
+      app->add_flag("-P,--pattern", options.patterns, "Subscribe to glob patterns (PSUBSCRIBE)")->group(subscribing);
+  auto* sharded =
+      app->add_flag("--sharded", options.sharded, "Subscribe to sharded channels (SSUBSCRIBE)")->group(subscribing);
   pattern->excludes(sharded);
+  app->add_flag("-R,--retained", options.retained, "Print retained states first, then live messages")
+      ->group(subscribing);
+  app->add_option("--key-prefix", options.key_prefix, "Retained-state key prefix (default statesync:)")
+      ->option_text("PREFIX")
+      ->group(subscribing);
+
+  const char* stopping = "Stopping";
   app->add_option("-C,--count", options.count, "Exit 0 after N messages (a retained state counts)")
       ->option_text("N")
-      ->check(positive("number"));
-  app->add_option("-w,-W,--wait", options.wait, "Stop after SECONDS: exit 1 if -C was not reached, else 0")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"));
-  app->add_option("--idle", options.idle, "Exit 0 after SECONDS without a message")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"));
-  auto* no_newline = app->add_flag("-N,--no-newline", options.no_newline, "Nothing after each message");
-  auto* null = app->add_flag("-0,--null", options.null, "A NUL byte after each message instead of a newline");
-  no_newline->excludes(null);
-  auto* format = app->add_option("-F,--format", options.format,
-                                 "Print each message by TEMPLATE (%t channel, %p payload ...: see the man page)")
-                     ->option_text("TEMPLATE");
-  auto* json = app->add_flag("--json", options.json, "One JSON object per message");
-  format->excludes(json);
-  app->add_flag("-R,--retained", options.retained, "Print each channel's retained state first, then live messages");
-  auto* no_reconnect =
-      app->add_flag("--no-reconnect", options.no_reconnect, "Exit 69 when the connection is lost, do not reconnect");
-  app->add_option("--give-up", options.give_up, "Exit 69 when the connection is not back after SECONDS")
+      ->check(positive("number"))
+      ->group(stopping);
+  app->add_option("-w,-W,--wait", options.wait, "Stop after SECONDS: exit 1 if -C was not reached")
       ->option_text("SECONDS")
       ->check(positive("number of seconds"))
-      ->excludes(no_reconnect);
-  app->add_option("--keepalive", options.keepalive,
-                  "PING after SECONDS of silence; no answer within --timeout means the connection is lost")
+      ->group(stopping);
+  app->add_option("--idle", options.idle, "Stop after SECONDS idle: exit 1 if -C was not reached")
       ->option_text("SECONDS")
-      ->check(positive("number of seconds"));
-  auto* exec =
-      app->add_flag("--exec", options.exec, "Run the command after -- once per message: payload on its standard input");
-  for (auto* output : {no_newline, null, format, json}) {
-    exec->excludes(output);
+      ->check(positive("number of seconds"))
+      ->group(stopping);
+
+  const char* output = "Output";
+  auto* no_newline = app->add_flag("-N,--no-newline", options.no_newline, "Nothing after each message")->group(output);
+  auto* null =
+      app->add_flag("-0,--null", options.null, "A NUL byte after each message instead of a newline")->group(output);
+  no_newline->excludes(null);
+  auto* format = app->add_option("-F,--format", options.format, "Print by TEMPLATE: %t channel, %p payload, ...")
+                     ->option_text("TEMPLATE")
+                     ->group(output);
+  auto* json = app->add_flag("--json", options.json, "One JSON object per message")->group(output);
+  format->excludes(json);
+  auto* exec = app->add_flag("--exec", options.exec, "Run the command after -- for each message")->group(output);
+  auto* live =
+      app->add_flag("--live", options.live, "A line per channel, updated in place (a terminal)")->group(output);
+  for (auto* excluded : {no_newline, null, format, json}) {
+    exec->excludes(excluded);
+    live->excludes(excluded);
   }
-  app->add_option("--key-prefix", options.key_prefix, "Prefix of the retained-state keys (default \"statesync:\")")
-      ->option_text("PREFIX");
+  live->excludes(exec);
+
+  const char* reconnecting = "Reconnecting";
+  auto* no_reconnect =
+      app->add_flag("--no-reconnect", options.no_reconnect, "Exit 69 when the connection is lost")->group(reconnecting);
+  app->add_option("--give-up", options.give_up, "Exit 69 if not reconnected within SECONDS")
+      ->option_text("SECONDS")
+      ->check(positive("number of seconds"))
+      ->excludes(no_reconnect)
+      ->group(reconnecting);
+  app->add_option("--keepalive", options.keepalive, "PING after SECONDS of silence (finds dead links)")
+      ->option_text("SECONDS")
+      ->check(positive("number of seconds"))
+      ->group(reconnecting);
+  add_readiness_options(*app, options.ready);
   return app;
 }
 
@@ -78,7 +99,7 @@ void check_options(SubOptions& options) {
     throw Error(ErrorKind::usage, "--exec needs a command after --: --exec -- COMMAND [ARGS...]");
   }
   if (options.channels.empty()) {
-    throw Error(ErrorKind::usage, "no channel to subscribe to (see --help)");
+    throw Error(ErrorKind::usage, "no channel to subscribe to (for help: --help)");
   }
   if (options.retained && options.sharded) {
     throw Error(ErrorKind::usage,

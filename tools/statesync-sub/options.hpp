@@ -2,6 +2,7 @@
 // statesync-sub's options, defined once for the tool and its generated docs.
 
 #include "common/connection_options.hpp"
+#include "readiness.hpp"
 
 #include <statesync/retained.hpp>
 
@@ -31,8 +32,10 @@ struct SubOptions {
   std::optional<double> give_up;
   std::optional<double> keepalive;
   bool exec = false;
+  bool live = false;
   std::vector<std::string> command; // --exec: the words after "--"
   std::string key_prefix{default_key_prefix};
+  ReadinessOptions ready; // --ready-file, --ready-fd
 };
 
 std::unique_ptr<CLI::App> make_sub_app(SubOptions& options);

@@ -15,8 +15,9 @@
 //   <prefix>lock:{NAME}:signal   a list that release pushes to and waiters
 //                                block on (short expiry)
 //   <prefix>lock:{NAME}:info     hash: holder token -> "fence since_ms ttl_ms
-//                                pid host", for inspection; expires with
-//                                the lease
+//                                pid host" ("hold " first during a
+//                                release(hold)), for inspection; expires
+//                                with the lease
 //   <prefix>lock:{NAME}:holders  semaphore only: sorted set of holder
 //                                tokens scored by lease end (server time, ms)
 //   <prefix>lock:{NAME}:limit    semaphore only: its limit; every user of
@@ -54,6 +55,8 @@ struct STATESYNC_API Holder {
   long long since_ms = 0;                        // ours only: Unix time of acquisition, server clock
   std::chrono::milliseconds held{0};             // ours only: how long it has held the lock
   std::chrono::milliseconds ttl{0};              // ours only: its lease length
+  bool after_run = false;                        // ours only: its command has ended; the lease
+                                                 // runs out as --hold (release(hold)) asked
   std::optional<std::chrono::milliseconds> left; // time to expiry; nullopt: no expiry
 
   // "host:pid", or "another client" for a holder that is not ours.

@@ -6,6 +6,12 @@
 //   key:    <prefix>state:<channel>        (prefix default "statesync:")
 //   fields: payload  the message, byte for byte
 //           version  1, 2, 3 ...: increases by one per retained publish
+//   index:  <prefix>retained               a sorted set of the channels that
+//           have a state (all scores 0), which -R -P reads instead of the
+//           keyspace; none in a cluster (-R -P is refused there)
+//   versions: <prefix>version:<channel>    a retained publish first
+//           publishes the version there ("clear" for a clear), so that a
+//           -R subscriber of both pairs it with the message that follows
 
 #include <statesync/connection.hpp>
 #include <statesync/export.hpp>
@@ -21,6 +27,8 @@ inline constexpr std::string_view retained_payload_field = "payload";
 inline constexpr std::string_view retained_version_field = "version";
 
 STATESYNC_API std::string retained_state_key(std::string_view prefix, std::string_view channel);
+STATESYNC_API std::string retained_index_key(std::string_view prefix);
+STATESYNC_API std::string retained_version_channel(std::string_view prefix, std::string_view channel);
 
 struct STATESYNC_API RetainedState {
   std::string payload;

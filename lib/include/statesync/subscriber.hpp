@@ -8,8 +8,12 @@
 // With `retained`, it first delivers the retained state of each channel
 // (see retained.hpp), read in the same MULTI/EXEC that subscribes, so that
 // no live message is missed or repeated between the state and the stream.
-// For a pattern, that read is a KEYS scan of the state keys: a cost that
-// grows with the size of the database, paid at each (re)connect.
+// For a pattern, that read goes through the index of retained channels: its
+// cost grows with the retained channels that start with the pattern's
+// literal prefix, not with the database. Live retained updates carry their
+// version too: the subscriber also subscribes to each channel's version
+// channel (<prefix>version:<channel>, which a user's channel ACL must
+// allow) and pairs the version with the message that follows it.
 
 #include <statesync/connection.hpp>
 #include <statesync/endpoint.hpp>
@@ -62,8 +66,12 @@ struct STATESYNC_API Message {
   std::string channel;
   std::string pattern; // the pattern that matched (patterns mode), else empty
   std::string payload;
-  // Set for a retained state (its version), unset for a live message.
+  // With `retained`: set for a retained state and for a live update
+  // published with retain (its version); unset for a plain message.
   std::optional<long long> version;
+  // With `retained`: the channel's retained state was cleared (the payload
+  // is then empty).
+  bool cleared = false;
 
   bool retained() const noexcept { return version.has_value(); }
 };

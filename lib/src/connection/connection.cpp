@@ -4,6 +4,7 @@
 #include "topology/sentinel.hpp"
 #include "transport/transport.hpp"
 #include "util/deadline.hpp"
+#include "util/warnings.hpp"
 
 #include <statesync/connection.hpp>
 #include <statesync/error.hpp>
@@ -172,7 +173,10 @@ struct Connection::Impl {
 
     if (authenticating) {
       const Reply reply = read_reply();
-      if (reply.is_error()) {
+      if (password_not_wanted(reply)) {
+        detail::warn(fmt::format("{} has no password; going on without it (as redis-cli does). The server said: {}",
+                                 endpoint.where(), reply.str));
+      } else if (reply.is_error()) {
         throw Error(reply, fmt::format("authentication failed for user '{}' at {}", endpoint.user.value_or("default"),
                                        endpoint.where()));
       }
@@ -188,6 +192,13 @@ struct Connection::Impl {
     } else {
       check_name_reply(read_reply());
     }
+  }
+
+  // A password given to a server that has none: legacy AUTH (no user) is
+  // then answered with the generic error code ERR, where a wrong password
+  // gets WRONGPASS. Not worth refusing (redis-cli warns and goes on).
+  bool password_not_wanted(const Reply& reply) const {
+    return reply.is_error() && !endpoint.user && reply.error_code == ServerError::err;
   }
 
   // The name only helps operators read CLIENT LIST: a user not allowed to

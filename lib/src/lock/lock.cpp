@@ -308,8 +308,8 @@ bool Lock::release(milliseconds hold) {
   }
   held_ = false;
   const std::string limit = std::to_string(spec_.limit);
-  const Reply reply =
-      hold.count() > 0 ? run({"renew", token_, std::to_string(hold.count()), limit}) : run({"release", token_, limit});
+  const Reply reply = hold.count() > 0 ? run({"renew", token_, std::to_string(hold.count()), limit, "hold"})
+                                       : run({"release", token_, limit});
   return expect_ok(reply, fmt::format("cannot release lock '{}'", spec_.name)).integer == 1;
 }
 

@@ -82,8 +82,17 @@ if op == 'acquire' then
   return {0, tonumber(first[2]) - now, first[1], redis.call('HGET', info, first[1]), count, now}
 end
 
--- ARGV: op, token, ttl_ms, limit. 1: the lease now ends ttl_ms from now;
--- 0: the token no longer holds it.
+-- The holder's command has ended and its lease runs out as --hold asked:
+-- its info says so ("hold " first), for inspection.
+local function mark_hold(token)
+  local text = redis.call('HGET', info, token)
+  if text and string.sub(text, 1, 5) ~= 'hold ' then
+    redis.call('HSET', info, token, 'hold ' .. text)
+  end
+end
+
+-- ARGV: op, token, ttl_ms, limit, and 'hold' for the post-run hold. 1: the
+-- lease now ends ttl_ms from now; 0: the token no longer holds it.
 if op == 'renew' then
   local token, ttl, limit = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
   if limit == 1 then
@@ -92,15 +101,18 @@ if op == 'renew' then
     end
     redis.call('PEXPIRE', lock, ttl)
     redis.call('PEXPIRE', info, ttl)
-    return 1
+  else
+    local score = redis.call('ZSCORE', holders, token)
+    if not score or tonumber(score) <= now then
+      prune()
+      return 0
+    end
+    redis.call('ZADD', holders, string.format('%d', now + ttl), token)
+    extend(limit)
   end
-  local score = redis.call('ZSCORE', holders, token)
-  if not score or tonumber(score) <= now then
-    prune()
-    return 0
+  if ARGV[5] == 'hold' then
+    mark_hold(token)
   end
-  redis.call('ZADD', holders, string.format('%d', now + ttl), token)
-  extend(limit)
   return 1
 end
 

@@ -34,8 +34,13 @@ Holder parse_holder(std::string token, long long left_ms, const Reply& info, lon
   if (info.type != Reply::Type::string) {
     return holder;
   }
-  // "fence since_ms ttl_ms pid host": the host last, as the rest of the line.
+  // "fence since_ms ttl_ms pid host": the host last, as the rest of the
+  // line; "hold " first once the command has ended (--hold).
   std::istringstream in(info.str);
+  holder.after_run = info.str.starts_with("hold ");
+  if (holder.after_run) {
+    in.ignore(5);
+  }
   long long ttl_ms = 0;
   if (!(in >> holder.fence >> holder.since_ms >> ttl_ms >> holder.pid)) {
     return holder;

@@ -43,9 +43,10 @@ int parse_port(std::string_view text) {
 } // namespace
 
 ServerError server_error_code(std::string_view reply_text) noexcept {
-  // Redis before ACLs (6.0) refused a wrong password or a needless one
-  // with a plain ERR.
-  if (reply_text.starts_with("ERR invalid password") || reply_text.starts_with("ERR AUTH")) {
+  // Redis before ACLs (6.0) refused a wrong password with a plain ERR. A
+  // needless password ("ERR AUTH <password> called without any password
+  // configured") stays ERR: the connection warns and goes on, as redis-cli.
+  if (reply_text.starts_with("ERR invalid password")) {
     return ServerError::wrongpass;
   }
   const std::string_view first_word = reply_text.substr(0, reply_text.find(' '));

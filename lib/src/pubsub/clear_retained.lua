@@ -1,8 +1,22 @@
 -- Clearing a channel's retained state, as one atomic step: the state hash is
--- deleted and an empty message is published, which is how MQTT clients
--- (mosquitto_pub -r -n) announce a cleared retained message.
+-- deleted, the channel leaves the index of retained channels, and an empty
+-- message is published, which is how MQTT clients (mosquitto_pub -r -n)
+-- announce a cleared retained message.
 --
--- KEYS[1]  the state hash    ARGV[1]  channel    ARGV[2]  PUBLISH or SPUBLISH
+-- KEYS[1]  the state hash
+-- ARGV[1]  channel          ARGV[2]  PUBLISH or SPUBLISH
+-- ARGV[3]  the index of retained channels
+-- ARGV[4]  the channel's version channel
 local existed = redis.call('DEL', KEYS[1])
+-- The index, where retain_publish.lua keeps it (not in a cluster).
+local info = redis.pcall('INFO', 'cluster')
+if not (type(info) == 'string' and string.find(info, 'cluster_enabled:1', 1, true)) then
+  redis.call('ZREM', ARGV[3], ARGV[1])
+end
+if ARGV[2] == 'PUBLISH' then
+  -- "clear" where a retain puts the version: statesync-sub -R tells a
+  -- cleared state from an empty payload.
+  redis.pcall('PUBLISH', ARGV[4], 'clear')
+end
 local receivers = redis.call(ARGV[2], ARGV[1], '')
 return {receivers, existed}

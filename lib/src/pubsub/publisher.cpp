@@ -53,15 +53,41 @@ bool is_pair_of_integers(const Reply& reply) {
 struct RetainArgs {
   std::string key;
   std::string ttl_ms;
-  std::array<std::string_view, 7> keys_and_args;
+  std::string index;
+  std::string version_channel;
+  std::array<std::string_view, 9> keys_and_args;
 
   RetainArgs(const PublisherOptions& options, std::string_view channel, std::string_view payload,
              std::chrono::milliseconds ttl)
       : key(retained_state_key(options.key_prefix, channel)), ttl_ms(std::to_string(ttl.count())),
-        keys_and_args{
-            key, channel, payload, ttl_ms, publish_command(options), retained_payload_field, retained_version_field} {}
+        index(retained_index_key(options.key_prefix)),
+        version_channel(retained_version_channel(options.key_prefix, channel)), keys_and_args{key,
+                                                                                              channel,
+                                                                                              payload,
+                                                                                              ttl_ms,
+                                                                                              publish_command(options),
+                                                                                              retained_payload_field,
+                                                                                              retained_version_field,
+                                                                                              index,
+                                                                                              version_channel} {}
   RetainArgs(const RetainArgs&) = delete;
   RetainArgs& operator=(const RetainArgs&) = delete;
+};
+
+// The clear script's keys and arguments.
+struct ClearArgs {
+  std::string key;
+  std::string index;
+  std::string version_channel;
+  std::array<std::string_view, 5> keys_and_args;
+
+  ClearArgs(const PublisherOptions& options, std::string_view channel)
+      : key(retained_state_key(options.key_prefix, channel)), index(retained_index_key(options.key_prefix)),
+        version_channel(retained_version_channel(options.key_prefix, channel)), keys_and_args{key, channel,
+                                                                                              publish_command(options),
+                                                                                              index, version_channel} {}
+  ClearArgs(const ClearArgs&) = delete;
+  ClearArgs& operator=(const ClearArgs&) = delete;
 };
 
 } // namespace
@@ -94,9 +120,8 @@ Retained Publisher::retain(std::string_view channel, std::string_view payload, s
 }
 
 Cleared Publisher::clear(std::string_view channel) {
-  const std::string key = retained_state_key(options_.key_prefix, channel);
-  const std::array<std::string_view, 3> keys_and_args = {key, channel, publish_command(options_)};
-  const Reply reply = detail::clear_retained_script().run(connection_, keys_and_args);
+  const ClearArgs args(options_, channel);
+  const Reply reply = detail::clear_retained_script().run(connection_, args.keys_and_args);
   if (reply.is_error()) {
     refused(connection_, channel, reply);
   }

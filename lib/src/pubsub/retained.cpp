@@ -12,6 +12,14 @@ std::string retained_state_key(std::string_view prefix, std::string_view channel
   return key;
 }
 
+std::string retained_index_key(std::string_view prefix) {
+  return std::string(prefix).append("retained");
+}
+
+std::string retained_version_channel(std::string_view prefix, std::string_view channel) {
+  return std::string(prefix).append("version:").append(channel);
+}
+
 std::optional<RetainedState> read_retained_state(Connection& connection, std::string_view channel,
                                                  std::string_view key_prefix) {
   const std::string key = retained_state_key(key_prefix, channel);

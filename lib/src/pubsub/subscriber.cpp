@@ -3,6 +3,7 @@
 #include "connection/reconnect_backoff.hpp"
 #include "protocol/lua_scripts.hpp"
 #include "pubsub/subscriber_protocol.hpp"
+#include "pubsub/version_pairing.hpp"
 #include "util/deadline.hpp"
 
 #include <statesync/cluster.hpp>
@@ -81,6 +82,7 @@ struct Subscriber::Impl {
   std::size_t failed_attempts = 0;     // plain cluster subscriptions: try the next node
   int wake_fd = -1;
   std::deque<SubscriberEvent> pending;
+  std::optional<detail::VersionPairing> versions; // with `retained`
 
   // Keepalive: when traffic was last seen, and when an unanswered PING
   // must have been answered.
@@ -96,7 +98,11 @@ struct Subscriber::Impl {
 
   explicit Impl(SubscriberOptions o)
       : options(std::move(o)),
-        backoff(options.reconnect.first_delay, options.reconnect.max_delay, std::random_device{}()) {}
+        backoff(options.reconnect.first_delay, options.reconnect.max_delay, std::random_device{}()) {
+    if (options.retained) {
+      versions.emplace(options.key_prefix, options.mode);
+    }
+  }
 
   std::vector<Placement> placements() {
     if (options.endpoint.topology != Topology::cluster) {
@@ -213,50 +219,56 @@ struct Subscriber::Impl {
     }
   }
 
-  // MULTI, the retained states, one SUBSCRIBE per channel, EXEC: the
-  // states are read in the instant the subscriptions start, so every later
-  // publish arrives as a message and no earlier one does. (A multi-channel
-  // SUBSCRIBE in a transaction answers with more replies than EXEC
-  // announces, hence one per channel.) A channel's state is an HMGET; a
-  // pattern's states are what the retained_matching script finds.
+  // MULTI, the retained states, one SUBSCRIBE per channel and one per its
+  // version channel (version_pairing.hpp), EXEC: the states are read in the
+  // instant the subscriptions start, so every later publish arrives as a
+  // message and no earlier one does. (A multi-channel SUBSCRIBE in a
+  // transaction answers with more replies than EXEC announces, hence one
+  // per channel.) A channel's state is an HMGET; a pattern's states are
+  // what the retained_matching script finds in the index.
   void subscribe_with_state(Connection& c, const std::vector<std::string>& names) {
     const std::size_t n = names.size();
     const bool patterns = options.mode == SubscriptionMode::patterns;
     const std::string key_prefix = retained_state_key(options.key_prefix, "");
-    const std::string key_glob = detail::glob_escape(key_prefix);
+    const std::string index = retained_index_key(options.key_prefix);
     std::vector<std::string> keys;
     keys.reserve(n);
     c.append({"MULTI"});
     for (const auto& name : names) {
       keys.push_back(retained_state_key(options.key_prefix, name));
       if (patterns) {
-        c.append({"EVAL", detail::lua::retained_matching, "0", key_prefix, key_glob, name, retained_payload_field,
+        c.append({"EVAL", detail::lua::retained_matching, "1", index, key_prefix, name, retained_payload_field,
                   retained_version_field});
       } else {
         c.append({"HMGET", keys.back(), retained_payload_field, retained_version_field});
       }
     }
-    const std::string_view subscribe = detail::subscribe_command(options.mode);
+    std::vector<std::string> subscriptions = names;
     for (const auto& name : names) {
+      subscriptions.push_back(versions->companion(name));
+    }
+    const std::string_view subscribe = detail::subscribe_command(options.mode);
+    for (const auto& name : subscriptions) {
       c.append({subscribe, name});
     }
     c.append({"EXEC"});
     c.flush();
     expect_ok(c.read_reply(), "MULTI");
-    for (std::size_t i = 0; i < 2 * n; ++i) {
+    for (std::size_t i = 0; i < 3 * n; ++i) {
       const Reply queued = c.read_reply();
       if (queued.is_error()) {
-        throw Error(queued,
-                    fmt::format("cannot {} '{}'", i < n ? "read the retained state of" : "subscribe to", names[i % n]));
+        throw Error(queued, fmt::format("cannot {} '{}'", i < n ? "read the retained state of" : "subscribe to",
+                                        i < n ? names[i] : subscriptions[i - n]));
       }
     }
     const Reply results = expect_ok(c.read_reply(), "EXEC");
-    if (results.type != Reply::Type::array || results.elements.size() != 2 * n) {
+    if (results.type != Reply::Type::array || results.elements.size() != 3 * n) {
       throw Error(ErrorKind::protocol, fmt::format("unexpected reply to EXEC: {}", results.describe()));
     }
-    for (std::size_t i = 0; i < n; ++i) {
-      detail::expect_confirmation(results.elements[n + i], names[i]);
+    for (std::size_t i = 0; i < 2 * n; ++i) {
+      detail::expect_confirmation(results.elements[n + i], subscriptions[i]);
     }
+    versions->reset();
     for (std::size_t i = 0; i < n; ++i) {
       if (patterns) {
         for (auto& state : detail::retained_states_matching(results.elements[i], names[i])) {
@@ -462,6 +474,9 @@ struct Subscriber::Impl {
     Message message;
     switch (detail::read_push(reply, message)) {
     case PushKind::message:
+      if (versions && versions->absorb(message)) {
+        return std::nullopt;
+      }
       return message_event(std::move(message));
     case PushKind::pong:
       if (pongs_awaited > 0 && --pongs_awaited == 0) {
