@@ -33,13 +33,13 @@ int main(int argc, char** argv) {
         continue;
       }
       const statesync::Message& message = event->message;
-      if (message.retained()) {
-        std::cout << "state (version " << *message.version << "): " << message.payload << '\n';
-      } else if (message.payload.empty()) {
-        std::cout << "cleared\n"; // a clear publishes an empty message
-      } else {
-        std::cout << "update: " << message.payload << '\n';
+      // The first message is the state the channel has now; every later
+      // one an update. Each carries its version when it was retained.
+      std::cout << (seen == 0 ? "state" : "update");
+      if (message.version) {
+        std::cout << " (version " << *message.version << ")";
       }
+      std::cout << ": " << (message.cleared ? "cleared" : message.payload) << '\n';
       std::cout.flush();
       ++seen;
     }

@@ -78,7 +78,7 @@ read -r -t 30 line <&3
 expect "$line" "state (version 1): v1"
 expect "$("$work/examples/publish_retained" config v2)" "version 2, received by 1"
 read -r -t 30 line <&3
-expect "$line" "update: v2"
+expect "$line" "update (version 2): v2"
 wait "$follower"
 exec 3<&-
 expect "$("$work/examples/run_under_lock" job)" "step 1 under fencing token 1
