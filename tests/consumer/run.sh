@@ -19,10 +19,17 @@ for path in bin/statesync-pub bin/statesync-sub bin/statesync-lock include/state
 done
 libdir=$(cd "$prefix" && ls -d lib*/pkgconfig | head -1 | xargs dirname)
 
-# The public headers must not pull in hiredis, fmt or CLI11.
-if grep -rE '#include <(hiredis|fmt|CLI|openssl)' "$prefix/include/statesync"; then
-  echo "a public header includes a private dependency"; exit 1
-fi
+# Each public header compiles on its own, and none pulls in hiredis, fmt,
+# OpenSSL or CLI11, directly or through another header (-H lists every
+# header a compilation opens).
+for header in "$prefix"/include/statesync/*.hpp; do
+  name=statesync/$(basename "$header")
+  opened=$(echo "#include <$name>" | c++ -std=c++20 -fsyntax-only -H -I"$prefix/include" -x c++ - 2>&1) ||
+    { echo "$name does not compile on its own:"; echo "$opened"; exit 1; }
+  if echo "$opened" | grep -E '/(hiredis|fmt|openssl|CLI)/'; then
+    echo "$name includes a private dependency"; exit 1
+  fi
+done
 
 # The installed tools run from the install tree (RPATH).
 "$prefix/bin/statesync-pub" --version
@@ -32,7 +39,51 @@ cmake --build "$work/cmake-build" >/dev/null
 LD_LIBRARY_PATH=$prefix/$libdir "$work/cmake-build/consumer"
 
 export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
-# shellcheck disable=SC2046
-c++ "$source/consumer.cpp" -o "$work/pkg-consumer" $(pkg-config --cflags --libs statesync)
-LD_LIBRARY_PATH=$prefix/$libdir "$work/pkg-consumer"
+# The program picks its standard (C++20 or later); the .pc file says so
+# and imposes none.
+if pkg-config --cflags statesync | grep -q -- '-std='; then
+  echo "statesync.pc imposes a C++ standard: $(pkg-config --cflags statesync)"; exit 1
+fi
+grep -q 'C++20 or later' "$PKG_CONFIG_PATH/statesync.pc" || { echo "statesync.pc does not state the standard"; exit 1; }
+for standard in c++20 c++23; do
+  # shellcheck disable=SC2046
+  c++ -std=$standard "$source/consumer.cpp" -o "$work/pkg-consumer" $(pkg-config --cflags --libs statesync)
+  LD_LIBRARY_PATH=$prefix/$libdir "$work/pkg-consumer"
+done
 echo "consumer built and ran with find_package and pkg-config"
+
+# The examples, built against the install tree as a user builds them, and
+# run against a real redis-server on a free loopback port.
+cmake -S "$source/../../examples" -B "$work/examples" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/examples" >/dev/null
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" &
+redis_pid=$!
+trap 'kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do
+  [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
+  sleep 0.1
+done
+export STATESYNC_URL=redis://127.0.0.1:$port LD_LIBRARY_PATH=$prefix/$libdir
+expect() { # what a command printed, and what it should have
+  [ "$1" = "$2" ] || { printf 'expected:\n%s\ngot:\n%s\n' "$2" "$1"; exit 1; }
+}
+expect "$("$work/examples/publish_retained" config v1)" "version 1, received by 0"
+# follow_state prints the retained state, then waits for the update.
+mkfifo "$work/follow"
+"$work/examples/follow_state" config 2 >"$work/follow" &
+follower=$!
+exec 3<"$work/follow"
+read -r -t 30 line <&3
+expect "$line" "state (version 1): v1"
+expect "$("$work/examples/publish_retained" config v2)" "version 2, received by 1"
+read -r -t 30 line <&3
+expect "$line" "update (version 2): v2"
+wait "$follower"
+exec 3<&-
+expect "$("$work/examples/run_under_lock" job)" "step 1 under fencing token 1
+step 2 under fencing token 1
+step 3 under fencing token 1"
+expect "$(redis-cli -p "$port" exists 'statesync:lock:{job}')" "0" # released
+expect "$("$work/examples/run_under_lock" job | head -1)" "step 1 under fencing token 2"
+echo "the examples built against the install tree and ran"

@@ -1,6 +1,5 @@
 // The subscriber's protocol pieces, fed replies without a server.
 
-#include "connection/reconnect_backoff.hpp"
 #include "protocol/server_error.hpp"
 #include "pubsub/subscriber_protocol.hpp"
 
@@ -12,7 +11,6 @@
 
 using namespace statesync;
 using namespace statesync::detail;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -123,18 +121,6 @@ TEST_CASE("retained state from HMGET") {
   CHECK(kind_of([] { retained_state(array({string("v"), string("x1")}), "ch", "k"); }) == ErrorKind::protocol);
   CHECK(kind_of([] { retained_state(array({string("v"), nil()}), "ch", "k"); }) == ErrorKind::protocol);
   CHECK(kind_of([] { retained_state(error("WRONGTYPE"), "ch", "k"); }) == ErrorKind::server);
-}
-
-TEST_CASE("backoff doubles up to the ceiling, with jitter of up to half") {
-  Backoff backoff(100ms, 1000ms, 42);
-  const std::vector<long long> bases = {100, 200, 400, 800, 1000, 1000, 1000};
-  for (const long long base : bases) {
-    const auto delay = backoff.next().count();
-    CHECK(delay <= base);
-    CHECK(delay >= base / 2);
-  }
-  backoff.reset();
-  CHECK(backoff.next().count() <= 100);
 }
 
 TEST_CASE("retained states matching a pattern") {

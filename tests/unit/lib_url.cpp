@@ -88,3 +88,10 @@ TEST_CASE("the message for a bad URL hides the password") {
     CHECK(std::string(error.what()).find("hunter2") == std::string::npos);
   }
 }
+
+TEST_CASE("parse_host_port") {
+  CHECK(statesync::parse_host_port("h:1", 26379, "x").port == 1);
+  CHECK(statesync::parse_host_port("h", 26379, "x").port == 26379);
+  CHECK_THROWS_WITH(statesync::parse_host_port("h:0", 1, "--sentinel address"),
+                    "invalid --sentinel address 'h:0': expected HOST:PORT");
+}

@@ -8,19 +8,10 @@
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
 
-#include <cstdlib>
 #include <unistd.h>
 
 namespace statesync::tools {
 namespace {
-
-std::optional<std::string> environment(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') {
-    return std::nullopt;
-  }
-  return std::string(value);
-}
 
 // --sentinel, --master, their credentials, and --cluster, over the URL's.
 void resolve_topology(const ConnectionArgs& args, Endpoint& endpoint) {
@@ -46,8 +37,9 @@ void resolve_topology(const ConnectionArgs& args, Endpoint& endpoint) {
   }
   if (sentinel) {
     endpoint.sentinel_user = args.sentinel_user;
-    endpoint.sentinel_password =
-        args.sentinel_password ? args.sentinel_password : environment("STATESYNC_SENTINEL_AUTH");
+    if (args.sentinel_password) {
+      endpoint.sentinel_password = args.sentinel_password;
+    }
   }
   if (args.cluster) {
     if (sentinel) {
@@ -125,14 +117,7 @@ void add_connection_options(CLI::App& app, ConnectionArgs& args) {
 }
 
 Endpoint resolve_endpoint(const ConnectionArgs& args) {
-  std::optional<std::string> url = args.url;
-  if (!url) {
-    url = environment("STATESYNC_URL");
-  }
-  if (!url) {
-    url = environment("REDIS_URL");
-  }
-  Endpoint endpoint = url ? parse_url(*url) : Endpoint{};
+  Endpoint endpoint = endpoint_from_environment(args.url ? std::optional<std::string_view>(*args.url) : std::nullopt);
   if (args.host) {
     endpoint.host = *args.host;
     endpoint.socket_path.clear();
@@ -152,11 +137,6 @@ Endpoint resolve_endpoint(const ConnectionArgs& args) {
   }
   if (args.password) {
     endpoint.password = args.password;
-  } else if (!endpoint.password) {
-    endpoint.password = environment("STATESYNC_AUTH");
-    if (!endpoint.password) {
-      endpoint.password = environment("REDISCLI_AUTH");
-    }
   }
   TlsOptions& tls = endpoint.tls;
   tls.enabled = tls.enabled || args.tls;

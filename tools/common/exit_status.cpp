@@ -38,29 +38,4 @@ std::vector<ExitStatusRow> exit_status_rows(std::string_view tool) {
   return rows;
 }
 
-int exit_status_for(ErrorKind kind) noexcept {
-  switch (kind) {
-  case ErrorKind::usage:
-    return exit_usage;
-  case ErrorKind::bad_data:
-    return exit_bad_data;
-  case ErrorKind::no_input:
-    return exit_no_input;
-  case ErrorKind::unavailable:
-  case ErrorKind::server:
-    return exit_unavailable;
-  case ErrorKind::refused:
-    return exit_refused;
-  case ErrorKind::protocol:
-    return exit_protocol;
-  case ErrorKind::lock_lost:
-    return exit_lock_lost;
-  case ErrorKind::output:
-    return exit_output;
-  case ErrorKind::internal:
-    return exit_internal;
-  }
-  return exit_internal;
-}
-
 } // namespace statesync::tools

@@ -1,6 +1,8 @@
 #pragma once
-// The exit statuses of all three tools: one table, here, that the code,
-// the help texts, the man pages and the tests share (see CONVENTIONS.md).
+// The exit statuses of all three tools. An error's status is the
+// library's exit_status_for(ErrorKind) (error.hpp); the statuses only the
+// tools have are here, and so is the documented table that the help texts
+// and the man pages show and the tests compare with both (see CONTRIBUTING.md).
 
 #include <statesync/error.hpp>
 
@@ -13,15 +15,6 @@ namespace statesync::tools {
 enum ExitStatus : int {
   exit_ok = 0,
   exit_not_this_time = 1,
-  exit_usage = 64,
-  exit_bad_data = 65,
-  exit_no_input = 66,
-  exit_unavailable = 69,
-  exit_internal = 70,
-  exit_output = 74,
-  exit_lock_lost = 75,
-  exit_protocol = 76,
-  exit_refused = 77,
   exit_cannot_execute = 126,
   exit_not_found = 127,
   exit_signal_base = 128,
@@ -41,7 +34,5 @@ std::span<const ExitStatusRow> exit_status_table();
 
 // The rows of one tool ("statesync-pub" ...): what its help and man page list.
 std::vector<ExitStatusRow> exit_status_rows(std::string_view tool);
-
-int exit_status_for(ErrorKind kind) noexcept;
 
 } // namespace statesync::tools

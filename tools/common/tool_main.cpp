@@ -106,7 +106,7 @@ int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& b
     return exit_ok;
   } catch (const CLI::ParseError& error) {
     report(plain_parse_error(app, error));
-    return exit_usage;
+    return exit_status_for(ErrorKind::usage);
   }
   hide_secrets_in_argv(argc, argv);
   set_warning_handler(warn_once);
@@ -124,10 +124,10 @@ int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& b
     return exit_status_for(error.kind());
   } catch (const std::bad_alloc&) {
     report("out of memory");
-    return exit_internal;
+    return exit_status_for(ErrorKind::internal);
   } catch (const std::exception& error) {
     report(std::string("internal error (a bug, please report it): ") + error.what());
-    return exit_internal;
+    return exit_status_for(ErrorKind::internal);
   }
 }
 

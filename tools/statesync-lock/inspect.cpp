@@ -133,7 +133,7 @@ int inspect(Connection& connection, const LockOptions& options) {
   case LockMode::run:
     break;
   }
-  return exit_internal;
+  return exit_status_for(ErrorKind::internal);
 }
 
 } // namespace statesync::tools

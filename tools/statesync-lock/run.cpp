@@ -104,7 +104,8 @@ int run_locked(Connection& connection, const LockOptions& options) {
   if (options.wait_replicas > 0) {
     const long long replicas = lock.wait_replicas(options.wait_replicas);
     if (replicas < options.wait_replicas) {
-      finish_run(lock, RunEnd{RunOutcome::failed, exit_unavailable}, std::chrono::milliseconds(0));
+      finish_run(lock, RunEnd{RunOutcome::failed, exit_status_for(ErrorKind::unavailable)},
+                 std::chrono::milliseconds(0));
       throw Error(ErrorKind::unavailable,
                   fmt::format("lock '{}' reached {} of {} replicas within the reply timeout; released it", options.name,
                               replicas, options.wait_replicas));
@@ -145,7 +146,7 @@ int run_locked(Connection& connection, const LockOptions& options) {
   } else if (!lost) {
     report_verbose(fmt::format("lock '{}' (fencing token {}) released", options.name, lock.fence()));
   }
-  const int status = lost ? exit_lock_lost : exit_status_of(result.wait_status);
+  const int status = lost ? exit_status_for(ErrorKind::lock_lost) : exit_status_of(result.wait_status);
   report_run_metrics(options, lock, done, status, lost);
   return status;
 }

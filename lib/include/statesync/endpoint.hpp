@@ -1,5 +1,7 @@
 #pragma once
 // Where and how to connect: parsed from a URL, then refined by options.
+// Plain values: nothing here opens a connection or blocks, and an Endpoint
+// may be copied to and read from any thread.
 
 #include <statesync/export.hpp>
 
@@ -67,6 +69,15 @@ struct STATESYNC_API Endpoint {
 // (rediss+sentinel:// with TLS; Sentinel's default port 26379; the
 // credentials are the data nodes'). Throws Error(usage).
 STATESYNC_API Endpoint parse_url(std::string_view url);
+
+// Where the statesync tools connect when told no URL, for a program that
+// wants to behave as they do: `url` when given, else $STATESYNC_URL, else
+// $REDIS_URL, else redis://127.0.0.1:6379. A password the URL does not
+// carry comes from $STATESYNC_AUTH, else $REDISCLI_AUTH; the Sentinels' own
+// from $STATESYNC_SENTINEL_AUTH. An empty variable counts as unset. Throws
+// Error(usage) for a URL that does not parse. Reads the environment, so it
+// must not race with setenv() in another thread.
+STATESYNC_API Endpoint endpoint_from_environment(std::optional<std::string_view> url = std::nullopt);
 
 // "host:port" or "[v6]:port" (port 0 or absent: `default_port`). Throws
 // Error(usage) naming `what`.

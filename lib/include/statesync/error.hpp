@@ -65,7 +65,18 @@ struct STATESYNC_API Redirection {
   HostPort node;
 };
 
-// Not thread-safe to modify; copies may be used from any thread.
+// "unavailable", "lock_lost" ...: the kind as its enumerator is spelled,
+// for logs and messages.
+STATESYNC_API const char* error_kind_name(ErrorKind kind) noexcept;
+
+// The exit status the statesync tools end with after an error of this
+// kind, for a program that wants to end as they do (sysexits.h: usage 64,
+// bad_data 65, no_input 66, unavailable and server 69, internal 70, output
+// 74, protocol 76, refused 77; lock_lost 75, which sysexits calls
+// TEMPFAIL). The tools' manual pages list every status.
+STATESYNC_API int exit_status_for(ErrorKind kind) noexcept;
+
+// Immutable once thrown; copies may be used from any thread.
 class STATESYNC_API Error : public std::runtime_error {
 public:
   Error(ErrorKind kind, const std::string& message);

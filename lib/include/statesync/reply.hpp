@@ -1,5 +1,6 @@
 #pragma once
-// A decoded server reply (RESP2), as plain C++ values.
+// A decoded server reply (RESP2), as plain C++ values: Connection returns
+// them. A plain value; copies may be used from any thread.
 
 #include <statesync/error.hpp>
 #include <statesync/export.hpp>

@@ -13,8 +13,10 @@
 //           publishes the version there ("clear" for a clear), so that a
 //           -R subscriber of both pairs it with the message that follows
 
+#include <statesync/connection.hpp>
 #include <statesync/export.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,9 +30,19 @@ STATESYNC_API std::string retained_state_key(std::string_view prefix, std::strin
 STATESYNC_API std::string retained_index_key(std::string_view prefix);
 STATESYNC_API std::string retained_version_channel(std::string_view prefix, std::string_view channel);
 
-struct RetainedState {
+struct STATESYNC_API RetainedState {
   std::string payload;
   long long version = 0;
 };
+
+// Reads `channel`'s retained state once: nullopt when none is retained (or
+// it was cleared, or has expired). Blocks for one round trip, bounded by
+// the connection's reply timeout. In a cluster a MOVED reply is followed as
+// Publisher follows it: `connection` is replaced by one to the owner of the
+// state's slot. Throws Error: the server's error reply (WRONGTYPE when the
+// key holds something else), unavailable, or protocol for a malformed
+// state. One thread at a time per connection.
+STATESYNC_API std::optional<RetainedState> read_retained_state(Connection& connection, std::string_view channel,
+                                                               std::string_view key_prefix = default_key_prefix);
 
 } // namespace statesync

@@ -4,7 +4,8 @@
 
 namespace statesync {
 
-// The library's version, "MAJOR.MINOR.PATCH".
+// The library's version, "MAJOR.MINOR.PATCH": a constant string, callable
+// from any thread.
 STATESYNC_API const char* version() noexcept;
 
 } // namespace statesync
