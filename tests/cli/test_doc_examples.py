@@ -66,7 +66,9 @@ def man_examples(tool):
         match = re.search(r"^\.SH %s\n(.*?)(?=^\.SH )" % title, page, re.S | re.M)
         if match:
             blocks += re.findall(r"^\.(?:EX|nf)\n(.*?)^\.(?:EE|fi)", match.group(1), re.S | re.M)
-    return [unroff(block).strip() for block in blocks]
+    blocks = [unroff(block).strip() for block in blocks]
+    # A block of printed output (--history's lines) is no command: history_shape checks its form.
+    return [block for block in blocks if not re.match(r"\d{4}-\d\d-\d\dT", block)]
 
 
 def all_examples():
@@ -535,6 +537,188 @@ SCENARIOS = {
     "# m h dom mon dow  command\n*/5 * * * *  statesync-lock -n --hold 60 --ttl 60 rotate -- /usr/local/bin/rotate":
         crontab_line,
 }
+
+
+# --- Redis Streams ------------------------------------------------------------------
+
+def entries(sh, key):
+    return [dict(zip(fields[::2], fields[1::2])) for _, fields in sh.redis.command("XRANGE", key, "-", "+")]
+
+
+def stream_tail(sh, example):
+    with open(os.path.join(sh.work, "app.log"), "w") as f:
+        f.write("first\nsecond\n")
+    tail = sh.start(example)
+    sh.wait_for(lambda: sh.redis.command("XLEN", "logs") == 2, "two entries in the stream")
+    stop(tail)
+    assert [list(e.values())[-1] for e in entries(sh, "logs")] == [b"first", b"second"]
+
+
+def stream_publish(sh, example):
+    result = sh.run(example)
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(rb"\d+-\d+\n", result.stdout), result.stdout  # -v: the new entry's ID
+    assert b'{"id":42}' in list(entries(sh, "orders")[0].values())
+
+
+def stream_dump(sh, example):
+    for line in ("one", "two"):
+        assert sh.run(f"statesync-pub --stream logs {line}").returncode == 0
+    result = sh.run(example)
+    assert result.returncode == 0, result.stderr
+    assert open(os.path.join(sh.work, "dump.txt"), "rb").read() == b"one\ntwo\n"
+
+
+def stream_last(sh, example):
+    for n in range(150):
+        sh.redis.command("XADD", "logs", "*", "payload", str(n))
+    proc = sh.start(example)
+    _, out = output_until(proc, lambda out: out.endswith(b"149\n"))
+    assert out.splitlines() == [str(n).encode() for n in range(50, 150)], out[:200]
+
+
+def stream_window(sh, example):
+    sh.redis.command("XADD", "logs", "1795935600000-0", "payload", "before")  # 07:00
+    sh.redis.command("XADD", "logs", "1795941000000-0", "payload", "in")      # 08:30
+    sh.redis.command("XADD", "logs", "1795946400000-0", "payload", "after")   # 10:00
+    result = sh.run(example)
+    assert (result.returncode, result.stdout) == (0, b"in\n"), result.stderr
+
+
+def reading(sh, command):
+    sh.wait_for(lambda: any(f"cmd={command}".encode() in line.split()
+                            for line in sh.redis.command("CLIENT", "LIST").splitlines()), f"a blocked {command}")
+
+
+def stream_resume(sh, example, key="logs"):
+    proc = sh.start(example)  # no position yet: from the new entries ($)
+    reading(sh, "xread")
+    for n in ("a1", "a2"):
+        sh.redis.command("XADD", key, "*", "payload", n)
+    assert output_until(proc, lambda out: out == b"a1\na2\n")[1] == b"a1\na2\n"
+    for n in ("b1", "b2"):  # written while nobody reads
+        sh.redis.command("XADD", key, "*", "payload", n)
+    proc = sh.start(example)
+    _, out = output_until(proc, lambda out: out.endswith(b"b2\n"))
+    assert out == b"b1\nb2\n", out  # nothing twice, nothing missed
+
+
+def stream_resume_pair(sh, example):
+    dump, resume = example.splitlines()
+    sh.redis.command("XADD", "orders", "*", "payload", "o1")
+    assert sh.run(dump).returncode == 0
+    assert open(os.path.join(sh.work, "all.txt"), "rb").read() == b"o1\n"
+    stream_resume(sh, resume, key="orders")
+
+
+def stream_group(sh, example):
+    resize = os.path.join(sh.work, "resize")
+    with open(resize, "w") as f:
+        f.write('#!/bin/sh\ncat >> resized; echo >> resized\n')
+    os.chmod(resize, 0o755)
+    proc = sh.start(example)
+    sh.wait_for(lambda: sh.redis.command("EXISTS", "images") == 1 and
+                sh.redis.command("XINFO", "GROUPS", "images"), "the group")
+    for name in ("a.png", "b.png"):
+        assert sh.run(f"statesync-pub --stream images {name}").returncode == 0
+    path = os.path.join(sh.work, "resized")
+    sh.wait_for(lambda: os.path.exists(path) and open(path).read().split() == ["a.png", "b.png"], "both resized")
+    stop(proc)
+    group = dict(zip(*[iter(sh.redis.command("XINFO", "GROUPS", "images")[0])] * 2))
+    assert (group[b"name"], group[b"pending"]) == (b"resize", 0), group
+
+
+# --- statesync-lock's history, metrics and windows ------------------------------------
+
+HISTORY_LINE = rb"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+:\d+ fence \d+ (ok|failed \(exit \d+\)|lost, [^,]+), " \
+               rb"ran \d+\.\d{3}s, waited \d+\.\d{3}s"
+
+
+def two_runs(sh):
+    assert sh.run("statesync-lock backup -- true").returncode == 0
+    assert sh.run("statesync-lock backup -- sh -c 'exit 2'").returncode == 2
+
+
+def history(sh, example):
+    two_runs(sh)
+    result = sh.run(example.splitlines()[0].removeprefix("$ "))
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and all(re.fullmatch(HISTORY_LINE, line) for line in lines), result.stdout
+    assert b"fence 2 failed (exit 2)" in lines[0] and b"fence 1 ok" in lines[1]
+
+
+def history_shape(sh, example):
+    """statesync-lock(1)'s printed --history lines have the real output's form."""
+    for line in example.splitlines():
+        assert re.fullmatch(HISTORY_LINE, line.encode()), line
+    history(sh, "$ statesync-lock --history -C 3 backup")
+
+
+def status_with_last_run(sh, example):
+    two_runs(sh)
+    result = sh.run(example.removeprefix("$ "))
+    assert result.stdout.startswith(b"backup free") and b"exit 2" in result.stdout, result.stdout
+
+
+def list_with_outcome(sh, example):
+    two_runs(sh)
+    result = sh.run(example.removeprefix("$ "))
+    assert result.returncode == 0 and b"backup" in result.stdout and b"exit 2" in result.stdout, result.stdout
+
+
+def metrics_cron(sh, example):
+    command = example.split("*/5 * * * * ", 1)[1].replace("/var/lib/node_exporter/textfile", sh.work) \
+        .replace("/usr/local/bin/rotate", "true")
+    assert sh.run(command).returncode == 0
+    assert sh.run(command).returncode == 0
+    metrics = open(os.path.join(sh.work, "rotate.prom")).read()
+    assert re.search(r'^statesync_lock_runs_total\{[^}]*lock="rotate"[^}]*\} 2$', metrics, re.M), metrics
+    assert "statesync_lock_last_success_timestamp_seconds{" in metrics
+
+
+def once_per_cron(sh, example):
+    command = re.sub(r"\\\n\s*", "", example.split("* * *", 1)[1]).strip() \
+        .replace("--jitter 300", "--jitter 0.1") \
+        .replace("/var/lib/node_exporter/textfile", sh.work).replace("/usr/local/bin/backup", "echo ran")
+    first = sh.run(command)
+    assert (first.returncode, first.stdout) == (0, b"ran\n"), first.stderr
+    second = sh.run(command)
+    assert second.stdout == b"", second.stdout  # once in the day's window
+    assert "statesync_lock_runs_total" in open(os.path.join(sh.work, "backup.prom")).read()
+
+
+STREAM_SCENARIOS = {
+    "tail -F app.log | statesync-pub --stream --maxlen 1000000 -l logs": stream_tail,
+    "statesync-pub --stream -v orders '{\"id\":42}'": stream_publish,
+    "statesync-sub --stream --from 0 -e logs > dump.txt": stream_dump,
+    "statesync-sub --stream --from -100 logs": stream_last,
+    "statesync-sub --stream --from @2026-11-29T08:00:00Z --until @2026-11-29T09:00:00Z -e logs": stream_window,
+    "statesync-sub --stream --resume logs.pos logs": stream_resume,
+    "statesync-sub --stream --group resize --claim-idle 60 --max-deliveries 5 --dead-letter resize:dead \\\n"
+    "    images --exec -- ./resize                                        # a work queue shared by hosts":
+        stream_group,
+    "statesync-sub --stream --from 0 -e orders > all.txt\nstatesync-sub --stream --resume orders.pos orders":
+        stream_resume_pair,
+    "statesync-sub --stream --group resize --claim-idle 60 \\\n"
+    "    --max-deliveries 5 --dead-letter resize:dead images --exec -- ./resize": stream_group,
+    "*/5 * * * * statesync-lock -n --history-len 10000 --metrics-file /var/lib/node_exporter/textfile/rotate.prom "
+    "rotate -- /usr/local/bin/rotate": metrics_cron,
+    "$ statesync-lock --history -C 3 backup": history,
+    "$ statesync-lock --status backup": status_with_last_run,
+    "$ statesync-lock --list": list_with_outcome,
+    "0 3 * * *  statesync-lock --once-per 1d --jitter 300 \\\n"
+    "           --metrics-file /var/lib/node_exporter/textfile/backup.prom \\\n"
+    "           backup -- /usr/local/bin/backup": once_per_cron,
+}
+SCENARIOS.update(STREAM_SCENARIOS)
+
+
+def test_the_printed_history_has_the_real_form(redis, tmp_path):
+    with open(os.path.join(SOURCE, "man", "statesync-lock.1")) as f:
+        page = unroff(f.read())
+    printed = re.search(r"^(20\d\d-\S+Z .*\n)+", page, re.M)
+    assert printed, "statesync-lock(1)'s --history output block"
+    history_shape(Shell(redis, str(tmp_path)), printed.group(0).strip())
 
 
 def test_every_example_is_run():
