@@ -13,6 +13,17 @@ from redis_fixture import RedisServer, free_port
 from resp import RespConnection, RespError
 
 
+def names_on_every_master(cluster, prefix):
+    """One name per master (by its slot's owner): prefix0, prefix1 ..."""
+    found = {}
+    n = 0
+    while len(found) < len(cluster.masters()):
+        name = f"{prefix}{n}"
+        found.setdefault(cluster.owner(name).port, name)
+        n += 1
+    return list(found.values())
+
+
 def wait_until(condition, what, limit=30.0):
     """Polls `condition` until it returns something true; fails after `limit`."""
     end = time.monotonic() + limit

@@ -1,19 +1,8 @@
 """Shared by the stream tests: entries as a raw peer sees them, and the
 readiness signal of a tail (its read blocked in the server)."""
 
-import time
-
+from cluster_fixture import wait_until  # noqa: F401 (the stream tests take it from here)
 from conftest import spawn
-
-
-def wait_until(predicate, what, limit=20.0):
-    """Bounded polling, for what has no readiness signal of its own."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def blocked_readers(redis):

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from cluster_fixture import Cluster, wait_until
+from cluster_fixture import Cluster, names_on_every_master, wait_until
 from conftest import run, spawn
 from redis_fixture import free_port
 from resp import RawSubscriber
@@ -21,16 +21,6 @@ def cluster(tmp_path_factory):
     yield c
     c.cleanup()
 
-
-def channels_on_every_master(cluster, prefix):
-    """One channel name per master (by its slot's owner)."""
-    found = {}
-    n = 0
-    while len(found) < len(cluster.masters()):
-        name = f"{prefix}{n}"
-        found.setdefault(cluster.owner(name).port, name)
-        n += 1
-    return list(found.values())
 
 
 def shardnumsub(node, channel):
@@ -59,7 +49,7 @@ def test_plain_publish_reaches_a_subscriber_on_another_master(cluster):
 
 
 def test_sharded_channels_on_every_master(cluster):
-    channels = channels_on_every_master(cluster, "shard")
+    channels = names_on_every_master(cluster, "shard")
     seed = cluster.masters()[0]
     sub = spawn("statesync-sub", "--cluster", "-u", seed.url, "--sharded", "-v", "-C", len(channels), *channels)
     try:
@@ -80,7 +70,7 @@ def test_sharded_channels_on_every_master(cluster):
 def test_without_cluster_option_a_moved_reply_is_followed(cluster, raw_subscriber):
     """A node that does not own the slot answers MOVED: the tools learn
     that they talk to a cluster and go to the owner, as redis-cli -c."""
-    channels = channels_on_every_master(cluster, "moved")
+    channels = names_on_every_master(cluster, "moved")
     channel = channels[0]
     owner = cluster.owner(channel)
     elsewhere = next(m for m in cluster.masters() if m is not owner)
@@ -116,7 +106,7 @@ def test_without_cluster_option_a_moved_reply_is_followed(cluster, raw_subscribe
 
 
 def test_a_stream_meeting_moved_later_without_cluster_option_follows_it(cluster):
-    channels = channels_on_every_master(cluster, "later")
+    channels = names_on_every_master(cluster, "later")
     elsewhere = next(m for m in cluster.masters() if m is not cluster.owner(channels[0]))
     others = [c for c in channels if cluster.owner(c) is not elsewhere]
     peers = {c: RawSubscriber.start(cluster.owner(c), c, command="SSUBSCRIBE") for c in others}
@@ -135,7 +125,7 @@ def test_a_stream_meeting_moved_later_without_cluster_option_follows_it(cluster)
 
 
 def test_a_stream_of_many_channels_goes_to_each_owner_in_order(cluster, raw_subscriber):
-    channels = channels_on_every_master(cluster, "fan")
+    channels = names_on_every_master(cluster, "fan")
     peers = {c: raw_subscriber(cluster.owner(c), c, command="SSUBSCRIBE") for c in channels}
     records = [f"{channels[i % len(channels)]}={i}" for i in range(600)]
     result = run("statesync-pub", "--cluster", "-u", cluster.masters()[0].url, "--sharded", "-l",
@@ -161,7 +151,7 @@ def test_a_stream_into_an_unreachable_cluster_fails_before_its_input():
 
 
 def test_retained_states_of_a_stream_live_on_their_owners(cluster):
-    channels = channels_on_every_master(cluster, "rs")
+    channels = names_on_every_master(cluster, "rs")
     lines = "".join(f"{c}={c}-{n}\n" for n in range(1, 4) for c in channels)
     result = run("statesync-pub", "--cluster", "-u", cluster.masters()[0].url, "-r", "-l", "--channel-field", "=",
                  input=lines.encode())
@@ -296,7 +286,7 @@ def test_retained_state_lives_on_its_slot_owner(cluster):
 
 
 def test_retained_state_of_channels_in_different_slots_is_refused(cluster):
-    a, b = channels_on_every_master(cluster, "r")[:2]
+    a, b = names_on_every_master(cluster, "r")[:2]
     result = run("statesync-sub", "--cluster", "-u", cluster.masters()[0].url, "-R", a, b)
     assert result.returncode == 64
     assert b"hash tag" in result.stderr
@@ -334,7 +324,7 @@ def test_wait_replicas(cluster):
 
 
 def test_slot_migrated_under_a_sharded_subscription(cluster):
-    channel = channels_on_every_master(cluster, "mig")[0]
+    channel = names_on_every_master(cluster, "mig")[0]
     source = cluster.owner(channel)
     target = next(m for m in cluster.masters() if m is not source)
     sub = spawn("statesync-sub", "--cluster", "-u", target.url, "--sharded", "-C", 2, channel)
@@ -367,7 +357,7 @@ def stream_goes_on_at(new_master, channel, sub, out, pub):
 
 
 def test_failover_is_followed(cluster):
-    channel = channels_on_every_master(cluster, "fo")[0]
+    channel = names_on_every_master(cluster, "fo")[0]
     lock_name = next(f"job{n}" for n in range(1000)
                      if cluster.owner(f"statesync:lock:{{job{n}}}") is cluster.owner(channel))
     master = cluster.owner(channel)
@@ -422,7 +412,7 @@ def first_occurrences(messages):
 
 def test_killed_master_is_followed(cluster, raw_subscriber):
     """Last: it leaves the cluster with one master fewer replicated."""
-    channel = channels_on_every_master(cluster, "kill")[0]
+    channel = names_on_every_master(cluster, "kill")[0]
     master = cluster.owner(channel)
     replica = cluster.replicas_of(master)[0]
     seed = next(m for m in cluster.masters() if m is not master)
@@ -432,7 +422,7 @@ def test_killed_master_is_followed(cluster, raw_subscriber):
     plain = spawn("statesync-sub", "--cluster", "-u", master.url, "-C", 1, "plain")
     # A stream over every master's channels, one pipeline each, the dying
     # one's sent again to its replica.
-    spread = channels_on_every_master(cluster, "spread")
+    spread = names_on_every_master(cluster, "spread")
     peer = raw_subscriber(seed, *spread)
     many = spawn("statesync-pub", "--cluster", "-u", seed.url, "-l", "--channel-field", "=", stdin=subprocess.PIPE)
     # A lock on the dying master's slot.

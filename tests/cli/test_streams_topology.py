@@ -4,9 +4,8 @@ master after a failover)."""
 
 import pytest
 
-from cluster_fixture import Cluster, SentinelGroup, wait_until
+from cluster_fixture import Cluster, SentinelGroup, names_on_every_master, wait_until
 from conftest import run, spawn
-from test_cluster import channels_on_every_master
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +16,7 @@ def cluster(tmp_path_factory):
 
 
 def test_cluster_keys_on_different_masters(cluster):
-    keys = channels_on_every_master(cluster, "st")
+    keys = names_on_every_master(cluster, "st")
     seed = ["--cluster", "-p", cluster.nodes[0].port]
     records = b"".join(b"%s %d\n" % (keys[i % len(keys)].encode(), i) for i in range(300))
     done = run("statesync-pub", *seed, "--stream", "-l", "--channel-field", " ", input=records)
@@ -34,7 +33,7 @@ def test_cluster_keys_on_different_masters(cluster):
 
 
 def test_cluster_tail_reads_every_owner(cluster):
-    keys = channels_on_every_master(cluster, "tail")
+    keys = names_on_every_master(cluster, "tail")
     seed = ["--cluster", "-p", cluster.nodes[0].port]
     tail = spawn("statesync-sub", *seed, "--stream", "-C", len(keys), *keys)
     try:

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from cluster_fixture import wait_until
 from conftest import clean_env, run, spawn, tool_path
 from test_sub import finish
 
@@ -46,15 +47,6 @@ class Lines:
             if text in line:
                 return line
         raise AssertionError(f"no line with {text!r}; saw {self.seen[-20:]!r}")
-
-
-def wait_until(condition, what):
-    """Polls a readiness condition with a bound (no fixed sleep)."""
-    for _ in range(2000):
-        if condition():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"never: {what}")
 
 
 class Watch:

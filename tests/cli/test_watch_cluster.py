@@ -4,7 +4,7 @@ and a slot migrated under a watched key (followed by a full re-read)."""
 
 import pytest
 
-from cluster_fixture import Cluster
+from cluster_fixture import Cluster, names_on_every_master
 from conftest import spawn
 from test_watch import Lines, wait_until
 
@@ -17,15 +17,6 @@ def cluster(tmp_path_factory):
     yield c
     c.cleanup()
 
-
-def keys_on_every_master(cluster, prefix):
-    found = {}
-    n = 0
-    while len(found) < len(cluster.masters()):
-        name = f"{prefix}{n}"
-        found.setdefault(cluster.owner(name).port, name)
-        n += 1
-    return list(found.values())
 
 
 def tracking_clients(node, pid):
@@ -49,7 +40,7 @@ def watcher():
 
 
 def test_keys_on_every_master_then_a_slot_migration(cluster, watcher):
-    keys = keys_on_every_master(cluster, "wk")
+    keys = names_on_every_master(cluster, "wk")
     for key in keys:
         cluster.owner(key).command("SET", key, f"{key}-0")
     _, lines = watcher(cluster, *keys)
@@ -69,7 +60,7 @@ def test_keys_on_every_master_then_a_slot_migration(cluster, watcher):
 
 
 def test_pattern_across_masters_sees_keys_created_later(cluster, watcher):
-    keys = keys_on_every_master(cluster, "pat")
+    keys = names_on_every_master(cluster, "pat")
     process, lines = watcher(cluster, "-P", "pat*")
     # Tracking is on at every master once each shows this process's
     # tracking connection.
