@@ -64,14 +64,33 @@ class RedisServer:
         return "\n".join(lines + self.extra) + "\n"
 
     def start(self):
-        config = os.path.join(self.dir, "redis.conf")
-        with open(config, "w") as f:
-            f.write(self._config())
-        self.process = subprocess.Popen(
-            ["redis-server", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self.wait_ready()
+        first = self.process is None
+        for attempt in range(5):
+            config = os.path.join(self.dir, "redis.conf")
+            with open(config, "w") as f:
+                f.write(self._config())
+            self.process = subprocess.Popen(
+                ["redis-server", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            try:
+                self.wait_ready()
+                return self
+            except RuntimeError:
+                # A free port can be taken by another test's server between
+                # our asking and redis-server binding it: a first start then
+                # goes again on other ports (a restart keeps its own).
+                if not first or attempt == 4 or "Address already in use" not in self.log():
+                    raise
+                self.stop()
+                self._choose_ports_again()
         return self
+
+    def _choose_ports_again(self):
+        self.port = free_port()
+        if self.tls:
+            self.tls_port = free_port()
+        self.extra = [f"cluster-port {free_port()}" if line.startswith("cluster-port ") else line
+                      for line in self.extra]
 
     def wait_ready(self, limit=20.0):
         """Readiness is a PING that answers (bounded: a server that never

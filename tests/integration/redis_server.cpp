@@ -28,10 +28,41 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
+namespace {
+
+// A redis-server that exited while we waited for it to answer: most often
+// because another test's server took one of its free ports between our
+// asking for it and its binding it.
+struct ExitedAtStart : std::runtime_error {
+  ExitedAtStart() : std::runtime_error("redis-server exited as it started (see its redis.log)") {}
+};
+
+// The cluster bus port given in `extra`, if any, asked anew.
+void choose_bus_port_again(std::vector<std::string>& extra) {
+  for (std::size_t i = 0; i + 1 < extra.size(); ++i) {
+    if (extra[i] == "--cluster-port") {
+      extra[i + 1] = std::to_string(free_port());
+    }
+  }
+}
+
+} // namespace
+
 RedisServer::RedisServer(const std::vector<std::string>& extra) : port_(free_port()), extra_(extra) {
   char pattern[] = "/tmp/statesync-redis-XXXXXX";
   dir_ = ::mkdtemp(pattern);
-  start();
+  for (int attempt = 1;; ++attempt) {
+    try {
+      start();
+      return;
+    } catch (const ExitedAtStart&) {
+      if (attempt == 5) {
+        throw;
+      }
+      port_ = free_port();
+      choose_bus_port_again(extra_);
+    }
+  }
 }
 
 void RedisServer::start() {
@@ -52,6 +83,10 @@ void RedisServer::start() {
   // Ready when a PING answers; bounded, so a server that never comes up
   // fails the test instead of hanging it.
   for (int attempt = 0; attempt < 1000; ++attempt) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw ExitedAtStart();
+    }
     try {
       auto connection = Connection::open(endpoint(), "statesync-test-ready");
       if (connection.command({"PING"}).is_status("PONG")) {
