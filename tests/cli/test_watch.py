@@ -268,6 +268,25 @@ def test_debounce_acts_once_with_the_last_value(redis, watches):
     assert rc == 128 + 15
 
 
+# -w and --idle end the watch also while the server is gone and the
+# watcher is reconnecting, with their documented statuses: 0 without -C,
+# 1 when -C was not reached.
+@pytest.mark.parametrize("args,status", [
+    (["-w", "5"], 0),
+    (["-w", "5", "-C", "5"], 1),
+    (["--idle", "5", "-C", "5"], 1),
+])
+def test_wait_and_idle_end_the_watch_while_reconnecting(redis, args, status):
+    redis.command("SET", "k", "v1")
+    sub = spawn(TOOL, "-p", redis.port, "--watch", *args, "k")
+    lines = Lines(sub.stdout)
+    assert lines.wait_for(b"v1") == b"v1\n"
+    redis.stop()
+    rc, out, err = finish(sub, timeout=60)
+    assert rc == status, err
+    assert b"reconnecting" in err
+
+
 def test_acl_user_without_read_permission_is_77_naming_the_key(servers):
     server = servers(acl_lines=["reader on >pw ~open:* &* +@all", "default on nopass ~* +@all"])
     server.command("SET", "secret", "x")

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <deque>
 #include <map>
@@ -279,9 +280,32 @@ struct KeyWatcher::Impl {
     return std::any_of(stations.begin(), stations.end(), [](const Station& s) { return !s.dirty.empty(); });
   }
 
+  Topology topology() const noexcept { return link.endpoint().topology; }
+
+  // The first start. A MOVED there is a server named as one that is a
+  // cluster node (the link learns so from it, as every tool's link does):
+  // started again at every master. What was read before it stands.
+  void first_start() {
+    try {
+      start();
+    } catch (const Error& error) {
+      if (!is_cluster_redirection(error) || topology() == Topology::cluster) {
+        throw;
+      }
+      stations.clear();
+      gap = error;
+      if (!reconnect(std::nullopt)) {
+        throw Error(ErrorKind::unavailable, "interrupted while connecting to the cluster's masters");
+      }
+      // Not a reconnection for the user: the first values follow.
+      pending.erase(std::find_if(pending.begin(), pending.end(),
+                                 [](const KeyWatchEvent& e) { return e.type == KeyWatchEvent::Type::reconnected; }));
+    }
+  }
+
   KeyWatchEvent lose(const Error& error) {
     stations.clear();
-    if (!options.reconnect.enabled && options.endpoint.topology == Topology::standalone) {
+    if (!options.reconnect.enabled && topology() == Topology::standalone && !is_cluster_redirection(error)) {
       throw error;
     }
     gap = error;
@@ -293,10 +317,11 @@ struct KeyWatcher::Impl {
 
   // Gets back after a gap as the link's policy says, and starts again;
   // true once started (the "reconnected" event and the changes made
-  // meanwhile are then pending), false when the wake fd ended a wait.
-  bool reconnect() {
+  // meanwhile are then pending), false when the wake fd ended a wait or
+  // `deadline` came.
+  bool reconnect(std::optional<Clock::time_point> deadline) {
     for (;;) {
-      if (!link.recover(*gap)) {
+      if ((deadline && Clock::now() >= *deadline) || !link.recover(*gap, deadline)) {
         return false;
       }
       const std::size_t before = pending.size();
@@ -330,7 +355,7 @@ struct KeyWatcher::Impl {
   }
 
   std::optional<Clock::time_point> map_check_point() const {
-    if (options.endpoint.topology != Topology::cluster) {
+    if (topology() != Topology::cluster) {
       return std::nullopt;
     }
     return next_map_check;
@@ -362,7 +387,7 @@ struct KeyWatcher::Impl {
         return event;
       }
       if (stations.empty()) {
-        if (!reconnect()) {
+        if (!reconnect(deadline)) {
           return std::nullopt;
         }
         continue;
@@ -391,7 +416,7 @@ struct KeyWatcher::Impl {
 KeyWatcher::KeyWatcher(KeyWatcherOptions options) {
   validate(options);
   impl_ = std::make_unique<Impl>(std::move(options));
-  impl_->start();
+  impl_->first_start();
 }
 
 KeyWatcher::KeyWatcher(KeyWatcher&&) noexcept = default;
