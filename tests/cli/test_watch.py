@@ -287,6 +287,32 @@ def test_wait_and_idle_end_the_watch_while_reconnecting(redis, args, status):
     assert b"reconnecting" in err
 
 
+def get_calls(redis):
+    stats = redis.command("INFO", "commandstats").decode()
+    line = next((line for line in stats.split("\r\n") if line.startswith("cmdstat_get:")), "calls=0,")
+    return int(line.split("calls=", 1)[1].split(",", 1)[0])
+
+
+def test_debounce_acts_only_on_a_settled_value_that_differs(redis, watches):
+    redis.command("SET", "cfg", "A")
+    w = watches(redis, "--debounce", "1", "-F", "%t=%p", keys=["cfg"])
+    assert w.expect("cfg=") == "cfg=A"
+    w.settle()
+    reads = get_calls(redis)
+    redis.command("SET", "cfg", "B")
+    # The watcher has read B once it has sent a GET (nothing else here
+    # does): then back to A.
+    wait_until(lambda: get_calls(redis) > reads, "cfg read again")
+    redis.command("SET", "cfg", "A")
+    w.settle()
+    printed = [line.decode() for line in w.lines.seen if line.startswith(b"cfg=")]
+    # A -> B -> A within the quiet time leaves cfg as it was acted on: no
+    # line, unless the machine was so slow that B settled first.
+    assert printed in (["cfg=A\n"], ["cfg=A\n", "cfg=B\n", "cfg=A\n"])
+    rc, _, _ = w.stop()
+    assert rc == 128 + 15
+
+
 def test_acl_user_without_read_permission_is_77_naming_the_key(servers):
     server = servers(acl_lines=["reader on >pw ~open:* &* +@all", "default on nopass ~* +@all"])
     server.command("SET", "secret", "x")
