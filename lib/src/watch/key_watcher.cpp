@@ -15,10 +15,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <deque>
-#include <map>
 #include <poll.h>
-#include <set>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
 namespace statesync {
 namespace {
@@ -29,6 +30,11 @@ using namespace std::chrono_literals;
 // placed by: a slot that moves while its keys do not change is otherwise
 // unnoticed.
 constexpr auto slot_map_check_interval = 1s;
+
+// Keys per MGET when reading values: as redis-cli users batch them, large
+// enough that a command's cost is spread, small enough not to hold the
+// server up for long.
+constexpr std::size_t read_batch = 1000;
 
 std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a, std::optional<Clock::time_point> b) {
   if (!a || !b) {
@@ -49,9 +55,9 @@ void validate(const KeyWatcherOptions& options) {
   }
 }
 
-// Keys waiting to be read at one server, in the order they were reported
-// changed, each once.
-class DirtyKeys {
+// Keys, each once, in the order they were first added: hashed rather than
+// ordered, as thousands of them are looked up for every read.
+class KeyList {
 public:
   void add(const std::string& key) {
     if (members_.insert(key).second) {
@@ -59,23 +65,23 @@ public:
     }
   }
   bool empty() const noexcept { return order_.empty(); }
+  auto begin() const noexcept { return order_.begin(); }
+  auto end() const noexcept { return order_.end(); }
   std::vector<std::string> take() {
     members_.clear();
-    std::vector<std::string> keys(std::make_move_iterator(order_.begin()), std::make_move_iterator(order_.end()));
-    order_.clear();
-    return keys;
+    return std::exchange(order_, {});
   }
 
 private:
-  std::set<std::string> members_;
-  std::deque<std::string> order_;
+  std::unordered_set<std::string> members_;
+  std::vector<std::string> order_;
 };
 
 // One server's feed, the keys it serves, and those to read there.
 struct Station {
   detail::ChangeFeed feed;
-  std::set<std::string> keys; // known to live here: exact keys, and keys patterns found
-  DirtyKeys dirty;
+  KeyList keys;  // known to live here: exact keys, and keys patterns found
+  KeyList dirty; // to be read, in the order they were reported changed
 };
 
 } // namespace
@@ -87,9 +93,9 @@ const char* event_name(KeyChange::Event event) noexcept {
 struct KeyWatcher::Impl {
   KeyWatcherOptions options;
   detail::WatchLink link;
-  std::set<std::string> exact;
-  std::vector<Station> stations;            // empty while disconnected
-  std::map<std::string, KeyValue> reported; // keys that exist, as last reported
+  std::unordered_set<std::string> exact;
+  std::vector<Station> stations;                      // empty while disconnected
+  std::unordered_map<std::string, KeyValue> reported; // keys that exist, as last reported
   std::deque<KeyWatchEvent> pending;
   int wake_fd = -1;
   Clock::time_point next_map_check;
@@ -132,12 +138,12 @@ struct KeyWatcher::Impl {
       Station station{detail::ChangeFeed::open(link, placement.node, request), {}, {}};
       for (auto& key : placement.keys) {
         station.dirty.add(key);
-        station.keys.insert(std::move(key));
+        station.keys.add(key);
       }
       for (const auto& pattern : options.patterns) {
         for (auto& key : scan(station.feed.reader(), pattern)) {
           station.dirty.add(key);
-          station.keys.insert(std::move(key));
+          station.keys.add(key);
         }
       }
       fresh.push_back(std::move(station));
@@ -173,7 +179,10 @@ struct KeyWatcher::Impl {
     for (auto& station : stations) {
       while (!station.dirty.empty()) {
         const std::vector<std::string> keys = station.dirty.take();
-        std::vector<detail::KeyRead> reads = detail::read_keys(station.feed.reader(), keys);
+        // A cluster node's keys may be in different slots, which one MGET
+        // cannot read.
+        const std::size_t batch = topology() == Topology::cluster ? 1 : read_batch;
+        std::vector<detail::KeyRead> reads = detail::read_keys(station.feed.reader(), keys, batch);
         for (std::size_t i = 0; i < keys.size(); ++i) {
           if (reads[i].again) {
             station.dirty.add(keys[i]);
@@ -188,23 +197,24 @@ struct KeyWatcher::Impl {
   void compare(const std::string& key, std::optional<KeyValue> value) {
     const auto known = reported.find(key);
     KeyWatchEvent event;
-    event.change.key = key;
-    event.change.pattern = watched_as(key).value_or(std::string());
     if (!value) {
       if (known == reported.end()) {
         return;
       }
       reported.erase(known);
       event.change.event = KeyChange::Event::deleted;
+    } else if (known == reported.end()) {
+      event.change.value = reported.emplace(key, std::move(*value)).first->second;
+    } else if (known->second == *value) {
+      return;
     } else {
-      if (known != reported.end() && known->second == *value) {
-        return;
-      }
-      reported[key] = *value;
-      event.change.value = std::move(*value);
+      event.change.value = known->second = std::move(*value);
     }
+    event.change.key = key;
+    event.change.pattern = watched_as(key).value_or(std::string());
     pending.push_back(std::move(event));
   }
+
 
   // Marks what one message from station `s`'s listener says changed.
   void take(std::size_t s, Reply& reply) {
@@ -222,7 +232,7 @@ struct KeyWatcher::Impl {
     for (auto& key : invalidation->keys) {
       if (watched_as(key)) {
         station.dirty.add(key);
-        station.keys.insert(std::move(key));
+        station.keys.add(key);
       }
     }
   }
