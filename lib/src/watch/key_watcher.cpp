@@ -215,7 +215,6 @@ struct KeyWatcher::Impl {
     pending.push_back(std::move(event));
   }
 
-
   // Marks what one message from station `s`'s listener says changed.
   void take(std::size_t s, Reply& reply) {
     Station& station = stations[s];
