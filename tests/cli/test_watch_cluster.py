@@ -5,7 +5,7 @@ and a slot migrated under a watched key (followed by a full re-read)."""
 import pytest
 
 from cluster_fixture import Cluster, names_on_every_master
-from conftest import spawn
+from conftest import run, spawn
 from test_watch import Lines, wait_until
 
 TOOL = "statesync-sub"
@@ -77,6 +77,12 @@ def test_a_cluster_named_as_one_server_is_found_by_the_first_moved(cluster):
         process.kill()
         process.wait()
     assert b"reconnected" not in process.stderr.read()
+
+
+def test_a_pattern_at_one_cluster_node_is_refused_not_watched_in_part(cluster):
+    result = run(TOOL, "-u", cluster.masters()[0].url, "--watch", "-P", "pat*")
+    assert result.returncode == 64, result.stderr
+    assert b"--cluster" in result.stderr and result.stderr.count(b"\n") == 1
 
 
 def test_pattern_across_masters_sees_keys_created_later(cluster, watcher):

@@ -140,6 +140,9 @@ struct KeyWatcher::Impl {
         station.dirty.add(key);
         station.keys.add(key);
       }
+      if (!options.patterns.empty() && topology() == Topology::standalone) {
+        refuse_one_cluster_node(station.feed.reader());
+      }
       for (const auto& pattern : options.patterns) {
         for (auto& key : scan(station.feed.reader(), pattern)) {
           station.dirty.add(key);
@@ -151,6 +154,18 @@ struct KeyWatcher::Impl {
     stations = std::move(fresh);
     next_map_check = Clock::now() + slot_map_check_interval;
     read_dirty();
+  }
+
+  // A pattern watched at one node of a cluster would see that node's keys
+  // only, and no MOVED ever shows it the others (exact keys find the
+  // cluster so): refused, rather than watched in part.
+  static void refuse_one_cluster_node(Connection& c) {
+    const Reply info = c.command({"INFO", "cluster"});
+    if (!info.is_error() && info.str.find("cluster_enabled:1") != std::string::npos) {
+      throw Error(ErrorKind::usage, fmt::format("{} is a Redis Cluster node: to watch a pattern on every master, "
+                                                "connect to it as a cluster (--cluster)",
+                                                c.where()));
+    }
   }
 
   static std::vector<std::string> scan(Connection& c, const std::string& pattern) {
