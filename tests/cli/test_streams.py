@@ -88,6 +88,21 @@ def test_max_age_trims_by_the_servers_clock(redis):
     assert [f[b"payload"] for _, f in entries(redis, "ev")] == [b"new"]
 
 
+def test_maxlen_and_max_age_both_apply(redis):
+    server_ms = int(redis.command("TIME")[0]) * 1000
+    for i in range(5):
+        xadd(redis, "ev", "payload", "old", id=f"{server_ms - 86_400_000 + i}-0")
+    # The age removes the day-old entries, which the length alone would keep.
+    done = pub(redis, "-l", "--maxlen", "=10", "--max-age", "=3600", "ev", input=b"a\nb\n")
+    assert done.returncode == 0, done.stderr
+    assert [f[b"payload"] for _, f in entries(redis, "ev")] == [b"a", b"b"]
+    # The length holds too, after every entry of a pipelined stream.
+    lines = b"".join(b"%d\n" % i for i in range(50))
+    done = pub(redis, "-l", "--maxlen", "=10", "--max-age", "=3600", "ev", input=lines)
+    assert done.returncode == 0, done.stderr
+    assert [f[b"payload"] for _, f in entries(redis, "ev")] == lines.splitlines()[-10:]
+
+
 @pytest.mark.parametrize("args", [["--maxlen", "x", "ev", "m"], ["--max-age", "=-1", "ev", "m"],
                                   ["--id", "nope", "ev", "m"], ["-r", "ev", "m"]])
 def test_pub_bad_stream_options_are_usage_errors(redis, args):

@@ -93,8 +93,8 @@ TEST_CASE("start points and resume points") {
 
 TEST_CASE("a refused ID stops the writer with the server's words and the honest count") {
   RedisServer server;
-  write(server.endpoint(), "ev", {"first"}, {"payload", "10-0", {}, {}});
-  StreamWriter writer(server.endpoint(), "writer", {"payload", "5-0", {}, {}}, [](const Acknowledgement&) {});
+  write(server.endpoint(), "ev", {"first"}, {"payload", "10-0", {}, {}, {}});
+  StreamWriter writer(server.endpoint(), "writer", {"payload", "5-0", {}, {}, {}}, [](const Acknowledgement&) {});
   writer.publish("ev", "late");
   try {
     writer.finish();

@@ -44,7 +44,7 @@ public:
     };
     if (options.stream.enabled) {
       // A stream writer routes its own keys, over its own link.
-      stream_ = make_stream_writer(options, link.endpoint(), on_ack);
+      stream_ = make_stream_writer(options, link, on_ack);
     } else if (plan.mode != InputMode::clear) {
       stream_ = std::make_unique<RecordStream>(link, publisher_.options(), on_ack);
     }

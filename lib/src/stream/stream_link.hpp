@@ -31,6 +31,8 @@ public:
   // Closes every connection; the numbers start over.
   void reset() noexcept;
 
+  // The caller's work went forward (Link::progress).
+  void progress() noexcept { link_.progress(); }
   void set_wake_fd(int fd) noexcept { link_.set_wake_fd(fd); }
   const Endpoint& endpoint() const noexcept { return link_.endpoint(); }
   std::string where() const { return link_.where(); }
