@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <deque>
+#include <vector>
 
 namespace statesync::tools {
 namespace {
@@ -89,30 +89,31 @@ private:
   // then acknowledges and records what was written. True when -C is met.
   bool handle_burst(StreamReader& reader, StreamEvent first) {
     bool done = false;
-    std::vector<const StreamEntry*> written;
-    std::deque<StreamEvent> burst; // stable: `written` points into it
+    // Reused from burst to burst: no allocation per entry of their own.
+    burst_.clear();
+    written_.clear();
     std::optional<StreamEvent> event = std::move(first);
     do {
-      burst.push_back(std::move(*event));
-      StreamEvent& current = burst.back();
+      StreamEvent& current = burst_.emplace_back(std::move(*event));
       if (current.type != StreamEvent::Type::entry) {
         report_event(current);
         continue;
       }
       ++handled_;
       if (handle(current.entry)) {
-        written.push_back(&current.entry);
+        written_.push_back(burst_.size() - 1);
       }
       done = options_.count && handled_ >= *options_.count;
     } while (!done && caught_signal() == 0 && (event = reader.poll()));
     write_stdout(out_);
     out_.clear();
-    for (const StreamEntry* entry : written) {
+    for (const std::size_t i : written_) {
+      const StreamEntry& entry = burst_[i].entry;
       if (options_.stream.group) {
-        reader.acknowledge(*entry);
+        reader.acknowledge(entry);
       }
       if (resume_) {
-        resume_->handled(entry->stream, entry->id);
+        resume_->handled(entry.stream, entry.id);
       }
     }
     if (resume_) {
@@ -127,13 +128,15 @@ private:
   // True when the entry was written out, or its command exited 0.
   bool handle(const StreamEntry& entry) {
     const std::string* payload = entry.field(options_.stream.field);
-    const Message message{entry.stream, {}, payload ? *payload : std::string(), std::nullopt};
+    // Assigned, not built: its strings keep their capacity between entries.
+    message_.channel = entry.stream;
+    message_.payload = payload ? std::string_view(*payload) : std::string_view();
     if (runner_ == nullptr) {
-      printer_.append(out_, message, &entry);
+      printer_.append(out_, message_, &entry);
       return true;
     }
     const std::string id = entry.id.str();
-    const auto failure = runner_->run(message.payload, {"STATESYNC_STREAM=" + entry.stream, "STATESYNC_ID=" + id});
+    const auto failure = runner_->run(message_.payload, {"STATESYNC_STREAM=" + entry.stream, "STATESYNC_ID=" + id});
     if (failure) {
       report(fmt::format("'{}' {} (entry {} of '{}'){}", options_.command.front(), *failure, id, entry.stream,
                          options_.stream.group ? "; it stays pending" : "; going on"));
@@ -165,6 +168,9 @@ private:
   long long handled_ = 0;
   Clock::time_point last_entry_;
   std::string out_;
+  std::vector<StreamEvent> burst_;
+  std::vector<std::size_t> written_; // indexes into burst_
+  Message message_;
 };
 
 } // namespace

@@ -63,7 +63,12 @@ struct StreamReader::Impl {
   detail::StreamLink link;
   std::vector<Stream> streams;
   std::vector<Server> servers;
-  std::deque<StreamEvent> ready;
+  // Events read, handed out from `ready_head` on: a vector reused from
+  // batch to batch, so that a million entries cost no allocation of their
+  // own beyond their fields.
+  std::vector<StreamEvent> ready;
+  std::size_t ready_head = 0;
+  std::vector<detail::ReadEntry> batch; // a read's entries, reused
   bool connected = false;
   std::optional<Error> lost_by; // while not connected: what was lost
   int wake_fd = -1;
@@ -124,7 +129,7 @@ struct StreamReader::Impl {
   // Checks the key's type and, the first time, finds where to start and end.
   void set_up_plain(Connection& connection, Stream& stream, bool first) {
     const std::uint64_t look_back = options.from.kind == StreamStart::Kind::last ? options.from.count : 1;
-    const Reply reply = connection.command({"XREVRANGE", stream.key, "+", "-", "COUNT", std::to_string(look_back)});
+    Reply reply = connection.command({"XREVRANGE", stream.key, "+", "-", "COUNT", std::to_string(look_back)});
     detail::throw_if_error(connection, fmt::format("cannot read stream '{}'", stream.key), reply);
     if (!first) {
       return;
@@ -190,7 +195,7 @@ struct StreamReader::Impl {
       }
       try {
         claim_if_due();
-        if (!ready.empty()) {
+        if (!nothing_ready()) {
           continue;
         }
         start_reads();
@@ -203,12 +208,17 @@ struct StreamReader::Impl {
     }
   }
 
+  bool nothing_ready() const { return ready_head == ready.size(); }
+
   std::optional<StreamEvent> poll() {
-    if (ready.empty()) {
+    if (nothing_ready()) {
       return std::nullopt;
     }
-    StreamEvent event = std::move(ready.front());
-    ready.pop_front();
+    std::optional<StreamEvent> event = std::move(ready[ready_head++]);
+    if (nothing_ready()) {
+      ready.clear();
+      ready_head = 0;
+    }
     return event;
   }
 
@@ -292,7 +302,7 @@ struct StreamReader::Impl {
     bool any = false;
     for (Server& server : servers) {
       while (auto reply = link.connection(server.index).buffered_reply()) {
-        take_reply(server, *reply);
+        take_reply(server, std::move(*reply));
         any = true;
       }
     }
@@ -335,16 +345,16 @@ struct StreamReader::Impl {
       }
       Connection& connection = link.connection(waiting[i]->index);
       if (auto reply = connection.read_reply_until(Clock::now())) {
-        take_reply(*waiting[i], *reply);
+        take_reply(*waiting[i], std::move(*reply));
         while (auto more = connection.buffered_reply()) {
-          take_reply(*waiting[i], *more);
+          take_reply(*waiting[i], std::move(*more));
         }
       }
     }
     return !(wake_fd >= 0 && fds.back().revents != 0);
   }
 
-  void take_reply(Server& server, const Reply& reply) {
+  void take_reply(Server& server, Reply&& reply) {
     Connection& connection = link.connection(server.index);
     if (!server.acks_owed.empty()) {
       const auto [i, count] = server.acks_owed.front();
@@ -355,9 +365,10 @@ struct StreamReader::Impl {
       return;
     }
     server.reading = false;
-    auto entries = detail::parse_streams(connection, reply);
+    batch.clear();
+    detail::parse_streams(connection, reply, batch);
     std::vector<std::size_t> counts(streams.size(), 0);
-    for (auto& read : entries) {
+    for (auto& read : batch) {
       const std::size_t i = stream_index(read.entry.stream);
       ++counts[i];
       take_entry(streams[i], std::move(read));
@@ -512,7 +523,7 @@ std::optional<StreamEvent> StreamReader::poll() {
 }
 
 bool StreamReader::finished() const noexcept {
-  return impl_->finished() && impl_->ready.empty();
+  return impl_->finished() && impl_->nothing_ready();
 }
 
 void StreamReader::acknowledge(const StreamEntry& entry) {

@@ -17,20 +17,19 @@ void throw_if_error(const Connection& from, std::string_view what, const Reply& 
   }
 }
 
-std::vector<ReadEntry> parse_entries(const Connection& from, std::string_view stream, const Reply& list) {
+void parse_entries(const Connection& from, std::string_view stream, Reply& list, std::vector<ReadEntry>& out) {
   if (list.type != Reply::Type::array) {
     unexpected_reply(from, "a stream read", list);
   }
-  std::vector<ReadEntry> entries;
-  entries.reserve(list.elements.size());
-  for (const Reply& item : list.elements) {
+  out.reserve(out.size() + list.elements.size());
+  for (Reply& item : list.elements) {
     if (item.type != Reply::Type::array || item.elements.size() != 2 || item.elements[0].type != Reply::Type::string) {
       unexpected_reply(from, "a stream read", item);
     }
-    ReadEntry read;
+    ReadEntry& read = out.emplace_back();
     read.entry.stream = stream;
     read.entry.id = StreamId::parse(item.elements[0].str);
-    const Reply& fields = item.elements[1];
+    Reply& fields = item.elements[1];
     if (fields.type == Reply::Type::nil) {
       read.deleted = true;
     } else if (fields.type != Reply::Type::array || fields.elements.size() % 2 != 0) {
@@ -38,31 +37,32 @@ std::vector<ReadEntry> parse_entries(const Connection& from, std::string_view st
     } else {
       read.entry.fields.reserve(fields.elements.size() / 2);
       for (std::size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
-        read.entry.fields.emplace_back(fields.elements[i].str, fields.elements[i + 1].str);
+        read.entry.fields.emplace_back(std::move(fields.elements[i].str), std::move(fields.elements[i + 1].str));
       }
     }
-    entries.push_back(std::move(read));
   }
+}
+
+std::vector<ReadEntry> parse_entries(const Connection& from, std::string_view stream, Reply& list) {
+  std::vector<ReadEntry> entries;
+  parse_entries(from, stream, list, entries);
   return entries;
 }
 
-std::vector<ReadEntry> parse_streams(const Connection& from, const Reply& reply) {
+void parse_streams(const Connection& from, Reply& reply, std::vector<ReadEntry>& out) {
   throw_if_error(from, "cannot read the streams", reply);
-  std::vector<ReadEntry> entries;
   if (reply.type == Reply::Type::nil) {
-    return entries;
+    return;
   }
   if (reply.type != Reply::Type::array) {
     unexpected_reply(from, "XREAD", reply);
   }
-  for (const Reply& stream : reply.elements) {
+  for (Reply& stream : reply.elements) {
     if (stream.type != Reply::Type::array || stream.elements.size() != 2) {
       unexpected_reply(from, "XREAD", stream);
     }
-    auto more = parse_entries(from, stream.elements[0].str, stream.elements[1]);
-    std::move(more.begin(), more.end(), std::back_inserter(entries));
+    parse_entries(from, stream.elements[0].str, stream.elements[1], out);
   }
-  return entries;
 }
 
 } // namespace statesync::detail

@@ -18,11 +18,14 @@ struct ReadEntry {
   bool deleted = false;
 };
 
-// [[id, [field, value, ...]], ...] of `stream`.
-std::vector<ReadEntry> parse_entries(const Connection& from, std::string_view stream, const Reply& list);
+// [[id, [field, value, ...]], ...] of `stream`, appended to `out`; the
+// fields' strings are moved out of `list`, not copied.
+void parse_entries(const Connection& from, std::string_view stream, Reply& list, std::vector<ReadEntry>& out);
+std::vector<ReadEntry> parse_entries(const Connection& from, std::string_view stream, Reply& list);
 
-// [[stream, entries], ...], or nil (nothing within BLOCK).
-std::vector<ReadEntry> parse_streams(const Connection& from, const Reply& reply);
+// [[stream, entries], ...], or nil (nothing within BLOCK), appended to
+// `out` (a vector reused from read to read allocates nothing more).
+void parse_streams(const Connection& from, Reply& reply, std::vector<ReadEntry>& out);
 
 // An error reply becomes Error naming what was asked of whom.
 void throw_if_error(const Connection& from, std::string_view what, const Reply& reply);
