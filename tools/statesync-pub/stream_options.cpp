@@ -1,6 +1,7 @@
 #include "stream_options.hpp"
 
 #include "options.hpp"
+#include "run.hpp"
 
 #include "common/duration.hpp"
 #include "common/tool_main.hpp"
@@ -88,6 +89,7 @@ std::unique_ptr<MessageStream> make_stream_writer(const PubOptions& options, con
   auto writer = std::make_unique<StreamWriter>(link.endpoint(), link.options().client_name, std::move(writer_options),
                                                std::move(on_ack));
   writer->set_wake_fd(link.wake_fd());
+  writer->on_reconnect([](const std::string& where) { report_verbose(unacknowledged_sent_again(where)); });
   return writer;
 }
 

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,9 @@ public:
   // While any wait is under way, `fd` becoming readable ends it early
   // (see Link::set_wake_fd).
   void set_wake_fd(int fd) noexcept;
+  // Called after each reconnection, before the entries not confirmed are
+  // added again, with where the writer is connected now.
+  void on_reconnect(std::function<void(const std::string& where)> callback);
 
 private:
   struct Impl;

@@ -334,4 +334,8 @@ void StreamWriter::set_wake_fd(int fd) noexcept {
   impl_->link.set_wake_fd(fd);
 }
 
+void StreamWriter::on_reconnect(std::function<void(const std::string& where)> callback) {
+  impl_->link.on_reconnect([this, callback = std::move(callback)] { callback(impl_->link.where()); });
+}
+
 } // namespace statesync
