@@ -88,32 +88,26 @@ private:
   // Handles `first` and what else has been read, writes the output once,
   // then acknowledges and records what was written. True when -C is met.
   bool handle_burst(StreamReader& reader, StreamEvent first) {
-    bool done = false;
-    // Reused from burst to burst: no allocation per entry of their own.
+    // Taken in one call into vectors reused from burst to burst: nothing
+    // is moved or allocated per entry of their own. Events taken but not
+    // handled (-C met, a signal) are as if never read: neither written
+    // nor acknowledged nor recorded.
+    first_ = std::move(first);
     burst_.clear();
+    reader.poll_all(burst_);
     written_.clear();
-    std::optional<StreamEvent> event = std::move(first);
-    do {
-      StreamEvent& current = burst_.emplace_back(std::move(*event));
-      if (current.type != StreamEvent::Type::entry) {
-        report_event(current);
-        continue;
-      }
-      ++handled_;
-      if (handle(current.entry)) {
-        written_.push_back(burst_.size() - 1);
-      }
-      done = options_.count && handled_ >= *options_.count;
-    } while (!done && caught_signal() == 0 && (event = reader.poll()));
+    bool done = handle_event(first_);
+    for (std::size_t i = 0; !done && caught_signal() == 0 && i < burst_.size(); ++i) {
+      done = handle_event(burst_[i]);
+    }
     write_stdout(out_);
     out_.clear();
-    for (const std::size_t i : written_) {
-      const StreamEntry& entry = burst_[i].entry;
+    for (const StreamEntry* entry : written_) {
       if (options_.stream.group) {
-        reader.acknowledge(entry);
+        reader.acknowledge(*entry);
       }
       if (resume_) {
-        resume_->handled(entry.stream, entry.id);
+        resume_->handled(entry->stream, entry->id);
       }
     }
     if (resume_) {
@@ -123,6 +117,19 @@ private:
       last_entry_ = Clock::now();
     }
     return done;
+  }
+
+  // True when -C is met.
+  bool handle_event(const StreamEvent& event) {
+    if (event.type != StreamEvent::Type::entry) {
+      report_event(event);
+      return false;
+    }
+    ++handled_;
+    if (handle(event.entry)) {
+      written_.push_back(&event.entry);
+    }
+    return options_.count && handled_ >= *options_.count;
   }
 
   // True when the entry was written out, or its command exited 0.
@@ -168,8 +175,9 @@ private:
   long long handled_ = 0;
   Clock::time_point last_entry_;
   std::string out_;
+  StreamEvent first_;
   std::vector<StreamEvent> burst_;
-  std::vector<std::size_t> written_; // indexes into burst_
+  std::vector<const StreamEntry*> written_; // in first_ and burst_
   Message message_;
 };
 

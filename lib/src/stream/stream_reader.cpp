@@ -210,6 +210,16 @@ struct StreamReader::Impl {
 
   bool nothing_ready() const { return ready_head == ready.size(); }
 
+  void poll_all(std::vector<StreamEvent>& into) {
+    if (into.empty() && ready_head == 0) {
+      std::swap(into, ready);
+    } else {
+      std::move(ready.begin() + static_cast<std::ptrdiff_t>(ready_head), ready.end(), std::back_inserter(into));
+    }
+    ready.clear();
+    ready_head = 0;
+  }
+
   std::optional<StreamEvent> poll() {
     if (nothing_ready()) {
       return std::nullopt;
@@ -520,6 +530,10 @@ std::optional<StreamEvent> StreamReader::next(std::optional<Clock::time_point> d
 
 std::optional<StreamEvent> StreamReader::poll() {
   return impl_->poll();
+}
+
+void StreamReader::poll_all(std::vector<StreamEvent>& into) {
+  impl_->poll_all(into);
 }
 
 bool StreamReader::finished() const noexcept {
