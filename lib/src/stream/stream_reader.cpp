@@ -68,7 +68,6 @@ struct StreamReader::Impl {
   // own beyond their fields.
   std::vector<StreamEvent> ready;
   std::size_t ready_head = 0;
-  std::vector<detail::ReadEntry> batch; // a read's entries, reused
   bool connected = false;
   std::optional<Error> lost_by; // while not connected: what was lost
   int wake_fd = -1;
@@ -375,14 +374,18 @@ struct StreamReader::Impl {
       return;
     }
     server.reading = false;
-    batch.clear();
-    detail::parse_streams(connection, reply, batch);
     std::vector<std::size_t> counts(streams.size(), 0);
-    for (auto& read : batch) {
-      const std::size_t i = stream_index(read.entry.stream);
-      ++counts[i];
-      take_entry(streams[i], std::move(read));
-    }
+    detail::for_each_stream_entry(connection, reply,
+                                  [&](std::string_view key, const StreamId& id, std::vector<Reply>* fields) {
+                                    const std::size_t i = stream_index(key);
+                                    ++counts[i];
+                                    if (admit(streams[i], id, fields == nullptr)) {
+                                      StreamEvent& event = ready.emplace_back();
+                                      event.entry.stream = streams[i].key;
+                                      event.entry.id = id;
+                                      detail::move_fields(*fields, event.entry);
+                                    }
+                                  });
     for (const std::size_t i : server.read_streams) {
       Stream& stream = streams[i];
       if (counts[i] >= options.batch) {
@@ -397,27 +400,27 @@ struct StreamReader::Impl {
     }
   }
 
-  void take_entry(Stream& stream, detail::ReadEntry&& read) {
+  // Whether entry `id` of `stream` is to be handed out; the stream's
+  // position and end move on. An entry deleted since it was delivered is
+  // not (a group acknowledges it: nothing to handle).
+  bool admit(Stream& stream, const StreamId& id, bool deleted) {
     if (stream.done) {
-      return;
+      return false;
     }
-    if (stream.end && read.entry.id > *stream.end) {
+    if (stream.end && id > *stream.end) {
       stream.done = true;
-      return;
+      return false;
     }
     if (!options.group || stream.own_pending) {
-      stream.position = read.entry.id;
-    }
-    if (read.deleted) {
-      if (options.group) {
-        stream.unsent_acks.push_back(read.entry.id); // trimmed while pending: nothing to handle
-      }
-    } else {
-      ready.push_back({StreamEvent::Type::entry, std::move(read.entry), {}});
+      stream.position = id;
     }
     if (stream.end && stream.position >= *stream.end) {
       stream.done = true;
     }
+    if (deleted && options.group) {
+      stream.unsent_acks.push_back(id);
+    }
+    return !deleted;
   }
 
   // Group with claim_idle: on each server not reading, when due, entries
@@ -445,7 +448,9 @@ struct StreamReader::Impl {
         }
         for (auto& read :
              detail::claim_idle(connection, stream.key, *options.group, stream.claim_cursor, options.batch)) {
-          take_entry(stream, std::move(read));
+          if (admit(stream, read.entry.id, read.deleted)) {
+            ready.push_back({StreamEvent::Type::entry, std::move(read.entry), {}});
+          }
         }
       }
     }
