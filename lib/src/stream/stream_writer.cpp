@@ -189,14 +189,14 @@ struct StreamWriter::Impl {
       if (!reply) {
         break;
       }
-      take_reply(this_lane, connection, *reply);
+      take_reply(this_lane, connection, std::move(*reply));
     }
     if (error || this_lane.failover) {
       take(index, 0);
     }
   }
 
-  void take_reply(Lane& answered, const Connection& connection, const Reply& reply) {
+  void take_reply(Lane& answered, const Connection& connection, Reply&& reply) {
     --answered.in_flight;
     if (answered.trim_reply_next) {
       answered.trim_reply_next = false;
@@ -224,7 +224,7 @@ struct StreamWriter::Impl {
     }
     ++acknowledged;
     link.progress();
-    on_ack({acknowledged, 0, 0, reply.str});
+    on_ack({acknowledged, 0, 0, std::move(reply.str)}); // an ID of 16 characters or more is not copied
   }
 
   // An error reply that no reconnection mends (or an unexpected one): the
