@@ -31,7 +31,12 @@ public:
   ~Connection();
 
   // Sends one command and waits (at most the reply timeout) for its reply.
-  // An error reply is returned, not thrown: callers decide what it means.
+  // An error reply is returned, not thrown: callers decide what it means;
+  // so is the reason a server gives before closing the connection on a
+  // command it refuses while it is still being written (an oversized
+  // one). Throws Error(usage) while replies to appended commands are
+  // still owed (replies_owed() > 0): its reply would be theirs. Throws
+  // Error(unavailable) for a lost connection or no reply in time.
   Reply command(std::span<const std::string_view> args);
   Reply command(std::initializer_list<std::string_view> args);
 
@@ -42,6 +47,11 @@ public:
   void flush();
   std::size_t pending_output() const noexcept;
   Reply read_reply();
+  // Replies to appended commands not read yet: append() adds one, reading
+  // a reply takes one. On a subscribed connection a pushed message read
+  // while replies are owed counts as one of them (the server does not say
+  // which it is), so there it is a bound, not an exact count.
+  std::size_t replies_owed() const noexcept;
 
   // Waits for a reply until `deadline` (or forever when nullopt); nullopt
   // when the deadline passes first or the wait is interrupted (a signal,

@@ -113,6 +113,16 @@ public:
   Reply command(std::span<const std::string_view> args, std::string_view key = {});
   Reply command(std::initializer_list<std::string_view> args, std::string_view key = {});
 
+  // Sends `args` once more, alone, to the node that an ASK reply (`ask`,
+  // from `asking`, a connection of this link) names, after ASKING: for a
+  // command of a pipeline, whose connection still owes the replies behind
+  // it (so that command(), which would route there, cannot be used). The
+  // node's reply is returned as it is (an error reply, even a further
+  // redirection, is not thrown). Throws Error(usage) when `ask` is not an
+  // ASK, Error(unavailable) when the node cannot be reached or does not
+  // answer within the reply timeout.
+  Reply ask(const Reply& ask, const Connection& asking, std::span<const std::string_view> args);
+
   // The next reply on connection(key), waiting until `deadline` (nullopt:
   // no limit): a blocking command's or a pipeline's. nullopt when the
   // deadline passes or the wake fd (or a signal) ends the wait first.

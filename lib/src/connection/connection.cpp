@@ -40,17 +40,28 @@ struct Connection::Impl {
   // went out with the first command instead of costing a round trip of
   // its own (one in three of a short statesync-lock run). It comes first
   // and is checked before any later reply is used.
+  // It is the handshake's, not counted in `owed`.
   bool name_reply_owed = false;
+  // Replies owed to the caller's commands (appended, not yet read): the
+  // one count every client's pipelining relies on, and what keeps
+  // command() from taking an earlier command's reply for its own. A
+  // pushed message (a subscribed connection) read while replies are owed
+  // counts as one of them; with none owed it counts nothing.
+  std::size_t owed = 0;
 
   // The next decoded reply from what has been read so far, if any.
   std::optional<Reply> decoded() {
     for (;;) {
       std::optional<Reply> reply = next_decoded();
-      if (!reply || !name_reply_owed) {
-        return reply;
+      if (reply && name_reply_owed) {
+        name_reply_owed = false;
+        check_name_reply(*reply);
+        continue;
       }
-      name_reply_owed = false;
-      check_name_reply(*reply);
+      if (reply && owed > 0) {
+        --owed;
+      }
+      return reply;
     }
   }
 
@@ -189,6 +200,7 @@ struct Connection::Impl {
     }
     if (endpoint.name_with_first_command) {
       name_reply_owed = true;
+      owed = 0; // the name's reply is the handshake's, not the caller's
     } else {
       check_name_reply(read_reply());
     }
@@ -209,8 +221,43 @@ struct Connection::Impl {
     }
   }
 
-  void append(std::initializer_list<std::string_view> args) {
-    detail::encode_command(std::span(args.begin(), args.size()), output);
+  void append(std::span<const std::string_view> args) {
+    detail::encode_command(args, output);
+    ++owed;
+  }
+
+  void append(std::initializer_list<std::string_view> args) { append(std::span(args.begin(), args.size())); }
+
+  // Sends one command and reads its reply. When the server closes the
+  // connection while the command is still being written, it may have said
+  // why first (a message over proto-max-bulk-len gets "ERR Protocol error:
+  // invalid bulk length"): that reply is returned instead of the bare
+  // "connection lost".
+  Reply command(std::span<const std::string_view> args) {
+    if (owed > 0) {
+      // Its reply would be the first owed one, not its own.
+      throw Error(ErrorKind::usage,
+                  fmt::format("a command on the connection to {} while {} pipelined repl{} still owed: read them first",
+                              endpoint.where(), owed, owed == 1 ? "y is" : "ies are"));
+    }
+    append(args);
+    try {
+      flush();
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::unavailable) {
+        throw;
+      }
+      try {
+        Reply reason = read_reply();
+        if (reason.is_error()) {
+          return reason;
+        }
+      } catch (const Error&) {
+        // Nothing more to read: the bare failure is all there is to say.
+      }
+      throw;
+    }
+    return read_reply();
   }
 };
 
@@ -242,8 +289,7 @@ Connection Connection::open(const Endpoint& endpoint, const std::string& client_
 }
 
 Reply Connection::command(std::span<const std::string_view> args) {
-  append(args);
-  return impl_->read_reply();
+  return impl_->command(args);
 }
 
 Reply Connection::command(std::initializer_list<std::string_view> args) {
@@ -251,7 +297,7 @@ Reply Connection::command(std::initializer_list<std::string_view> args) {
 }
 
 void Connection::append(std::span<const std::string_view> args) {
-  detail::encode_command(args, impl_->output);
+  impl_->append(args);
 }
 
 void Connection::append(std::initializer_list<std::string_view> args) {
@@ -260,6 +306,10 @@ void Connection::append(std::initializer_list<std::string_view> args) {
 
 void Connection::flush() {
   impl_->flush();
+}
+
+std::size_t Connection::replies_owed() const noexcept {
+  return impl_->owed;
 }
 
 std::size_t Connection::pending_output() const noexcept {

@@ -170,7 +170,7 @@ struct Link::Impl {
 
   Reply command(std::span<const std::string_view> args, std::string_view key) {
     Connection* at = &connection(key);
-    Reply reply = detail::exchange(*at, args);
+    Reply reply = at->command(args);
     for (int hop = 0; hop < max_hops; ++hop) {
       const auto to = detail::redirection(reply);
       if (!to) {
@@ -181,7 +181,7 @@ struct Link::Impl {
         continue;
       }
       at = &moved_to(to->node, at->endpoint());
-      reply = detail::exchange(*at, args);
+      reply = at->command(args);
     }
     return reply;
   }
@@ -391,6 +391,14 @@ Reply Link::command(std::span<const std::string_view> args, std::string_view key
 
 Reply Link::command(std::initializer_list<std::string_view> args, std::string_view key) {
   return command(std::span(args.begin(), args.size()), key);
+}
+
+Reply Link::ask(const Reply& ask, const Connection& asking, std::span<const std::string_view> args) {
+  const auto to = detail::redirection(ask);
+  if (!to || ask.error_code != ServerError::ask) {
+    throw Error(ErrorKind::usage, fmt::format("not an ASK redirection: {}", ask.describe()));
+  }
+  return impl_->ask(asking, to->node, args);
 }
 
 std::optional<Reply> Link::read_reply_until(std::optional<Clock::time_point> deadline, std::string_view key) {
