@@ -140,6 +140,10 @@ public:
   // failover to follow), or more than max_failovers came without
   // progress(); throws Error(unavailable) once give_up_after has passed.
   bool recover(const Error& error);
+  // As recover(error), but false also when `until` passes before the next
+  // attempt: for a caller that must come back by its own deadline (call
+  // again, with the same error, to go on where it stopped).
+  bool recover(const Error& error, std::optional<Clock::time_point> until);
 
   // The caller's work went forward (a message acknowledged, a lease
   // renewed): the count of failovers in a row starts again.
@@ -149,7 +153,11 @@ public:
   // state on the server (subscriptions, a blocking read's position)
   // compares it to know when to restore it.
   std::uint64_t generation() const noexcept;
-  // Called after each reconnection, in the order added.
+  // Called after each reconnection, in the order added, before recover()
+  // returns: to restore what the caller keeps on the server. A callback
+  // that throws Error(unavailable) or an error that suggests a failover
+  // makes the attempt a failed one (retried after the backoff); any other
+  // Error is thrown by recover().
   void on_reconnect(std::function<void()> callback);
 
   // A new connection for push traffic to the server for `key` (routed as

@@ -1,7 +1,6 @@
 // A connection: transport plus protocol, with deadlines on every wait.
 
 #include "protocol/resp.hpp"
-#include "topology/sentinel.hpp"
 #include "transport/transport.hpp"
 #include "util/deadline.hpp"
 #include "util/warnings.hpp"
@@ -268,12 +267,9 @@ Connection::~Connection() = default;
 
 Connection Connection::open(const Endpoint& endpoint, const std::string& client_name) {
   if (endpoint.topology == Topology::sentinel) {
-    // Until every caller opens through a Link (which asks the Sentinels
-    // itself): no wake fd, but a signal still ends a pause between rounds.
-    if (auto master = detail::open_sentinel_master(endpoint, client_name, -1)) {
-      return std::move(*master);
-    }
-    throw Error(ErrorKind::unavailable, fmt::format("looking for the master of {} was interrupted", endpoint.where()));
+    // Which server that is, is the link's to find out (topology/sentinel).
+    throw Error(ErrorKind::usage,
+                fmt::format("{} names a group of Sentinels, not a server: connect through a Link", endpoint.where()));
   }
   if (endpoint.tls.enabled && !endpoint.socket_path.empty()) {
     throw Error(ErrorKind::usage, "TLS is for TCP connections, not a Unix socket");

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <random>
 
@@ -220,7 +221,7 @@ struct Link::Impl {
     }
   }
 
-  bool recover(const Error& error) {
+  bool recover(const Error& error, std::optional<Clock::time_point> until) {
     if (is_cluster_redirection(error)) {
       // A server named as a single one is a cluster node: routed by slot
       // from now on.
@@ -240,7 +241,7 @@ struct Link::Impl {
       next_attempt = *lost_at;
       drop();
     }
-    return reconnect(error);
+    return reconnect(error, until);
   }
 
   std::optional<Clock::time_point> give_up_time() const {
@@ -254,7 +255,7 @@ struct Link::Impl {
     return std::nullopt;
   }
 
-  bool reconnect(const Error& first) {
+  bool reconnect(const Error& first, std::optional<Clock::time_point> until = std::nullopt) {
     const auto give_up = give_up_time();
     for (;;) {
       if (give_up && Clock::now() >= *give_up) {
@@ -266,15 +267,26 @@ struct Link::Impl {
                                                         detail::seconds_text(*options.reconnect.give_up_after)));
       }
       try {
-        pause(give_up ? std::min(next_attempt, *give_up) : next_attempt);
+        pause(std::min(
+            {next_attempt, give_up.value_or(Clock::time_point::max()), until.value_or(Clock::time_point::max())}));
         if (Clock::now() < next_attempt) {
+          if (until && Clock::now() >= *until) {
+            return false;
+          }
           continue;
         }
         open_all();
+        ++generation;
+        // Being back includes the callers' state restored (subscriptions,
+        // say): a callback that fails as a lost connection or a failover
+        // does (a slot map not yet updated) is one more failed attempt.
+        for (const auto& callback : callbacks) {
+          callback();
+        }
       } catch (const Woken&) {
         return false;
       } catch (const Error& error) {
-        if (error.kind() != ErrorKind::unavailable) {
+        if (error.kind() != ErrorKind::unavailable && !suggests_failover(error)) {
           lost_at.reset();
           throw;
         }
@@ -284,10 +296,6 @@ struct Link::Impl {
         continue;
       }
       lost_at.reset();
-      ++generation;
-      for (const auto& callback : callbacks) {
-        callback();
-      }
       return true;
     }
   }
@@ -406,7 +414,11 @@ std::optional<Reply> Link::read_reply_until(std::optional<Clock::time_point> dea
 }
 
 bool Link::recover(const Error& error) {
-  return impl_->recover(error);
+  return impl_->recover(error, std::nullopt);
+}
+
+bool Link::recover(const Error& error, std::optional<Clock::time_point> until) {
+  return impl_->recover(error, until);
 }
 
 void Link::progress() noexcept {
