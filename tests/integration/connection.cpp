@@ -112,3 +112,34 @@ TEST_CASE("the SHA1 computed at build time is the one the server gives each scri
     CHECK(connection.command({"SCRIPT", "LOAD", body}).str == sha1);
   }
 }
+
+TEST_CASE("a connection counts the replies it owes, and a command while some are owed is refused") {
+  RedisServer server;
+  auto connection = Connection::open(server.endpoint(), "statesync-test");
+  CHECK(connection.replies_owed() == 0);
+  connection.append({"ECHO", "first"});
+  connection.append({"ECHO", "second"});
+  CHECK(connection.replies_owed() == 2);
+  try {
+    connection.command({"ECHO", "third"});
+    FAIL("expected an error");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::usage);
+  }
+  CHECK(connection.read_reply().str == "first");
+  CHECK(connection.replies_owed() == 1);
+  CHECK(connection.read_reply().str == "second");
+  CHECK(connection.replies_owed() == 0);
+  CHECK(connection.command({"ECHO", "third"}).str == "third");
+  CHECK(connection.replies_owed() == 0);
+}
+
+TEST_CASE("the handshake's replies are not the caller's to read") {
+  RedisServer server;
+  Endpoint endpoint = server.endpoint();
+  endpoint.name_with_first_command = true;
+  endpoint.db = 2;
+  auto connection = Connection::open(endpoint, "statesync-test");
+  CHECK(connection.replies_owed() == 0);
+  CHECK(connection.command({"CLIENT", "GETNAME"}).str == "statesync-test");
+}

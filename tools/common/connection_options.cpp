@@ -182,7 +182,10 @@ Endpoint checked_endpoint(const ConnectionArgs& args) {
 }
 
 Connection open_connection(const ConnectionArgs& args, const char* tool) {
-  return Connection::open(checked_endpoint(args), client_name(tool));
+  const Endpoint endpoint = checked_endpoint(args);
+  // A cluster's seed itself; the master a group of Sentinels names; the one server.
+  return endpoint.topology == Topology::cluster ? Connection::open(endpoint, client_name(tool))
+                                                : connect_for_key(endpoint, client_name(tool), {});
 }
 
 Connection open_connection_for_key(const ConnectionArgs& args, const char* tool, std::string_view key) {

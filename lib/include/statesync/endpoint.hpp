@@ -25,8 +25,8 @@ struct STATESYNC_API TlsOptions {
 
 // How the servers are found: one server; the master a group of Sentinels
 // names (asked again after a failover); or a Redis Cluster reached through
-// the host and port as a seed node (see cluster.hpp). Connection::open
-// asks the Sentinels; the cluster is routed by the callers.
+// the host and port as a seed node. A Link (link.hpp) asks the Sentinels
+// and routes the cluster; Connection::open connects to one server only.
 enum class Topology { standalone, sentinel, cluster };
 
 struct STATESYNC_API HostPort {

@@ -113,6 +113,16 @@ public:
   Reply command(std::span<const std::string_view> args, std::string_view key = {});
   Reply command(std::initializer_list<std::string_view> args, std::string_view key = {});
 
+  // Sends `args` once more, alone, to the node that an ASK reply (`ask`,
+  // from `asking`, a connection of this link) names, after ASKING: for a
+  // command of a pipeline, whose connection still owes the replies behind
+  // it (so that command(), which would route there, cannot be used). The
+  // node's reply is returned as it is (an error reply, even a further
+  // redirection, is not thrown). Throws Error(usage) when `ask` is not an
+  // ASK, Error(unavailable) when the node cannot be reached or does not
+  // answer within the reply timeout.
+  Reply ask(const Reply& ask, const Connection& asking, std::span<const std::string_view> args);
+
   // The next reply on connection(key), waiting until `deadline` (nullopt:
   // no limit): a blocking command's or a pipeline's. nullopt when the
   // deadline passes or the wake fd (or a signal) ends the wait first.
@@ -130,6 +140,10 @@ public:
   // failover to follow), or more than max_failovers came without
   // progress(); throws Error(unavailable) once give_up_after has passed.
   bool recover(const Error& error);
+  // As recover(error), but false also when `until` passes before the next
+  // attempt: for a caller that must come back by its own deadline (call
+  // again, with the same error, to go on where it stopped).
+  bool recover(const Error& error, std::optional<Clock::time_point> until);
 
   // The caller's work went forward (a message acknowledged, a lease
   // renewed): the count of failovers in a row starts again.
@@ -139,7 +153,11 @@ public:
   // state on the server (subscriptions, a blocking read's position)
   // compares it to know when to restore it.
   std::uint64_t generation() const noexcept;
-  // Called after each reconnection, in the order added.
+  // Called after each reconnection, in the order added, before recover()
+  // returns: to restore what the caller keeps on the server. A callback
+  // that throws Error(unavailable) or an error that suggests a failover
+  // makes the attempt a failed one (retried after the backoff); any other
+  // Error is thrown by recover().
   void on_reconnect(std::function<void()> callback);
 
   // A new connection for push traffic to the server for `key` (routed as

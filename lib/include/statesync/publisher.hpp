@@ -40,8 +40,10 @@ struct STATESYNC_API Cleared {
 // goes to the server for its key (in a cluster the owner of the channel's
 // slot, or of the retained state key's), cluster redirections followed.
 // One-shot calls fail fast: a lost connection is thrown, not waited out.
-// Every call throws Error: the server's error reply classified (NOPERM:
-// refused), or the link's failure (unavailable).
+// Every call blocks until the server answers (at most the reply timeout;
+// connecting first when the link is not connected) and throws Error: the
+// server's error reply classified (NOPERM: refused), or the link's failure
+// (unavailable). Threads: as its link, one thread at a time.
 class STATESYNC_API Publisher {
 public:
   explicit Publisher(Link& link, PublisherOptions options = {});
@@ -89,6 +91,9 @@ public:
 
   virtual ~MessageStream() = default;
 
+  // publish() and retain() queue a message: they block only when the
+  // window is full (until half of it is acknowledged) and throw Error as
+  // described at the stream type.
   virtual void publish(std::string_view channel, std::string_view payload) = 0;
   virtual void retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl = {}) = 0;
 
@@ -125,7 +130,9 @@ public:
 // throwing; acknowledged() is then the honest count of messages the
 // servers confirmed. Blocks on the link's waits (writing, replies,
 // reconnecting), which its wake fd ends: a wake while reconnecting throws
-// Error(unavailable).
+// Error(unavailable). Threads: as its link, one thread at a time; on_ack
+// runs on the calling thread, inside publish(), retain(), send() or
+// finish().
 class STATESYNC_API RecordStream final : public MessageStream {
 public:
   // `link` must outlive the stream. In a cluster the slot map is read at

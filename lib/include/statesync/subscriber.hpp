@@ -1,9 +1,20 @@
 #pragma once
 // A subscriber: subscribes to channels, patterns or sharded channels and
-// hands out what arrives through a pull interface, next(deadline). It owns
-// its connection and keeps it: when the connection is lost it reconnects
-// with exponential backoff and jitter and subscribes again, telling the
-// caller through "lost" and "back" events (the library never prints).
+// hands out what arrives through a pull interface, next(deadline). It is
+// built on a Link of its own (link.hpp) and subscribes on its connections:
+// the one server, the master the Sentinels name, any node of a cluster, or
+// each slot owner for sharded channels. When a connection is lost, or a
+// failover or a moved slot ends a subscription, the link reconnects with
+// exponential backoff and jitter (the options' ReconnectPolicy) and the
+// subscriber subscribes again, telling the caller through "lost" and
+// "back" events (the library never prints).
+//
+// Keepalive is per connection: each subscribed connection that has been
+// silent for the keepalive time gets its PING, so traffic on one cluster
+// node does not hide that another stopped answering.
+//
+// Threads: one thread at a time (no locking inside); the wake fd is how
+// another thread (or a signal handler) ends a wait in next().
 //
 // With `retained`, it first delivers the retained state of each channel
 // (see retained.hpp), read in the same MULTI/EXEC that subscribes, so that
@@ -77,8 +88,10 @@ struct STATESYNC_API SubscriberEvent {
 
 class STATESYNC_API Subscriber {
 public:
-  // Connects and subscribes. Throws Error: usage for options that do not
-  // fit together, unavailable/refused/server/protocol as a connection does.
+  // Connects and subscribes, waiting for the confirmations (and the
+  // retained states) within the reply timeout. Throws Error: usage for
+  // options that do not fit together, unavailable/refused/server/protocol
+  // as a connection does.
   // The first connection is retried only when the reconnect policy has a
   // give-up time (a server not up yet); otherwise a wrong address fails
   // at once.
@@ -95,10 +108,12 @@ public:
   std::optional<SubscriberEvent> next(std::optional<Clock::time_point> deadline);
 
   // An event already received, without waiting or reading the socket: for
-  // handling a burst in one go before writing output once.
+  // handling a burst in one go before writing output once. Throws Error
+  // only for a reply that makes no sense on a subscribed connection.
   std::optional<SubscriberEvent> poll();
 
-  // While waiting in next(), `fd` becoming readable ends the wait early.
+  // While waiting in next() (for messages or while reconnecting), `fd`
+  // becoming readable ends the wait early. -1: none.
   void set_wake_fd(int fd) noexcept;
 
   // Unsubscribes and disconnects, without waiting for the server: for a

@@ -1,7 +1,6 @@
 // A connection: transport plus protocol, with deadlines on every wait.
 
 #include "protocol/resp.hpp"
-#include "topology/sentinel.hpp"
 #include "transport/transport.hpp"
 #include "util/deadline.hpp"
 #include "util/warnings.hpp"
@@ -40,17 +39,28 @@ struct Connection::Impl {
   // went out with the first command instead of costing a round trip of
   // its own (one in three of a short statesync-lock run). It comes first
   // and is checked before any later reply is used.
+  // It is the handshake's, not counted in `owed`.
   bool name_reply_owed = false;
+  // Replies owed to the caller's commands (appended, not yet read): the
+  // one count every client's pipelining relies on, and what keeps
+  // command() from taking an earlier command's reply for its own. A
+  // pushed message (a subscribed connection) read while replies are owed
+  // counts as one of them; with none owed it counts nothing.
+  std::size_t owed = 0;
 
   // The next decoded reply from what has been read so far, if any.
   std::optional<Reply> decoded() {
     for (;;) {
       std::optional<Reply> reply = next_decoded();
-      if (!reply || !name_reply_owed) {
-        return reply;
+      if (reply && name_reply_owed) {
+        name_reply_owed = false;
+        check_name_reply(*reply);
+        continue;
       }
-      name_reply_owed = false;
-      check_name_reply(*reply);
+      if (reply && owed > 0) {
+        --owed;
+      }
+      return reply;
     }
   }
 
@@ -189,6 +199,7 @@ struct Connection::Impl {
     }
     if (endpoint.name_with_first_command) {
       name_reply_owed = true;
+      owed = 0; // the name's reply is the handshake's, not the caller's
     } else {
       check_name_reply(read_reply());
     }
@@ -209,8 +220,43 @@ struct Connection::Impl {
     }
   }
 
-  void append(std::initializer_list<std::string_view> args) {
-    detail::encode_command(std::span(args.begin(), args.size()), output);
+  void append(std::span<const std::string_view> args) {
+    detail::encode_command(args, output);
+    ++owed;
+  }
+
+  void append(std::initializer_list<std::string_view> args) { append(std::span(args.begin(), args.size())); }
+
+  // Sends one command and reads its reply. When the server closes the
+  // connection while the command is still being written, it may have said
+  // why first (a message over proto-max-bulk-len gets "ERR Protocol error:
+  // invalid bulk length"): that reply is returned instead of the bare
+  // "connection lost".
+  Reply command(std::span<const std::string_view> args) {
+    if (owed > 0) {
+      // Its reply would be the first owed one, not its own.
+      throw Error(ErrorKind::usage,
+                  fmt::format("a command on the connection to {} while {} pipelined repl{} still owed: read them first",
+                              endpoint.where(), owed, owed == 1 ? "y is" : "ies are"));
+    }
+    append(args);
+    try {
+      flush();
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::unavailable) {
+        throw;
+      }
+      try {
+        Reply reason = read_reply();
+        if (reason.is_error()) {
+          return reason;
+        }
+      } catch (const Error&) {
+        // Nothing more to read: the bare failure is all there is to say.
+      }
+      throw;
+    }
+    return read_reply();
   }
 };
 
@@ -221,12 +267,9 @@ Connection::~Connection() = default;
 
 Connection Connection::open(const Endpoint& endpoint, const std::string& client_name) {
   if (endpoint.topology == Topology::sentinel) {
-    // Until every caller opens through a Link (which asks the Sentinels
-    // itself): no wake fd, but a signal still ends a pause between rounds.
-    if (auto master = detail::open_sentinel_master(endpoint, client_name, -1)) {
-      return std::move(*master);
-    }
-    throw Error(ErrorKind::unavailable, fmt::format("looking for the master of {} was interrupted", endpoint.where()));
+    // Which server that is, is the link's to find out (topology/sentinel).
+    throw Error(ErrorKind::usage,
+                fmt::format("{} names a group of Sentinels, not a server: connect through a Link", endpoint.where()));
   }
   if (endpoint.tls.enabled && !endpoint.socket_path.empty()) {
     throw Error(ErrorKind::usage, "TLS is for TCP connections, not a Unix socket");
@@ -242,8 +285,7 @@ Connection Connection::open(const Endpoint& endpoint, const std::string& client_
 }
 
 Reply Connection::command(std::span<const std::string_view> args) {
-  append(args);
-  return impl_->read_reply();
+  return impl_->command(args);
 }
 
 Reply Connection::command(std::initializer_list<std::string_view> args) {
@@ -251,7 +293,7 @@ Reply Connection::command(std::initializer_list<std::string_view> args) {
 }
 
 void Connection::append(std::span<const std::string_view> args) {
-  detail::encode_command(args, impl_->output);
+  impl_->append(args);
 }
 
 void Connection::append(std::initializer_list<std::string_view> args) {
@@ -260,6 +302,10 @@ void Connection::append(std::initializer_list<std::string_view> args) {
 
 void Connection::flush() {
   impl_->flush();
+}
+
+std::size_t Connection::replies_owed() const noexcept {
+  return impl_->owed;
 }
 
 std::size_t Connection::pending_output() const noexcept {

@@ -33,29 +33,8 @@ bool is_noscript(const Reply& reply) {
   return reply.error_code == ServerError::noscript;
 }
 
-Reply exchange(Connection& connection, std::span<const std::string_view> args) {
-  connection.append(args);
-  try {
-    connection.flush();
-  } catch (const Error& error) {
-    if (error.kind() != ErrorKind::unavailable) {
-      throw;
-    }
-    try {
-      Reply reason = connection.read_reply();
-      if (reason.is_error()) {
-        return reason;
-      }
-    } catch (const Error&) {
-      // Nothing more to read: the bare failure is all there is to say.
-    }
-    throw;
-  }
-  return connection.read_reply();
-}
-
 Reply call(Connection& connection, std::span<const std::string_view> args) {
-  return follow_redirections(connection, args, exchange(connection, args));
+  return follow_redirections(connection, args, connection.command(args));
 }
 
 const Script& retain_publish_script() {

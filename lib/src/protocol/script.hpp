@@ -39,14 +39,7 @@ private:
 
 bool is_noscript(const Reply& reply);
 
-// Sends one command and reads its reply. When the server closes the
-// connection while the command is still being written, it may have said
-// why first (a message over proto-max-bulk-len gets "ERR Protocol error:
-// invalid bulk length"): that reply is returned instead of the bare
-// "connection lost".
-Reply exchange(Connection& connection, std::span<const std::string_view> args);
-
-// exchange(), following a cluster's redirections (see redirect.hpp): a
+// Connection::command(), following a cluster's redirections (see redirect.hpp): a
 // MOVED replaces `connection` with one to the slot's owner.
 Reply call(Connection& connection, std::span<const std::string_view> args);
 

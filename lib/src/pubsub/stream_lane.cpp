@@ -193,13 +193,15 @@ Reply StreamLane::ask(const Reply& reply, const PendingMessage& copy) {
   }
   // The commands behind it in the pipeline were for keys still here, or
   // were ASKed too and come here in turn: each channel keeps its order.
-  // The link sends it again, alone, and follows the ASK. EVAL, not
+  // Sent again, alone, to the node the ASK names (not through routing:
+  // this lane's connection still owes the replies behind it). EVAL, not
   // EVALSHA: the other node may not have the script.
   if (!copy.retained) {
-    return link_.command({publish_command(options_), copy.channel, copy.payload}, copy.channel);
+    const std::array<std::string_view, 3> args = {publish_command(options_), copy.channel, copy.payload};
+    return link_.ask(reply, *connection_, args);
   }
   const RetainArgs args(options_, copy.channel, copy.payload, copy.ttl);
-  return link_.command(retain_publish_script().arguments(false, args.keys_and_args), args.key);
+  return link_.ask(reply, *connection_, retain_publish_script().arguments(false, args.keys_and_args));
 }
 
 void StreamLane::fail_if_failed() {

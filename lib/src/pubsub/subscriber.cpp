@@ -1,12 +1,10 @@
-// The subscriber: one connection kept subscribed, reconnected when lost.
+// The subscriber: the connections of a link kept subscribed, subscribed
+// again whenever the link reconnects.
 
-#include "connection/reconnect_backoff.hpp"
 #include "protocol/lua_scripts.hpp"
 #include "pubsub/subscriber_protocol.hpp"
 #include "pubsub/version_pairing.hpp"
 #include "util/deadline.hpp"
-
-#include "topology/slot_map.hpp"
 
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
@@ -18,7 +16,6 @@
 #include <cerrno>
 #include <deque>
 #include <poll.h>
-#include <random>
 
 namespace statesync {
 
@@ -67,73 +64,64 @@ void validate(const SubscriberOptions& options) {
   }
 }
 
-// What connections a subscription takes: one server and every name, but
-// in a cluster one per slot owner for sharded channels.
-struct Placement {
-  Endpoint endpoint;
+// One subscribed connection of the link and its names, with its own
+// keepalive: traffic on one node of a cluster says nothing of another.
+struct Subscription {
+  Connection* connection;
   std::vector<std::string> names;
+  Clock::time_point last_traffic;
+  std::optional<Clock::time_point> pong_due; // a keepalive PING unanswered
 };
+
+LinkOptions link_options(const SubscriberOptions& options) {
+  LinkOptions link;
+  link.endpoint = options.endpoint;
+  link.client_name = options.client_name;
+  link.reconnect = options.reconnect;
+  return link;
+}
 
 } // namespace
 
 struct Subscriber::Impl {
   SubscriberOptions options;
-  std::vector<Connection> connections; // empty while disconnected
-  std::size_t next_to_read = 0;        // round robin over several
-  std::vector<Endpoint> cluster_nodes; // last known, to ask for the slot map
-  std::size_t failed_attempts = 0;     // plain cluster subscriptions: try the next node
-  int wake_fd = -1;
+  Link link;
+  std::vector<Subscription> subscriptions; // empty while disconnected
+  std::size_t next_to_read = 0;            // round robin over several
   std::deque<SubscriberEvent> pending;
   std::optional<detail::VersionPairing> versions; // with `retained`
+  std::optional<Error> lost;                      // while disconnected: why
+  // After a node ended a sharded subscription (its slot moved): the other
+  // nodes may not know the new owner yet, so the slot map is read again
+  // only after the first backoff.
+  std::optional<Clock::time_point> settle_until;
 
-  // Keepalive: when traffic was last seen, and when an unanswered PING
-  // must have been answered.
-  Clock::time_point last_traffic;
-  std::optional<Clock::time_point> pong_due;
-  std::size_t pongs_awaited = 0;
-
-  // While disconnected.
-  detail::Backoff backoff;
-  Clock::time_point lost_at;
-  Clock::time_point next_attempt;
-  std::string last_error;
-
-  explicit Impl(SubscriberOptions o)
-      : options(std::move(o)),
-        backoff(options.reconnect.first_delay, options.reconnect.max_delay, std::random_device{}()) {
+  explicit Impl(SubscriberOptions o) : options(std::move(o)), link(link_options(options)) {
     if (options.retained) {
       versions.emplace(options.key_prefix, options.mode);
     }
+    // Subscribed again as part of reconnecting: the link tries again, after
+    // its backoff, when the new connections cannot be subscribed yet.
+    link.on_reconnect([this] { subscribe_everywhere(); });
   }
 
-  std::vector<Placement> placements() {
-    if (options.endpoint.topology != Topology::cluster) {
-      return {{options.endpoint, options.names}};
-    }
-    Endpoint seed = options.endpoint;
-    seed.topology = Topology::standalone;
-    // The seed first, then the nodes last seen, in case the seed is down.
-    std::vector<Endpoint> seeds{seed};
-    seeds.insert(seeds.end(), cluster_nodes.begin(), cluster_nodes.end());
-    if (options.mode != SubscriptionMode::sharded && !options.retained) {
-      // Every node forwards PUBLISH to every other: any node will do, the
-      // next one after a failed attempt.
-      return {{seeds[failed_attempts % seeds.size()], options.names}};
-    }
-    const detail::SlotMap map = detail::read_slot_map(seeds, options.client_name);
-    cluster_nodes = map.nodes();
-    std::vector<Placement> result;
+  // The link's connection for each name: the one server (the master the
+  // Sentinels name), any node of a cluster (every node forwards PUBLISH
+  // to every other), or in a cluster the owner of a sharded channel's
+  // slot or of the slot of the retained states read with it.
+  std::vector<Subscription> placements() {
+    const bool routed =
+        link.topology() == Topology::cluster && (options.mode == SubscriptionMode::sharded || options.retained);
+    std::vector<Subscription> result;
     for (const auto& name : options.names) {
-      const std::string key = options.retained ? retained_state_key(options.key_prefix, name) : name;
-      const auto owner = map.owner(key_slot(key));
-      if (!owner) {
-        throw Error(ErrorKind::unavailable, fmt::format("no cluster node serves slot {} of '{}'", key_slot(key), name));
-      }
-      const Endpoint& node = map.nodes()[*owner];
-      auto placement = std::find_if(result.begin(), result.end(),
-                                    [&](const Placement& p) { return p.endpoint.where() == node.where(); });
+      const std::string key = !routed            ? std::string()
+                              : options.retained ? retained_state_key(options.key_prefix, name)
+                                                 : name;
+      Connection* at = &link.connection(key);
+      auto placement =
+          std::find_if(result.begin(), result.end(), [&](const Subscription& s) { return s.connection == at; });
       if (placement == result.end()) {
-        result.push_back({node, {}});
+        result.push_back({at, {}, Clock::now(), std::nullopt});
         placement = result.end() - 1;
       }
       placement->names.push_back(name);
@@ -145,7 +133,7 @@ struct Subscriber::Impl {
     try {
       subscribe_everywhere();
     } catch (const Error& error) {
-      if (options.endpoint.topology != Topology::standalone || !is_cluster_redirection(error)) {
+      if (link.topology() != Topology::standalone || !is_cluster_redirection(error)) {
         throw;
       }
       // A cluster node that does not own a sharded channel's slot (or a
@@ -153,41 +141,32 @@ struct Subscriber::Impl {
       // it had been named one.
       options.endpoint.topology = Topology::cluster;
       validate(options);
-      subscribe_everywhere();
+      subscriptions.clear();
+      if (!link.recover(error)) { // subscribes (on_reconnect)
+        throw Error(ErrorKind::unavailable, fmt::format("subscribing at {} was interrupted", link.where()));
+      }
     }
   }
 
   void subscribe_everywhere() {
-    if (options.endpoint.topology == Topology::cluster && cluster_nodes.empty()) {
-      learn_cluster_nodes();
-    }
-    std::vector<Connection> fresh;
-    for (const Placement& placement : placements()) {
-      Connection c = Connection::open(placement.endpoint, options.client_name);
-      c.set_wake_fd(wake_fd);
+    std::vector<Subscription> fresh = placements();
+    for (Subscription& subscription : fresh) {
       if (options.retained) {
-        subscribe_with_state(c, placement.names);
+        subscribe_with_state(*subscription.connection, subscription.names);
       } else {
-        subscribe(c, placement.names);
+        subscribe(*subscription.connection, subscription.names);
       }
-      fresh.push_back(std::move(c));
+      subscription.last_traffic = Clock::now();
     }
-    connections = std::move(fresh);
-    last_traffic = Clock::now();
-    pong_due.reset();
-  }
-
-  // The nodes to fall back on if the seed goes: read once, at the start.
-  void learn_cluster_nodes() {
-    Endpoint seed = options.endpoint;
-    seed.topology = Topology::standalone;
-    cluster_nodes = detail::read_slot_map({seed}, options.client_name).nodes();
+    subscriptions = std::move(fresh);
+    next_to_read = 0;
+    link.progress();
   }
 
   std::string where() const {
     std::string result;
-    for (const auto& c : connections) {
-      result += (result.empty() ? "" : ", ") + c.where();
+    for (const auto& subscription : subscriptions) {
+      result += (result.empty() ? "" : ", ") + subscription.connection->where();
     }
     return result;
   }
@@ -245,12 +224,12 @@ struct Subscriber::Impl {
         c.append({"HMGET", keys.back(), retained_payload_field, retained_version_field});
       }
     }
-    std::vector<std::string> subscriptions = names;
+    std::vector<std::string> subscribed_names = names;
     for (const auto& name : names) {
-      subscriptions.push_back(versions->companion(name));
+      subscribed_names.push_back(versions->companion(name));
     }
     const std::string_view subscribe = detail::subscribe_command(options.mode);
-    for (const auto& name : subscriptions) {
+    for (const auto& name : subscribed_names) {
       c.append({subscribe, name});
     }
     c.append({"EXEC"});
@@ -260,7 +239,7 @@ struct Subscriber::Impl {
       const Reply queued = c.read_reply();
       if (queued.is_error()) {
         throw Error(queued, fmt::format("cannot {} '{}'", i < n ? "read the retained state of" : "subscribe to",
-                                        i < n ? names[i] : subscriptions[i - n]));
+                                        i < n ? names[i] : subscribed_names[i - n]));
       }
     }
     const Reply results = expect_ok(c.read_reply(), "EXEC");
@@ -268,7 +247,7 @@ struct Subscriber::Impl {
       throw Error(ErrorKind::protocol, fmt::format("unexpected reply to EXEC: {}", results.describe()));
     }
     for (std::size_t i = 0; i < 2 * n; ++i) {
-      detail::expect_confirmation(results.elements[n + i], subscriptions[i]);
+      detail::expect_confirmation(results.elements[n + i], subscribed_names[i]);
     }
     versions->reset();
     for (std::size_t i = 0; i < n; ++i) {
@@ -282,96 +261,78 @@ struct Subscriber::Impl {
     }
   }
 
+  // When a subscription's keepalive is next due (its PING, or the answer
+  // to it); nullopt without keepalive.
   std::optional<Clock::time_point> keepalive_point() const {
-    if (!options.keepalive) {
-      return std::nullopt;
+    std::optional<Clock::time_point> point;
+    if (options.keepalive) {
+      for (const auto& subscription : subscriptions) {
+        point = earliest(point, subscription.pong_due ? *subscription.pong_due
+                                                      : subscription.last_traffic + *options.keepalive);
+      }
     }
-    return pong_due ? *pong_due : last_traffic + *options.keepalive;
+    return point;
   }
 
-  // After a wait ended without a reply: sends the keepalive PING when it
-  // is due (true: wait again), throws when one went unanswered.
+  // After a wait ended without a reply: sends a keepalive PING on each
+  // connection silent for the keepalive time (true: wait again), throws
+  // when one went unanswered.
   bool keep_alive() {
     if (!options.keepalive) {
       return false;
     }
     const auto now = Clock::now();
-    if (pong_due) {
-      if (now >= *pong_due) {
-        throw Error(ErrorKind::unavailable,
-                    fmt::format("no answer to a keepalive PING from {} within {}", options.endpoint.where(),
-                                detail::seconds_text(options.endpoint.reply_timeout)));
+    bool sent = false;
+    for (auto& subscription : subscriptions) {
+      Connection& c = *subscription.connection;
+      if (subscription.pong_due) {
+        if (now >= *subscription.pong_due) {
+          throw Error(ErrorKind::unavailable, fmt::format("no answer to a keepalive PING from {} within {}", c.where(),
+                                                          detail::seconds_text(c.endpoint().reply_timeout)));
+        }
+      } else if (now >= subscription.last_traffic + *options.keepalive) {
+        c.append({"PING"});
+        c.flush();
+        subscription.pong_due = now + c.endpoint().reply_timeout;
+        sent = true;
       }
-      return false;
     }
-    if (now < last_traffic + *options.keepalive) {
-      return false;
-    }
-    for (auto& c : connections) {
-      c.append({"PING"});
-      c.flush();
-    }
-    pongs_awaited = connections.size();
-    pong_due = now + options.endpoint.reply_timeout;
-    return true;
+    return sent;
   }
 
   SubscriberEvent lose(const Error& error) {
-    connections.clear();
+    subscriptions.clear();
     if (!options.reconnect.enabled) {
+      link.reset();
       throw error;
     }
-    last_error = error.what();
-    lost_at = Clock::now();
-    backoff.reset();
-    next_attempt = lost_at + backoff.next();
+    lost = error;
     SubscriberEvent event;
     event.type = SubscriberEvent::Type::connection_lost;
-    event.detail = last_error;
+    event.detail = error.what();
     return event;
   }
 
-  // Tries to reconnect until `deadline`; true once connected again (the
-  // "reconnected" event and any retained states are then pending).
+  // Has the link reconnect (and subscribe again) until `deadline`; true
+  // once subscribed (the "reconnected" event and any retained states are
+  // then pending).
   bool reconnect(std::optional<Clock::time_point> deadline) {
-    std::optional<Clock::time_point> give_up;
-    if (options.reconnect.give_up_after) {
-      give_up = lost_at + *options.reconnect.give_up_after;
-    }
-    for (;;) {
-      const auto now = Clock::now();
-      if (give_up && now >= *give_up) {
-        throw Error(ErrorKind::unavailable, fmt::format("{}; not back within {}", last_error,
-                                                        detail::seconds_text(*options.reconnect.give_up_after)));
-      }
-      if (deadline && now >= *deadline) {
+    if (settle_until) {
+      if (!link.pause_until(deadline ? std::min(*settle_until, *deadline) : *settle_until) ||
+          Clock::now() < *settle_until) {
         return false;
       }
-      if (now < next_attempt) {
-        // No socket to watch: only the wake fd (or a signal) ends it early.
-        const auto until = earliest(earliest(next_attempt, deadline), give_up);
-        if (detail::wait_fd(-1, 0, until, wake_fd) == detail::Readiness::interrupted && Clock::now() < *until) {
-          return false;
-        }
-        continue;
-      }
-      try {
-        connect_and_subscribe();
-      } catch (const Error& error) {
-        if (error.kind() != ErrorKind::unavailable) {
-          throw;
-        }
-        last_error = error.what();
-        next_attempt = Clock::now() + backoff.next();
-        ++failed_attempts;
-        continue;
-      }
-      SubscriberEvent event;
-      event.type = SubscriberEvent::Type::reconnected;
-      event.detail = where();
-      pending.push_front(std::move(event));
-      return true;
+      settle_until.reset();
     }
+    if (!link.recover(*lost, deadline)) {
+      return false;
+    }
+    lost.reset();
+    SubscriberEvent event;
+    event.type = SubscriberEvent::Type::reconnected;
+    event.detail = where();
+    pending.push_front(std::move(event));
+    return true;
   }
 
   std::optional<SubscriberEvent> next(std::optional<Clock::time_point> deadline) {
@@ -379,21 +340,22 @@ struct Subscriber::Impl {
       if (auto event = take_pending()) {
         return event;
       }
-      if (connections.empty()) {
+      if (lost) {
         if (!reconnect(deadline)) {
           return std::nullopt;
         }
         continue;
       }
       try {
-        std::optional<Reply> reply = read_any(earliest(deadline, keepalive_point()));
+        std::size_t from = 0;
+        std::optional<Reply> reply = read_any(earliest(deadline, keepalive_point()), from);
         if (!reply) {
           if (keep_alive()) {
             continue;
           }
           return std::nullopt;
         }
-        if (auto event = take(*reply)) {
+        if (auto event = take(*reply, subscriptions[from])) {
           return event;
         }
       } catch (const Error& error) {
@@ -418,40 +380,43 @@ struct Subscriber::Impl {
     if (auto event = take_pending()) {
       return event;
     }
-    for (std::size_t i = 0; i < connections.size(); ++i) {
-      while (std::optional<Reply> reply = connections[i].buffered_reply()) {
-        if (auto event = take(*reply)) {
+    for (std::size_t i = 0; i < subscriptions.size(); ++i) {
+      while (std::optional<Reply> reply = subscriptions[i].connection->buffered_reply()) {
+        if (auto event = take(*reply, subscriptions[i])) {
           return event;
         }
-        if (connections.empty()) {
-          break;
+        if (subscriptions.empty()) {
+          return std::nullopt;
         }
       }
     }
     return std::nullopt;
   }
 
-  // The next reply on any connection, waiting until `deadline`; nothing
-  // when it passes or the wait is interrupted.
-  std::optional<Reply> read_any(std::optional<Clock::time_point> deadline) {
-    if (connections.size() == 1) {
-      return connections.front().read_reply_until(deadline);
+  // The next reply on any connection (its subscription's index in
+  // `from`), waiting until `deadline`; nothing when it passes or the wait
+  // is interrupted.
+  std::optional<Reply> read_any(std::optional<Clock::time_point> deadline, std::size_t& from) {
+    if (subscriptions.size() == 1) {
+      from = 0;
+      return subscriptions.front().connection->read_reply_until(deadline);
     }
     std::vector<pollfd> fds;
     for (;;) {
       // Without waiting first: a reply may be decoded or buffered already
       // (TLS keeps decrypted bytes the socket no longer shows).
-      for (std::size_t n = 0; n < connections.size(); ++n) {
-        Connection& c = connections[next_to_read];
-        next_to_read = (next_to_read + 1) % connections.size();
-        if (auto reply = c.read_reply_until(Clock::now())) {
+      for (std::size_t n = 0; n < subscriptions.size(); ++n) {
+        from = next_to_read;
+        next_to_read = (next_to_read + 1) % subscriptions.size();
+        if (auto reply = subscriptions[from].connection->read_reply_until(Clock::now())) {
           return reply;
         }
       }
       fds.clear();
-      for (const auto& c : connections) {
-        fds.push_back({c.fd(), POLLIN, 0});
+      for (const auto& subscription : subscriptions) {
+        fds.push_back({subscription.connection->fd(), POLLIN, 0});
       }
+      const int wake_fd = link.wake_fd();
       fds.push_back({wake_fd, POLLIN, 0});
       int timeout = -1;
       if (deadline) {
@@ -468,11 +433,9 @@ struct Subscriber::Impl {
     }
   }
 
-  // The event a reply makes, if any.
-  std::optional<SubscriberEvent> take(Reply& reply) {
-    if (options.keepalive) {
-      last_traffic = Clock::now();
-    }
+  // The event a reply on `subscription` makes, if any.
+  std::optional<SubscriberEvent> take(Reply& reply, Subscription& subscription) {
+    subscription.last_traffic = Clock::now();
     Message message;
     switch (detail::read_push(reply, message)) {
     case PushKind::message:
@@ -481,9 +444,7 @@ struct Subscriber::Impl {
       }
       return message_event(std::move(message));
     case PushKind::pong:
-      if (pongs_awaited > 0 && --pongs_awaited == 0) {
-        pong_due.reset();
-      }
+      subscription.pong_due.reset();
       return std::nullopt;
     case PushKind::subscribed:
       return std::nullopt;
@@ -491,21 +452,24 @@ struct Subscriber::Impl {
       break;
     }
     // Reconnecting subscribes again, wherever the channel now lives.
+    settle_until = Clock::now() + options.reconnect.first_delay;
     return lose(
-        Error(ErrorKind::unavailable, fmt::format("{} ended the subscription to '{}' (its slot moved)", where(),
-                                                  reply.elements.size() > 1 ? reply.elements[1].str : std::string())));
+        Error(ErrorKind::unavailable,
+              fmt::format("{} ended the subscription to '{}' (its slot moved)", subscription.connection->where(),
+                          reply.elements.size() > 1 ? reply.elements[1].str : std::string())));
   }
 
   void close() noexcept {
-    for (auto& c : connections) {
+    for (auto& subscription : subscriptions) {
       try {
-        c.append({detail::unsubscribe_command(options.mode)});
-        c.flush();
+        subscription.connection->append({detail::unsubscribe_command(options.mode)});
+        subscription.connection->flush();
       } catch (...) {
         // Closing the socket unsubscribes too.
       }
     }
-    connections.clear();
+    subscriptions.clear();
+    link.reset();
   }
 };
 
@@ -538,10 +502,7 @@ std::optional<SubscriberEvent> Subscriber::poll() {
 }
 
 void Subscriber::set_wake_fd(int fd) noexcept {
-  impl_->wake_fd = fd;
-  for (auto& c : impl_->connections) {
-    c.set_wake_fd(fd);
-  }
+  impl_->link.set_wake_fd(fd);
 }
 
 void Subscriber::close() noexcept {

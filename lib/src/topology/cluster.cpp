@@ -2,6 +2,7 @@
 
 #include "topology/failover_retry.hpp"
 #include "topology/redirect.hpp"
+#include "topology/sentinel.hpp"
 #include "topology/slot_map.hpp"
 
 #include <statesync/cluster.hpp>
@@ -101,6 +102,13 @@ SlotMap read_slot_map(const std::vector<Endpoint>& seeds, const std::string& cli
 } // namespace detail
 
 Connection connect_for_key(const Endpoint& endpoint, const std::string& client_name, std::string_view key) {
+  if (endpoint.topology == Topology::sentinel) {
+    // No wake fd, but a signal still ends a pause between rounds.
+    if (auto master = detail::open_sentinel_master(endpoint, client_name, -1)) {
+      return std::move(*master);
+    }
+    throw Error(ErrorKind::unavailable, fmt::format("looking for the master of {} was interrupted", endpoint.where()));
+  }
   if (endpoint.topology != Topology::cluster) {
     return Connection::open(endpoint, client_name);
   }

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <random>
 
@@ -170,7 +171,7 @@ struct Link::Impl {
 
   Reply command(std::span<const std::string_view> args, std::string_view key) {
     Connection* at = &connection(key);
-    Reply reply = detail::exchange(*at, args);
+    Reply reply = at->command(args);
     for (int hop = 0; hop < max_hops; ++hop) {
       const auto to = detail::redirection(reply);
       if (!to) {
@@ -181,7 +182,7 @@ struct Link::Impl {
         continue;
       }
       at = &moved_to(to->node, at->endpoint());
-      reply = detail::exchange(*at, args);
+      reply = at->command(args);
     }
     return reply;
   }
@@ -220,7 +221,7 @@ struct Link::Impl {
     }
   }
 
-  bool recover(const Error& error) {
+  bool recover(const Error& error, std::optional<Clock::time_point> until) {
     if (is_cluster_redirection(error)) {
       // A server named as a single one is a cluster node: routed by slot
       // from now on.
@@ -240,7 +241,7 @@ struct Link::Impl {
       next_attempt = *lost_at;
       drop();
     }
-    return reconnect(error);
+    return reconnect(error, until);
   }
 
   std::optional<Clock::time_point> give_up_time() const {
@@ -254,7 +255,7 @@ struct Link::Impl {
     return std::nullopt;
   }
 
-  bool reconnect(const Error& first) {
+  bool reconnect(const Error& first, std::optional<Clock::time_point> until = std::nullopt) {
     const auto give_up = give_up_time();
     for (;;) {
       if (give_up && Clock::now() >= *give_up) {
@@ -266,15 +267,26 @@ struct Link::Impl {
                                                         detail::seconds_text(*options.reconnect.give_up_after)));
       }
       try {
-        pause(give_up ? std::min(next_attempt, *give_up) : next_attempt);
+        pause(std::min(
+            {next_attempt, give_up.value_or(Clock::time_point::max()), until.value_or(Clock::time_point::max())}));
         if (Clock::now() < next_attempt) {
+          if (until && Clock::now() >= *until) {
+            return false;
+          }
           continue;
         }
         open_all();
+        ++generation;
+        // Being back includes the callers' state restored (subscriptions,
+        // say): a callback that fails as a lost connection or a failover
+        // does (a slot map not yet updated) is one more failed attempt.
+        for (const auto& callback : callbacks) {
+          callback();
+        }
       } catch (const Woken&) {
         return false;
       } catch (const Error& error) {
-        if (error.kind() != ErrorKind::unavailable) {
+        if (error.kind() != ErrorKind::unavailable && !suggests_failover(error)) {
           lost_at.reset();
           throw;
         }
@@ -284,10 +296,6 @@ struct Link::Impl {
         continue;
       }
       lost_at.reset();
-      ++generation;
-      for (const auto& callback : callbacks) {
-        callback();
-      }
       return true;
     }
   }
@@ -393,12 +401,24 @@ Reply Link::command(std::initializer_list<std::string_view> args, std::string_vi
   return command(std::span(args.begin(), args.size()), key);
 }
 
+Reply Link::ask(const Reply& ask, const Connection& asking, std::span<const std::string_view> args) {
+  const auto to = detail::redirection(ask);
+  if (!to || ask.error_code != ServerError::ask) {
+    throw Error(ErrorKind::usage, fmt::format("not an ASK redirection: {}", ask.describe()));
+  }
+  return impl_->ask(asking, to->node, args);
+}
+
 std::optional<Reply> Link::read_reply_until(std::optional<Clock::time_point> deadline, std::string_view key) {
   return connection(key).read_reply_until(deadline);
 }
 
 bool Link::recover(const Error& error) {
-  return impl_->recover(error);
+  return impl_->recover(error, std::nullopt);
+}
+
+bool Link::recover(const Error& error, std::optional<Clock::time_point> until) {
+  return impl_->recover(error, until);
 }
 
 void Link::progress() noexcept {

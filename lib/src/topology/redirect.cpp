@@ -67,7 +67,7 @@ Reply follow_redirections(Connection& connection, std::span<const std::string_vi
     Endpoint owner = node_endpoint(connection.endpoint(), to->node.host, to->node.port);
     owner.topology = Topology::cluster;
     connection = connection.open_sibling(owner);
-    reply = exchange(connection, args);
+    reply = connection.command(args);
   }
   return reply;
 }
