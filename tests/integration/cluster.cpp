@@ -21,31 +21,11 @@ using namespace statesync;
 using statesync::testing::Listener;
 using statesync::testing::RedisCluster;
 
-namespace {
-
-// One channel per master: "c<n>" names whose slots' owners differ.
-std::vector<std::string> channel_per_master(const RedisCluster& cluster) {
-  std::vector<std::string> channels;
-  std::vector<std::string> owners;
-  for (int n = 0; owners.size() < 3; ++n) {
-    std::string channel = "c";
-    channel += std::to_string(n);
-    const std::string owner = cluster.owner(channel).where();
-    if (std::find(owners.begin(), owners.end(), owner) == owners.end()) {
-      owners.push_back(owner);
-      channels.push_back(channel);
-    }
-  }
-  return channels;
-}
-
-} // namespace
-
 TEST_CASE("a cluster's MOVED is followed, and the connection learns it talks to a cluster") {
   RedisCluster cluster;
   Endpoint plain = cluster.seed();
   plain.topology = Topology::standalone;
-  const auto channels = channel_per_master(cluster);
+  const auto channels = cluster.names_on_every_master("c");
   const std::string channel = *std::find_if(channels.begin(), channels.end(), [&](const std::string& c) {
     return cluster.owner(c).where() != plain.where();
   });
@@ -62,7 +42,7 @@ TEST_CASE("a cluster's MOVED is followed, and the connection learns it talks to 
 
 TEST_CASE("a cluster stream sends each message to its slot's owner, each channel in order") {
   RedisCluster cluster;
-  const auto channels = channel_per_master(cluster);
+  const auto channels = cluster.names_on_every_master("c");
   std::vector<Listener> listeners;
   for (const auto& channel : channels) {
     listeners.emplace_back(cluster.owner(channel), channel, "SSUBSCRIBE");

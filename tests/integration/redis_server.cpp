@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <netinet/in.h>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -48,7 +49,8 @@ void choose_bus_port_again(std::vector<std::string>& extra) {
 
 } // namespace
 
-RedisServer::RedisServer(const std::vector<std::string>& extra) : port_(free_port()), extra_(extra) {
+RedisServer::RedisServer(const std::vector<std::string>& extra, const std::vector<std::string>& config)
+    : port_(free_port()), extra_(extra), config_(config) {
   char pattern[] = "/tmp/statesync-redis-XXXXXX";
   dir_ = ::mkdtemp(pattern);
   for (int attempt = 1;; ++attempt) {
@@ -70,6 +72,14 @@ void RedisServer::start() {
   std::vector<std::string> args = {"redis-server", "--port", port,           "--bind", "127.0.0.1", "--dir",    dir_,
                                    "--save",       "",       "--appendonly", "no",     "--logfile", "redis.log"};
   args.insert(args.end(), extra_.begin(), extra_.end());
+  if (!config_.empty()) {
+    const std::string file = dir_ + "/redis.conf";
+    std::ofstream out(file);
+    for (const auto& line : config_) {
+      out << line << '\n';
+    }
+    args.insert(args.begin() + 1, file);
+  }
   std::vector<char*> argv;
   for (auto& arg : args) {
     argv.push_back(arg.data());
@@ -120,6 +130,27 @@ void RedisServer::stop() {
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
+}
+
+void RedisServer::freeze() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGSTOP);
+  }
+}
+
+bool replica_caught_up(const Endpoint& replica) {
+  Connection connection = Connection::open(replica, "statesync-test-ready");
+  const Reply before = connection.command({"ROLE"});
+  if (before.elements.size() < 5 || before.elements[0].str != "slave" || before.elements[3].str != "connected") {
+    return false;
+  }
+  Endpoint master = replica;
+  master.host = before.elements[1].str;
+  master.port = static_cast<int>(before.elements[2].integer);
+  // The master's offset first, the replica's after it: equal or ahead.
+  const long long master_offset =
+      Connection::open(master, "statesync-test-ready").command({"ROLE"}).elements.at(1).integer;
+  return connection.command({"ROLE"}).elements.at(4).integer >= master_offset;
 }
 
 } // namespace statesync::testing
