@@ -4,6 +4,7 @@ passwords): finding the master, the redis+sentinel:// URL, and following a
 failover: the subscriber resumes with the retained state, the publisher's
 stream finishes, the lock is kept or reported lost."""
 
+import signal
 import subprocess
 
 import pytest
@@ -199,4 +200,28 @@ def test_killed_master_is_followed(tmp_path_factory, tmp_path):
     try:
         follow_failover(g, kill=True, workdir=tmp_path)
     finally:
+        g.cleanup()
+
+
+def test_signal_reaches_the_command_while_looking_for_a_master(tmp_path_factory, tmp_path):
+    # Both data nodes down: no master to follow, so statesync-lock keeps
+    # looking for one (until two thirds of the TTL); a SIGTERM meanwhile
+    # reaches the command at once, not after the search.
+    g = start_group(tmp_path_factory)
+    lock = None
+    try:
+        lock = spawn("statesync-lock", *g.sentinel_args(), "-v", "--ttl", 60, "job", "sh", "-c",
+                     "trap 'echo TERM > got; exit 143' TERM; echo ready; while :; do sleep 0.05; done", env=AUTH,
+                     cwd=tmp_path)
+        assert lock.stdout.readline() == b"ready\n"
+        g.replica.stop()
+        g.master.stop()
+        Lines(lock.stderr).wait_for(b"looking for the new master")
+        lock.send_signal(signal.SIGTERM)
+        wait_until(lambda: (tmp_path / "got").exists(), "the command to get SIGTERM")
+        assert (tmp_path / "got").read_text() == "TERM\n"
+    finally:
+        if lock:
+            lock.kill()
+            lock.wait()
         g.cleanup()

@@ -136,7 +136,7 @@ int run_locked(Connection& connection, const LockOptions& options) {
       supervise(lock, child, options.on_lost,
                 options.max_runtime ? std::optional(to_milliseconds(*options.max_runtime)) : std::nullopt, reconnect);
   const auto hold = to_milliseconds(options.hold);
-  const FinishedRun done = finish_run(lock, run_end(result), hold);
+  const FinishedRun done = finish_run(lock, run_end(result), hold, result.relayed_signal);
   const bool lost = result.lost || !done.released;
   if (!result.lost && lost) {
     report(fmt::format("lock '{}' lost: it was gone when the command ended", options.name));

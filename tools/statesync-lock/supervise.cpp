@@ -81,6 +81,7 @@ public:
       if (status && (!stopping_.started() || stopping_.killed || !child_.group_alive())) {
         result.wait_status = *status;
         result.lost = lost_;
+        result.relayed_signal = relayed_signal_;
         return result;
       }
       wait_for_events(now, status.has_value());
@@ -165,6 +166,7 @@ private:
 
   void relay_signal() {
     if (const int signal = take_signal(); is_relayed(signal)) {
+      relayed_signal_ = signal;
       child_.signal_group(signal);
     }
   }
@@ -241,6 +243,7 @@ private:
   Stopping stopping_;
   bool lost_ = false;
   bool renew_now_ = false;
+  int relayed_signal_ = 0;
   Clock::time_point renewal_retry_at_{}; // after a TRYAGAIN
 };
 

@@ -17,6 +17,7 @@ struct SupervisionResult {
   int wait_status = 0;
   bool lost = false;
   bool max_runtime_hit = false;
+  int relayed_signal = 0; // the last signal passed on to the command; 0: none
 };
 
 // Runs until the child has ended (and, after a loss or --max-runtime,

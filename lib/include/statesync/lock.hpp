@@ -147,8 +147,14 @@ public:
   bool release(std::chrono::milliseconds hold = std::chrono::milliseconds(0));
 
   // The end of a run: its history record and the release (or `hold`), in
-  // one step. Defined in lock_history.cpp.
-  FinishedRun finish(const RunEnd& end, std::chrono::milliseconds hold = std::chrono::milliseconds(0));
+  // one step. Waits for the server's replies at most the reply timeout,
+  // or until `deadline` when given (after a signal, say: the lease ends
+  // on its own anyway); neither the wake fd nor a signal ends that wait.
+  // Throws Error(unavailable) when no reply came in time: the lock is no
+  // longer counted held, and the connection still owes the reply.
+  // Defined in lock_history.cpp.
+  FinishedRun finish(const RunEnd& end, std::chrono::milliseconds hold = std::chrono::milliseconds(0),
+                     std::optional<Clock::time_point> deadline = std::nullopt);
   // A refused attempt's record (-n, or a deadline that passed). Returns
   // the server's time. Defined in lock_history.cpp.
   long long record_refusal(const Attempt& refused);
@@ -168,7 +174,14 @@ public:
 
 private:
   Reply run(std::initializer_list<std::string_view> args);
-  void finish_pending();
+  // run(), waiting for the reply until `deadline` (nullopt: as run()).
+  Reply run_by(std::initializer_list<std::string_view> args, std::optional<Clock::time_point> deadline);
+  // The next reply, whatever interrupts the wait; Error(unavailable) once
+  // `deadline` passes. `waiting_for` names the request in the message.
+  Reply read_reply_by(Clock::time_point deadline, std::string_view waiting_for);
+  // Reads what an interrupted wait or a renewal left owed, each by its own
+  // time or `deadline`, whichever is sooner.
+  void finish_pending(std::optional<Clock::time_point> deadline = std::nullopt);
   bool apply_renewal(const Reply& reply);
   // A short wait while a cluster moves the lock's slot; false: the wake
   // fd or a signal ended it.

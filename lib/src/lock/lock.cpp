@@ -122,24 +122,46 @@ Reply Lock::run(std::initializer_list<std::string_view> args) {
   return detail::run_lock_script(connection_, keys_, args);
 }
 
-void Lock::finish_pending() {
-  // An interrupted wait left a blocking pop outstanding; its reply comes
-  // by its own timeout. The wake fd is not watched meanwhile: one the
-  // caller leaves readable would make this wait spin.
-  if (pending_pop_until_) {
-    const WakeSuspended unwatched(connection_);
-    while (pending_pop_until_) {
-      if (connection_.read_reply_until(*pending_pop_until_)) {
-        pending_pop_until_.reset();
-      } else if (Clock::now() >= *pending_pop_until_) {
-        throw Error(ErrorKind::unavailable,
-                    fmt::format("no reply from {} to a wait for lock '{}'", connection_.where(), spec_.name));
-      }
+Reply Lock::read_reply_by(Clock::time_point deadline, std::string_view waiting_for) {
+  // The wake fd is not watched: one the caller leaves readable would make
+  // this wait spin, and a signal only shortens one round.
+  const WakeSuspended unwatched(connection_);
+  for (;;) {
+    if (auto reply = connection_.read_reply_until(deadline)) {
+      return std::move(*reply);
+    }
+    if (Clock::now() >= deadline) {
+      throw Error(ErrorKind::unavailable,
+                  fmt::format("no reply from {} to {} of lock '{}'", connection_.where(), waiting_for, spec_.name));
     }
   }
-  if (renewal_sent_) {
-    apply_renewal(connection_.read_reply());
+}
+
+void Lock::finish_pending(std::optional<Clock::time_point> deadline) {
+  // An interrupted wait left a blocking pop outstanding; its reply comes
+  // by its own timeout.
+  if (pending_pop_until_) {
+    const auto until = deadline ? std::min(*deadline, *pending_pop_until_) : *pending_pop_until_;
+    pending_pop_until_.reset();
+    read_reply_by(until, "a wait");
   }
+  if (renewal_sent_) {
+    apply_renewal(deadline ? read_reply_by(*deadline, "a renewal") : connection_.read_reply());
+  }
+}
+
+Reply Lock::run_by(std::initializer_list<std::string_view> args, std::optional<Clock::time_point> deadline) {
+  if (!deadline) {
+    return run(args);
+  }
+  connection_.append(detail::lock_script_call(true, keys_, args));
+  connection_.flush();
+  Reply reply = read_reply_by(*deadline, "a release");
+  if (detail::is_noscript(reply) || detail::redirection(reply)) {
+    // Rare (a restarted server, a moved slot): the whole path, unbounded.
+    return run(args);
+  }
+  return reply;
 }
 
 Attempt Lock::try_acquire() {

@@ -124,13 +124,14 @@ RunRecord parse_run_record(const Reply& entry, std::string_view what) {
 
 } // namespace detail
 
-FinishedRun Lock::finish(const RunEnd& end, milliseconds hold) {
+FinishedRun Lock::finish(const RunEnd& end, milliseconds hold, std::optional<Clock::time_point> deadline) {
   const std::string what = fmt::format("cannot release lock '{}'", spec_.name);
-  finish_pending();
   held_ = false;
+  finish_pending(deadline);
   const Reply reply = expect_ok(
-      run({"finish", token_, std::to_string(spec_.limit), std::to_string(hold.count()), outcome_name(end.outcome),
-           std::to_string(end.exit_status), std::to_string(end.signal), end.max_runtime_hit ? "1" : "0"}),
+      run_by({"finish", token_, std::to_string(spec_.limit), std::to_string(hold.count()), outcome_name(end.outcome),
+              std::to_string(end.exit_status), std::to_string(end.signal), end.max_runtime_hit ? "1" : "0"},
+             deadline),
       what);
   FinishedRun done;
   done.released = detail::lock_reply_element(reply, 0, Type::integer, what).integer == 1;
