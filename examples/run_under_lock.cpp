@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
     return 64;
   }
   try {
-    auto connection = statesync::Connection::open(statesync::endpoint_from_environment(), "run_under_lock");
-    statesync::Lock lock(connection, {.name = argv[1], .ttl = 10s});
+    statesync::Link link(statesync::endpoint_from_environment(), "run_under_lock");
+    statesync::Lock lock(link, {.name = argv[1], .ttl = 10s});
     if (lock.acquire(statesync::Clock::now() + 30s) != statesync::AcquireResult::acquired) {
       std::cerr << "run_under_lock: lock '" << argv[1] << "' is busy\n";
       return 1;

@@ -225,3 +225,26 @@ def test_signal_reaches_the_command_while_looking_for_a_master(tmp_path_factory,
             lock.kill()
             lock.wait()
         g.cleanup()
+
+
+def test_a_waiting_lock_follows_a_failover(tmp_path_factory, tmp_path):
+    # A foreign holder (a plain SET NX PX, replicated) keeps the waiter
+    # waiting across the failover; it acquires at the new master once that
+    # lease has ended.
+    g = start_group(tmp_path_factory)
+    waiter = None
+    try:
+        master = g.current_master()
+        master.command("SET", "statesync:lock:{w}", "foreign", "PX", 8000)
+        assert master.command("WAIT", 1, 5000) == 1
+        waiter = spawn("statesync-lock", *g.sentinel_args(), "-v", "-w", 60, "w", "--", "true", env=AUTH)
+        err = Lines(waiter.stderr)
+        err.wait_for(b"is held")
+        new = g.failover(kill=True)
+        assert waiter.wait(timeout=60) == 0
+        assert new.command("GET", "statesync:lock:{w}:fence") == b"1"
+    finally:
+        if waiter:
+            waiter.kill()
+            waiter.wait()
+        g.cleanup()

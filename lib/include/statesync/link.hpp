@@ -129,7 +129,9 @@ public:
   // reconnecting mends, reconnecting is disabled (and the topology has no
   // failover to follow), or more than max_failovers came without
   // progress(); throws Error(unavailable) once give_up_after has passed.
-  bool recover(const Error& error);
+  // `give_up`, when given, ends the attempts earlier: past it, `error` is
+  // thrown (a lock's lease has run out by then, say).
+  bool recover(const Error& error, std::optional<Clock::time_point> give_up = std::nullopt);
 
   // The caller's work went forward (a message acknowledged, a lease
   // renewed): the count of failovers in a row starts again.

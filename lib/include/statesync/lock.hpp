@@ -29,8 +29,8 @@
 //   <prefix>lock:{NAME}:window   --once-per: the window that has run, and
 //                                who ran it; expires with the window
 
-#include <statesync/connection.hpp>
 #include <statesync/export.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock_run.hpp>
 
 #include <chrono>
@@ -41,10 +41,6 @@
 #include <vector>
 
 namespace statesync {
-
-// How soon to try again while a cluster migrates the lock's slot (a
-// TRYAGAIN reply, see failover.hpp).
-inline constexpr std::chrono::milliseconds slot_migration_retry{50};
 
 struct STATESYNC_API LockKeys {
   std::string lock, fence, signal, info, holders, limit, history, runs, window;
@@ -96,11 +92,24 @@ struct STATESYNC_API Attempt {
 // already_ran: the current --once-per window has run (Lock::window_run()).
 enum class AcquireResult { acquired, timed_out, interrupted, already_ran };
 
+// What Lock::keep() found. At most one of the texts is set.
+struct STATESYNC_API LeaseNews {
+  bool held = false;   // false: lost (now, or before), released, or never acquired
+  std::string lost;    // lost by this call: why ("it was deleted or taken over" ...)
+  std::string failing; // a renewal met a failover (this error); the next keep() follows it
+  std::string kept_at; // kept after a failover or a slot move, at this server now
+  // Call keep() again by then, or sooner when lease_fd() turns readable;
+  // nullopt: nothing is due (not held).
+  std::optional<Clock::time_point> next;
+};
+
 class STATESYNC_API Lock {
 public:
-  // `connection` must outlive the Lock. Throws Error(usage) for an empty
-  // name, a TTL under 1 ms or a limit under 1.
-  Lock(Connection& connection, LockSpec spec);
+  // `link` must outlive the Lock; every key of the lock is in one slot, so
+  // the lock talks to one server at a time: link.connection() of its key.
+  // Throws Error(usage) for an empty name, a TTL under 1 ms or a limit
+  // under 1. Does not connect.
+  Lock(Link& link, LockSpec spec);
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
   ~Lock();
@@ -110,17 +119,46 @@ public:
   Attempt try_acquire();
 
   // Attempts until acquired, `deadline` passes (nullopt: never; a past one:
-  // a single attempt), or the connection's wake fd / a signal interrupts
-  // the wait. Between attempts it blocks on the release signal, for at most
-  // the time until the first holder's lease ends. `on_wait` is called after
-  // every refused attempt; `wake_every` makes it attempt (and report) at
-  // least that often, for a live display.
+  // a single attempt), or the link's wake fd / a signal interrupts the
+  // wait. Between attempts it blocks on the release signal, for at most
+  // the time until the first holder's lease ends. A failover while waiting
+  // (Sentinel, Cluster) is followed as the link's policy says (see
+  // Link::recover), then the wait goes on at the new master; a slot on the
+  // move is waited out. `on_wait` is called after every refused attempt;
+  // `wake_every` makes it attempt (and report) at least that often, for a
+  // live display.
   AcquireResult acquire(std::optional<Clock::time_point> deadline,
                         const std::function<void(const Attempt&)>& on_wait = {},
                         std::optional<std::chrono::milliseconds> wake_every = std::nullopt);
 
+  // The lease plan, counted from lease_start(): a renewal is due at a
+  // third of the TTL; without one that succeeded by two thirds, the lock
+  // counts as lost (the holder has a third of the TTL to stop its work
+  // before another can acquire).
+  std::chrono::milliseconds renew_after() const noexcept { return spec_.ttl / 3; }
+  std::chrono::milliseconds give_up_after() const noexcept { return spec_.ttl * 2 / 3; }
+
+  // Keeps the lease on that plan; call it by LeaseNews::next and whenever
+  // lease_fd() is readable. It collects a renewal's reply that has come,
+  // sends the next renewal when due (at once when the server has closed
+  // the connection or sent something), and declares the lock lost when
+  // the token is gone or no renewal succeeded by the give-up point. A
+  // renewal that meets a failover (a lost connection on a Sentinel or
+  // Cluster link, READONLY, MOVED, CLUSTERDOWN) is reported (`failing`),
+  // then the next call renews at the new master or slot owner, retrying
+  // until the give-up point: kept (`kept_at`) if the lock was replicated,
+  // else lost; never shared. Only that call blocks, on the link's waits,
+  // which the wake fd ends early (it then returns `held` with `next` now:
+  // call again). A slot that is migrating is retried shortly. Throws only
+  // what no plan covers (Error(usage), internal errors).
+  LeaseNews keep();
+  // The descriptor to poll for readability between keep() calls (the
+  // server's connection); -1 when not held.
+  int lease_fd();
+
   // Renewal in two steps, so that a caller can wait for the reply next to
-  // other events (poll on connection().fd()): send, then collect.
+  // other events (poll on lease_fd()): send, then collect. keep() uses
+  // them; a caller that uses keep() does not call them.
   void send_renewal();
   bool renewal_in_flight() const noexcept { return renewal_sent_.has_value(); }
   // The reply if it has arrived (no waiting): true renewed, false the token
@@ -129,13 +167,6 @@ public:
   std::optional<bool> collect_renewal();
   // Both steps, waiting at most the reply timeout.
   bool renew();
-
-  // After a failover, once the caller has replaced connection() (the
-  // object the Lock was made with) by one to the new master or slot owner:
-  // forgets what was in flight on the old one and renews. True: the lock
-  // survived the failover (it was replicated in time) and is ours again;
-  // false: it did not, and is no longer held.
-  bool resume();
 
   // WAIT until `replicas` replicas have every write so far (the lock), for
   // at most three quarters of the reply timeout. Returns how many did.
@@ -170,7 +201,9 @@ public:
   // runs at least until lease_start() + ttl.
   Clock::time_point lease_start() const noexcept { return lease_start_; }
   const LockSpec& spec() const noexcept { return spec_; }
-  Connection& connection() noexcept { return connection_; }
+  Link& link() noexcept { return link_; }
+  // Where the lock's key is served now ("host:port"): for messages.
+  std::string where();
 
 private:
   Reply run(std::initializer_list<std::string_view> args);
@@ -186,8 +219,19 @@ private:
   // A short wait while a cluster moves the lock's slot; false: the wake
   // fd or a signal ended it.
   bool pause_while_slot_moves() const;
+  // The connection to the server that has the lock's key.
+  Connection& connection();
+  // After `error` while waiting: follows a failover (the link's policy);
+  // false when the wake fd ended a wait; throws what it cannot mend.
+  bool recover_waiting(const Error& error, std::optional<Clock::time_point> deadline);
+  // One round of acquire(): nullopt to go on.
+  std::optional<AcquireResult> acquire_step(std::optional<Clock::time_point> deadline,
+                                            const std::function<void(const Attempt&)>& on_wait,
+                                            std::optional<std::chrono::milliseconds> wake_every);
+  LeaseNews lose(std::string why);
+  LeaseNews follow_failover();
 
-  Connection& connection_;
+  Link& link_;
   LockSpec spec_;
   LockKeys keys_;
   std::string token_;
@@ -201,6 +245,12 @@ private:
   std::chrono::milliseconds retry_after_{0};
   long long wait_start_ms_ = 0;
   std::optional<WindowRun> window_run_;
+  // keep(): the failover a renewal met (followed by the next keep()), a
+  // renewal due at once, and the earliest retry after a TRYAGAIN.
+  std::optional<Error> failover_;
+  std::string failover_first_;
+  bool renew_now_ = false;
+  Clock::time_point renewal_retry_at_{};
 };
 
 // Releases on destruction (errors ignored: the lease expires anyway).
@@ -224,14 +274,16 @@ struct STATESYNC_API LockStatus {
   std::vector<Holder> holders;
 };
 
-STATESYNC_API LockStatus lock_status(Connection& connection, std::string_view prefix, std::string_view name);
+// Each runs on the server of the lock's key (redirections followed) and
+// waits at most the reply timeout; throws Error as Link::command.
+STATESYNC_API LockStatus lock_status(Link& link, std::string_view prefix, std::string_view name);
 
-// Held locks whose names match the glob `pattern`, sorted by name.
-STATESYNC_API std::vector<LockStatus> list_locks(Connection& connection, std::string_view prefix,
-                                                 std::string_view pattern);
+// Held locks whose names match the glob `pattern`, sorted by name. In a
+// cluster, the names are those of the node link.connection() reaches.
+STATESYNC_API std::vector<LockStatus> list_locks(Link& link, std::string_view prefix, std::string_view pattern);
 
 // Deletes the lock whoever holds it (and every semaphore holder), and wakes
 // the waiters. Returns the status it had. The fencing counter stays.
-STATESYNC_API LockStatus force_release(Connection& connection, std::string_view prefix, std::string_view name);
+STATESYNC_API LockStatus force_release(Link& link, std::string_view prefix, std::string_view name);
 
 } // namespace statesync

@@ -10,8 +10,8 @@
 // without a record: the next acquirer or inspector that finds it writes it
 // (outcome `vanished`, ending when the lease did).
 
-#include <statesync/connection.hpp>
 #include <statesync/export.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock.hpp>
 #include <statesync/lock_run.hpp>
 
@@ -44,8 +44,8 @@ struct STATESYNC_API RunRecord {
 };
 
 // The newest records first; `count` 0: all that are kept.
-STATESYNC_API std::vector<RunRecord> lock_history(Connection& connection, std::string_view prefix,
-                                                  std::string_view name, std::size_t count = 0);
+STATESYNC_API std::vector<RunRecord> lock_history(Link& link, std::string_view prefix, std::string_view name,
+                                                  std::size_t count = 0);
 
 struct STATESYNC_API RunSummary {
   std::optional<RunRecord> last; // refusals are not runs
@@ -53,7 +53,7 @@ struct STATESYNC_API RunSummary {
   std::optional<RunRecord> last_failure;
 };
 
-STATESYNC_API RunSummary lock_run_summary(Connection& connection, std::string_view prefix, std::string_view name);
+STATESYNC_API RunSummary lock_run_summary(Link& link, std::string_view prefix, std::string_view name);
 
 // A lock as --list shows it: who holds it, and how its last run ended.
 struct STATESYNC_API LockOverview {
@@ -63,7 +63,6 @@ struct STATESYNC_API LockOverview {
 
 // The locks matching the glob `pattern` that are held or have a history,
 // sorted by name, each with its run summary (lock_status() gives the rest).
-STATESYNC_API std::vector<LockOverview> lock_overviews(Connection& connection, std::string_view prefix,
-                                                       std::string_view pattern);
+STATESYNC_API std::vector<LockOverview> lock_overviews(Link& link, std::string_view prefix, std::string_view pattern);
 
 } // namespace statesync

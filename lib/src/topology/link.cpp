@@ -220,7 +220,7 @@ struct Link::Impl {
     }
   }
 
-  bool recover(const Error& error) {
+  bool recover(const Error& error, std::optional<Clock::time_point> caller_give_up) {
     if (is_cluster_redirection(error)) {
       // A server named as a single one is a cluster node: routed by slot
       // from now on.
@@ -240,7 +240,7 @@ struct Link::Impl {
       next_attempt = *lost_at;
       drop();
     }
-    return reconnect(error);
+    return reconnect(error, caller_give_up);
   }
 
   std::optional<Clock::time_point> give_up_time() const {
@@ -254,12 +254,16 @@ struct Link::Impl {
     return std::nullopt;
   }
 
-  bool reconnect(const Error& first) {
-    const auto give_up = give_up_time();
+  bool reconnect(const Error& first, std::optional<Clock::time_point> caller_give_up = std::nullopt) {
+    auto give_up = give_up_time();
+    const bool callers = caller_give_up && (!give_up || *caller_give_up < *give_up);
+    if (callers) {
+      give_up = caller_give_up;
+    }
     for (;;) {
       if (give_up && Clock::now() >= *give_up) {
         lost_at.reset();
-        if (!options.reconnect.give_up_after) {
+        if (callers || !options.reconnect.give_up_after) {
           throw first;
         }
         throw Error(ErrorKind::unavailable, fmt::format("{}; not back within {}", last_error,
@@ -397,8 +401,8 @@ std::optional<Reply> Link::read_reply_until(std::optional<Clock::time_point> dea
   return connection(key).read_reply_until(deadline);
 }
 
-bool Link::recover(const Error& error) {
-  return impl_->recover(error);
+bool Link::recover(const Error& error, std::optional<Clock::time_point> give_up) {
+  return impl_->recover(error, give_up);
 }
 
 void Link::progress() noexcept {
