@@ -112,6 +112,9 @@ public:
   Lock(Link& link, LockSpec spec);
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
+  // Does not release: a Lock destroyed while held (without a LockGuard,
+  // release() or finish()) stays held until its lease runs out, up to a
+  // TTL later. LockSession (lock_session.hpp) releases on destruction.
   ~Lock();
 
   // One attempt, no waiting. Throws Error(usage) when the name is used with

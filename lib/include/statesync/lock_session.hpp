@@ -70,8 +70,9 @@ public:
   bool lost() const noexcept;
   // Why it was lost; empty while it is not.
   std::string lost_why() const;
-  // An eventfd that becomes readable when the lease is lost, for a
-  // program's own poll loop. Owned by the session.
+  // An eventfd that becomes readable when the lease is lost (after
+  // on_lost has returned), for a program's own poll loop. Owned by the
+  // session.
   int lost_fd() const noexcept;
 
   // Stops keeping the lease and releases the lock. Returns false when it
