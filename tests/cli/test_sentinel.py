@@ -159,13 +159,17 @@ def follow_failover(group, kill, workdir):
         # in time) or reported lost; never held by two unknowingly. After a
         # manual failover the old master takes writes until the Sentinels
         # demote it: renewals that went there did not reach the new master.
-        outcome = lock_err.wait_for(b"the failover", timeout=40)
+        outcome = lock_err.wait_for(b"lock 'job' ", timeout=40)
+        while b"kept after the failover" not in outcome and b"lost: " not in outcome:
+            outcome = lock_err.wait_for(b"lock 'job' ", timeout=40)
         if b"kept after the failover" in outcome:
             lock.stdin.write(b"done\n")
             lock.stdin.close()
             assert lock.wait(timeout=30) == 0
         else:
-            assert b"lock 'job' lost: it did not survive the failover; terminating the command" in outcome
+            # Gone from the new master, or its renewals not replicated in
+            # time (a demoted master takes them): given up either way.
+            assert outcome.endswith(b"; terminating the command\n")
             assert lock.wait(timeout=30) == 75
             holder_token = log.read_text().split()[1]
             with open(log, "a") as f:
@@ -185,12 +189,10 @@ def follow_failover(group, kill, workdir):
 
 
 # Found by the fencing-token check: after SENTINEL FAILOVER the old master
-# takes writes until a Sentinel next looks at it (up to 10 s); the holder's
-# renewals succeed there, unreplicated, while its lease runs out on the new
-# master, where a contender takes the lock and runs beside it. A renewal
-# should count only once a replica has it (--wait-replicas), as the
-# acquisition does. Not strict: the Sentinels' timing can hide it.
-@pytest.mark.xfail(reason="renewals at a demoted master are not replicated: two holders ran at once", strict=False)
+# takes writes until a Sentinel next looks at it (up to 10 s). A renewal
+# counts only once a replica has it (WAIT in the same round trip), so the
+# holder's renewals there do not count, and it gives the lock up before
+# its lease ends at the new master, where the contender then takes it.
 def test_manual_failover_is_followed(group, tmp_path):
     follow_failover(group, kill=False, workdir=tmp_path)
 

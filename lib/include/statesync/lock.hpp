@@ -218,7 +218,21 @@ private:
   // Reads what an interrupted wait or a renewal left owed, each by its own
   // time or `deadline`, whichever is sooner.
   void finish_pending(std::optional<Clock::time_point> deadline = std::nullopt);
-  bool apply_renewal(const Reply& reply);
+  // The renewal's outcome; `waited`: the WAIT's reply sent with it.
+  bool apply_renewal(const Reply& reply, std::optional<Reply> waited);
+  // Reads the renewal's replies, waiting until `deadline` (nullopt: the
+  // reply timeout), and applies them.
+  bool await_renewal(std::optional<Clock::time_point> deadline);
+  // run(), learning the server's replicas in the same round trip when
+  // they are not known for the server of the lock's key.
+  Reply run_learning_replicas(std::initializer_list<std::string_view> args);
+  // The replicas of the lock's server (asked when not known for it).
+  long long replicas_here();
+  // How long a WAIT for one replica waits.
+  std::chrono::milliseconds replica_wait() const;
+  // After an acquisition, where the server has replicas: one must have
+  // it, else it is released and Error(unavailable) thrown.
+  void confirm_on_replica();
   // A short wait while a cluster moves the lock's slot; false: the wake
   // fd or a signal ended it.
   bool pause_while_slot_moves() const;
@@ -250,6 +264,13 @@ private:
   std::optional<WindowRun> window_run_;
   // keep(): the failover a renewal met (followed by the next keep()), a
   // renewal due at once, and the earliest retry after a TRYAGAIN.
+  // The server's replicas as last learnt, and which server that was.
+  long long replicas_ = 0;
+  std::string replicas_at_;
+  // A renewal in flight is followed by a WAIT; its script reply, when
+  // read before the WAIT's.
+  bool renewal_waits_ = false;
+  std::optional<Reply> renewal_reply_;
   std::optional<Error> failover_;
   std::string failover_first_;
   bool renew_now_ = false;

@@ -130,6 +130,51 @@ Reply Lock::run(std::initializer_list<std::string_view> args) {
   return detail::run_lock_script(link_, keys_, args);
 }
 
+Reply Lock::run_learning_replicas(std::initializer_list<std::string_view> args) {
+  Connection& at = connection();
+  if (replicas_at_ == at.where()) {
+    return run(args);
+  }
+  // What the server's replicas are comes with the script's reply, in the
+  // same round trip.
+  at.append(detail::lock_script_call(true, keys_, args));
+  at.append({"INFO", "replication"});
+  at.flush();
+  Reply reply = at.read_reply();
+  replicas_ = detail::connected_replicas(at.read_reply());
+  replicas_at_ = at.where();
+  if (detail::is_noscript(reply) || detail::redirection(reply)) {
+    return run(args);
+  }
+  return reply;
+}
+
+long long Lock::replicas_here() {
+  if (const std::string at = where(); replicas_at_ != at) {
+    replicas_ = detail::connected_replicas(link_.command({"INFO", "replication"}, keys_.lock));
+    replicas_at_ = at;
+  }
+  return replicas_;
+}
+
+milliseconds Lock::replica_wait() const {
+  return std::clamp(spec_.ttl / 6, milliseconds(1), milliseconds(1000));
+}
+
+void Lock::confirm_on_replica() {
+  if (replicas_here() == 0) {
+    return;
+  }
+  const Reply waited = link_.command({"WAIT", "1", std::to_string(replica_wait().count())}, keys_.lock);
+  if (waited.type == Reply::Type::integer && waited.integer >= 1) {
+    return;
+  }
+  // A failover now would lose it, or a demoted master took it: not ours.
+  release();
+  throw Error(ErrorKind::unavailable, fmt::format("lock '{}' reached no replica of {} within {}; released it",
+                                                  spec_.name, where(), detail::seconds_text(replica_wait())));
+}
+
 Connection& Lock::connection() {
   return link_.connection(keys_.lock);
 }
@@ -163,7 +208,7 @@ void Lock::finish_pending(std::optional<Clock::time_point> deadline) {
     read_reply_by(until, "a wait");
   }
   if (renewal_sent_) {
-    apply_renewal(deadline ? read_reply_by(*deadline, "a renewal") : connection().read_reply());
+    await_renewal(deadline);
   }
 }
 
@@ -191,8 +236,8 @@ Attempt Lock::try_acquire() {
   const std::string wait_start = wait_start_ms_ > 0 ? std::to_string(wait_start_ms_) : std::string();
   const std::string once_per = std::to_string(spec_.once_per.count());
   const auto sent = Clock::now();
-  const Reply reply = expect_ok(run({"acquire", token_, ttl, meta_, limit, history_len, wait_start, once_per,
-                                     spec_.once_per_any_outcome ? "1" : "0"}),
+  const Reply reply = expect_ok(run_learning_replicas({"acquire", token_, ttl, meta_, limit, history_len, wait_start,
+                                                       once_per, spec_.once_per_any_outcome ? "1" : "0"}),
                                 what);
   using Type = Reply::Type;
   const long long outcome = detail::lock_reply_element(reply, 0, Type::integer, what).integer;
@@ -208,6 +253,7 @@ Attempt Lock::try_acquire() {
     held_ = true;
     fence_ = value;
     lease_start_ = sent;
+    confirm_on_replica();
     attempt.acquired = true;
     attempt.fence = value;
     return attempt;
@@ -338,8 +384,15 @@ void Lock::send_renewal() {
   finish_pending();
   const std::string ttl = std::to_string(spec_.ttl.count());
   const std::string limit = std::to_string(spec_.limit);
+  // Where the server has replicas, the renewal counts once one has it (a
+  // demoted master that still takes writes has none): WAIT in the same
+  // round trip.
+  renewal_waits_ = replicas_here() > 0;
   Connection& at = connection();
   at.append(detail::lock_script_call(true, keys_, {"renew", token_, ttl, limit}));
+  if (renewal_waits_) {
+    at.append({"WAIT", "1", std::to_string(replica_wait().count())});
+  }
   renewal_sent_ = Clock::now();
   at.flush();
 }
@@ -348,18 +401,38 @@ std::optional<bool> Lock::collect_renewal() {
   if (!renewal_sent_) {
     return std::nullopt;
   }
-  auto reply = connection().read_reply_until(Clock::now());
-  if (!reply) {
+  Connection& at = connection();
+  if (!renewal_reply_ && !(renewal_reply_ = at.read_reply_until(Clock::now()))) {
     return std::nullopt;
   }
-  return apply_renewal(*reply);
+  std::optional<Reply> waited;
+  if (renewal_waits_ && !(waited = at.read_reply_until(Clock::now()))) {
+    return std::nullopt;
+  }
+  Reply reply = std::move(*renewal_reply_);
+  renewal_reply_.reset();
+  return apply_renewal(reply, waited);
 }
 
-bool Lock::apply_renewal(const Reply& reply) {
+bool Lock::await_renewal(std::optional<Clock::time_point> deadline) {
+  const auto next = [&] {
+    return deadline ? read_reply_by(*deadline, "a renewal") : connection().read_reply();
+  };
+  Reply reply = renewal_reply_ ? std::move(*renewal_reply_) : next();
+  renewal_reply_.reset();
+  std::optional<Reply> waited;
+  if (renewal_waits_) {
+    waited = next();
+  }
+  return apply_renewal(reply, waited);
+}
+
+bool Lock::apply_renewal(const Reply& reply, std::optional<Reply> waited) {
   const auto sent = *renewal_sent_;
   renewal_sent_.reset();
   Reply outcome = reply;
   if (detail::is_noscript(outcome) || detail::redirection(outcome)) {
+    waited.reset(); // sent again without it
     // Sent again, and the redirection followed (the link learns the new
     // owner): a new node may not have the script.
     const std::string ttl = std::to_string(spec_.ttl.count());
@@ -372,6 +445,14 @@ bool Lock::apply_renewal(const Reply& reply) {
                 fmt::format("cannot renew lock '{}': unexpected reply {}", spec_.name, outcome.describe()));
   }
   if (outcome.integer == 1) {
+    if (waited && !(waited->type == Reply::Type::integer && waited->integer >= 1)) {
+      // No replica has it: a failover now would lose it, and a master
+      // that has been demoted without knowing it yet (a manual failover)
+      // takes it unreplicated while the new master lets the lease run
+      // out. Not counted: sent again shortly, until the give-up point.
+      renewal_retry_at_ = Clock::now() + replica_wait();
+      return true;
+    }
     lease_start_ = sent;
     link_.progress();
     return true;
@@ -385,7 +466,7 @@ bool Lock::renew() {
   if (!renewal_sent_) {
     return false;
   }
-  return apply_renewal(connection().read_reply());
+  return await_renewal(std::nullopt);
 }
 
 LeaseNews Lock::keep() {
