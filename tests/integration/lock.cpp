@@ -2,8 +2,8 @@
 
 #include "redis_server.hpp"
 
-#include <statesync/link.hpp>
 #include <statesync/error.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock.hpp>
 
 #include <doctest/doctest.h>

@@ -5,8 +5,8 @@
 
 #include "redis_server.hpp"
 
-#include <statesync/link.hpp>
 #include <statesync/error.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock.hpp>
 #include <statesync/lock_history.hpp>
 

@@ -103,6 +103,12 @@ struct STATESYNC_API LeaseNews {
   std::optional<Clock::time_point> next;
 };
 
+// A Lock, like its Link, is used from one thread at a time (LockSession
+// hands one to a thread of its own). Every call that talks to the server
+// waits at most the reply timeout for each reply unless it says otherwise,
+// and throws Error: unavailable (no reply, connection lost and not
+// mended), server (an error reply), protocol (a reply of the wrong shape),
+// refused (NOAUTH, NOPERM).
 class STATESYNC_API Lock {
 public:
   // `link` must outlive the Lock; every key of the lock is in one slot, so
@@ -117,8 +123,12 @@ public:
   // TTL later. LockSession (lock_session.hpp) releases on destruction.
   ~Lock();
 
-  // One attempt, no waiting. Throws Error(usage) when the name is used with
-  // another limit (or as a plain lock by one and a semaphore by another).
+  // One attempt, no waiting for the lock (one round trip; the server's
+  // replicas are learnt in it). Where the server has replicas, an
+  // acquisition counts once one has it (WAIT 1, a sixth of the TTL at
+  // most); else it is released and Error(unavailable) thrown. Throws
+  // Error(usage) when the name is used with another limit (or as a plain
+  // lock by one and a semaphore by another).
   Attempt try_acquire();
 
   // Attempts until acquired, `deadline` passes (nullopt: never; a past one:
@@ -166,7 +176,9 @@ public:
   bool renewal_in_flight() const noexcept { return renewal_sent_.has_value(); }
   // The reply if it has arrived (no waiting): true renewed, false the token
   // is no longer there (deleted, expired, taken over). Throws Error on a
-  // lost connection.
+  // lost connection. Where the server has replicas, a WAIT 1 goes with
+  // the renewal, and a renewal no replica has is true but not counted:
+  // lease_start() stays, and keep() sends it again.
   std::optional<bool> collect_renewal();
   // Both steps, waiting at most the reply timeout.
   bool renew();

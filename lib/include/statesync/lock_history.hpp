@@ -43,6 +43,11 @@ struct STATESYNC_API RunRecord {
   bool success() const { return outcome == RunOutcome::ok || outcome == RunOutcome::released; }
 };
 
+// Each call below runs one script on the server of the lock's key through
+// `link` (redirections followed), waits at most the reply timeout, and
+// throws Error as Link::command does (protocol: a history key that is not
+// a stream). Use from the link's thread.
+
 // The newest records first; `count` 0: all that are kept.
 STATESYNC_API std::vector<RunRecord> lock_history(Link& link, std::string_view prefix, std::string_view name,
                                                   std::size_t count = 0);
