@@ -1,6 +1,8 @@
 """Streams in a Redis Cluster (keys on different masters, one read per
-owner) and through Sentinel (a tail going on from its last ID at the new
-master after a failover)."""
+owner, a master killed under a writer and a tail) and through Sentinel (a
+tail going on from its last ID at the new master after a failover)."""
+
+import subprocess
 
 import pytest
 
@@ -47,6 +49,47 @@ def test_cluster_tail_reads_every_owner(cluster):
     finally:
         tail.kill()
         tail.wait()
+
+
+def test_cluster_master_killed_under_a_writer_and_a_tail(tmp_path_factory):
+    """The tail goes on from its last ID at the promoted replica; the writer
+    adds again, there, what the dead master left unconfirmed, and prints
+    (-v) the ID of every entry the cluster confirmed, once."""
+    workdir = tmp_path_factory.mktemp("failover")
+    cluster = Cluster(str(workdir), masters=3, replicas=1).start()
+    tail = writer = None
+    try:
+        key = names_on_every_master(cluster, "fo")[0]
+        master = cluster.owner(key)
+        replica = cluster.replicas_of(master)[0]
+        seed = next(m for m in cluster.masters() if m is not master)
+        args = ["--cluster", "-u", seed.url, "--stream"]
+        output = workdir / "out"
+        tail = spawn("statesync-sub", *args, "--from", "0", "-C", 100, key, stdout=open(output, "wb"))
+        writer = spawn("statesync-pub", *args, "-v", "-l", key, stdin=subprocess.PIPE)
+        first = b"".join(b"%d\n" % i for i in range(50))
+        writer.stdin.write(first)
+        writer.stdin.flush()
+        wait_until(lambda: output.read_bytes().count(b"\n") == 50, "the first entries")
+        wait_until(lambda: master.command("WAIT", 1, 1000) >= 1, "the replica to have everything")
+        master.stop()
+        wait_until(lambda: replica.command("ROLE")[0] == b"master", "the replica to take over")
+        cluster.wait_healthy()
+        # Written to the dead master's connection: added again at the new one.
+        more = b"".join(b"%d\n" % i for i in range(50, 100))
+        ids, err = writer.communicate(more, timeout=60)
+        assert writer.returncode == 0, err
+        assert tail.wait(timeout=60) == 0, tail.stderr.read()
+        assert output.read_bytes() == first + more
+        stored = replica.command("XRANGE", key, "-", "+")
+        assert [entry[1][1] for entry in stored] == (first + more).splitlines()
+        assert ids.splitlines() == [entry[0] for entry in stored]
+    finally:
+        for process in (tail, writer):
+            if process:
+                process.kill()
+                process.wait()
+        cluster.cleanup()
 
 
 def test_sentinel_failover_tail_goes_on_from_its_last_id(tmp_path_factory):

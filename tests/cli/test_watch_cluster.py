@@ -5,7 +5,7 @@ and a slot migrated under a watched key (followed by a full re-read)."""
 import pytest
 
 from cluster_fixture import Cluster, names_on_every_master
-from conftest import spawn
+from conftest import run, spawn
 from test_watch import Lines, wait_until
 
 TOOL = "statesync-sub"
@@ -57,6 +57,32 @@ def test_keys_on_every_master_then_a_slot_migration(cluster, watcher):
     cluster.migrate_slot(cluster.keyslot(moved), source, target)
     target.command("SET", moved, "after the move")
     assert lines.wait_for(b"after the move") == f"{moved} set after the move\n".encode()
+
+
+def test_a_cluster_named_as_one_server_is_found_by_the_first_moved(cluster):
+    keys = names_on_every_master(cluster, "plain")
+    for key in keys:
+        cluster.owner(key).command("SET", key, f"{key}-0")
+    # No --cluster: the server given is one master; the others' keys answer
+    # MOVED there, which shows the watcher it talks to a cluster.
+    process = spawn(TOOL, "-u", cluster.masters()[0].url, "--watch", "-F", "%t %e %p", *keys)
+    try:
+        lines = Lines(process.stdout)
+        initial = {lines.wait_for(b" set ") for _ in keys}
+        assert initial == {f"{key} set {key}-0\n".encode() for key in keys}
+        for key in keys:
+            cluster.owner(key).command("SET", key, f"{key}-1")
+            assert lines.wait_for(f"{key} set".encode()) == f"{key} set {key}-1\n".encode()
+    finally:
+        process.kill()
+        process.wait()
+    assert b"reconnected" not in process.stderr.read()
+
+
+def test_a_pattern_at_one_cluster_node_is_refused_not_watched_in_part(cluster):
+    result = run(TOOL, "-u", cluster.masters()[0].url, "--watch", "-P", "pat*")
+    assert result.returncode == 64, result.stderr
+    assert b"--cluster" in result.stderr and result.stderr.count(b"\n") == 1
 
 
 def test_pattern_across_masters_sees_keys_created_later(cluster, watcher):

@@ -91,10 +91,37 @@ TEST_CASE("start points and resume points") {
   CHECK(payloads(until) == std::vector<std::string>{"0"});
 }
 
+TEST_CASE("poll_all takes every event already read, in order, after what the caller holds") {
+  RedisServer server;
+  std::vector<std::string> payloads;
+  for (int i = 0; i < 2500; ++i) {
+    payloads.push_back(std::to_string(i));
+  }
+  write(server.endpoint(), "ev", payloads);
+  auto options = reading(server.endpoint(), "0");
+  options.batch = 1000;
+  StreamReader reader(options);
+  std::vector<StreamEvent> events;
+  while (auto first = reader.next(std::nullopt)) {
+    events.push_back(std::move(*first));
+    const std::size_t before = events.size();
+    reader.poll_all(events);
+    CHECK(events.size() > before); // a read of many entries: the rest came with the first
+    CHECK_FALSE(reader.poll());
+  }
+  REQUIRE(events.size() == payloads.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    CHECK(*events[i].entry.field("payload") == payloads[i]);
+  }
+  std::vector<StreamEvent> none;
+  reader.poll_all(none);
+  CHECK(none.empty());
+}
+
 TEST_CASE("a refused ID stops the writer with the server's words and the honest count") {
   RedisServer server;
-  write(server.endpoint(), "ev", {"first"}, {"payload", "10-0", {}, {}});
-  StreamWriter writer(server.endpoint(), "writer", {"payload", "5-0", {}, {}}, [](const Acknowledgement&) {});
+  write(server.endpoint(), "ev", {"first"}, {"payload", "10-0", {}, {}, {}});
+  StreamWriter writer(server.endpoint(), "writer", {"payload", "5-0", {}, {}, {}}, [](const Acknowledgement&) {});
   writer.publish("ev", "late");
   try {
     writer.finish();

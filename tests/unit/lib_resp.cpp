@@ -29,6 +29,20 @@ TEST_CASE("an empty argument is encoded as an empty bulk string") {
   CHECK(out == "*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$0\r\n\r\n");
 }
 
+TEST_CASE("commands are appended after what is buffered, with lengths of any size") {
+  std::string out = "*1\r\n$4\r\nPING\r\n";
+  const std::string big(123456, 'x');
+  std::vector<std::string_view> args(11, "a");
+  args.push_back(big);
+  encode_command(args, out);
+  std::string expected = "*1\r\n$4\r\nPING\r\n*12\r\n";
+  for (int i = 0; i < 11; ++i) {
+    expected += "$1\r\na\r\n";
+  }
+  expected += "$123456\r\n" + big + "\r\n";
+  CHECK(out == expected);
+}
+
 TEST_CASE("every reply type decodes") {
   ReplyReader reader;
   const std::string bytes = "+OK\r\n-ERR bad\r\n:42\r\n$3\r\na\0b\r\n$-1\r\n*2\r\n$1\r\nx\r\n:7\r\n"s;

@@ -44,7 +44,7 @@ public:
     };
     if (options.stream.enabled) {
       // A stream writer routes its own keys, over its own link.
-      stream_ = make_stream_writer(options, link.endpoint(), on_ack);
+      stream_ = make_stream_writer(options, link, on_ack);
     } else if (plan.mode != InputMode::clear) {
       stream_ = std::make_unique<RecordStream>(link, publisher_.options(), on_ack);
     }
@@ -254,6 +254,10 @@ private:
 
 } // namespace
 
+std::string unacknowledged_sent_again(const std::string& where) {
+  return "reconnected to " + where + "; sending the unacknowledged messages again";
+}
+
 int run_pub(const PubOptions& options) {
   set_verbose(options.connection.verbose);
   PubPlan plan = plan_pub(options);
@@ -279,8 +283,7 @@ int run_pub(const PubOptions& options) {
   check_wait_subscribers(options, plan, link_options.endpoint.topology == Topology::cluster);
   Link link(link_options);
   link.set_wake_fd(signal_fd());
-  link.on_reconnect(
-      [&link] { report_verbose("reconnected to " + link.where() + "; sending the unacknowledged messages again"); });
+  link.on_reconnect([&link] { report_verbose(unacknowledged_sent_again(link.where())); });
   if (plan.mode != InputMode::clear && !link.connect()) {
     return exit_signal_base + caught_signal(); // while retrying the first connection
   }

@@ -1,6 +1,7 @@
 #include "stream_options.hpp"
 
 #include "options.hpp"
+#include "run.hpp"
 
 #include "common/duration.hpp"
 #include "common/tool_main.hpp"
@@ -17,12 +18,13 @@ namespace {
   throw Error(ErrorKind::usage, message);
 }
 
-// "N" or "~N": approximate; "=N": exact. The number, for `Number`.
+// "N" or "~N": approximate; "=N": exact (`exact` set). The number, for
+// `Number`.
 template <class Number>
-Number parse_threshold(const std::string& text, const char* option, StreamTrim& trim) {
+Number parse_threshold(const std::string& text, const char* option, bool& exact) {
   std::string_view number = text;
   if (number.starts_with('~') || number.starts_with('=')) {
-    trim.exact = number.front() == '=';
+    exact = number.front() == '=';
     number.remove_prefix(1);
   }
   Number value{};
@@ -45,13 +47,12 @@ void add_pub_stream_options(CLI::App& app, PubStreamArgs& args) {
   app.add_option("--id", args.id, "The entry's ID instead of one the server chooses")
       ->option_text("ID")
       ->group(streams);
-  auto* maxlen = app.add_option("--maxlen", args.maxlen, "Trim to about N entries (N or ~N), or exactly (=N)")
-                     ->option_text("N")
-                     ->group(streams);
+  app.add_option("--maxlen", args.maxlen, "Trim to about N entries (N or ~N), or exactly (=N)")
+      ->option_text("N")
+      ->group(streams);
   app.add_option("--max-age", args.max_age,
                  "Trim entries older than about SECONDS (~), or exactly (=), by the server's clock (MINID)")
       ->option_text("SECONDS")
-      ->excludes(maxlen)
       ->group(streams);
 }
 
@@ -73,18 +74,23 @@ StreamWriterOptions stream_writer_options(const PubOptions& options) {
     writer.id = *args.id;
   }
   if (args.maxlen) {
-    writer.trim.max_length = parse_threshold<std::uint64_t>(*args.maxlen, "--maxlen", writer.trim);
+    writer.trim.max_length = parse_threshold<std::uint64_t>(*args.maxlen, "--maxlen", writer.trim.exact_length);
   }
   if (args.max_age) {
-    writer.trim.max_age = to_milliseconds(parse_threshold<double>(*args.max_age, "--max-age", writer.trim));
+    writer.trim.max_age = to_milliseconds(parse_threshold<double>(*args.max_age, "--max-age", writer.trim.exact_age));
   }
   return writer;
 }
 
-std::unique_ptr<MessageStream> make_stream_writer(const PubOptions& options, const Endpoint& endpoint,
+std::unique_ptr<MessageStream> make_stream_writer(const PubOptions& options, const Link& link,
                                                   MessageStream::OnAck on_ack) {
-  return std::make_unique<StreamWriter>(endpoint, client_name("statesync-pub"), stream_writer_options(options),
-                                        std::move(on_ack));
+  StreamWriterOptions writer_options = stream_writer_options(options);
+  writer_options.reconnect = link.options().reconnect;
+  auto writer = std::make_unique<StreamWriter>(link.endpoint(), link.options().client_name, std::move(writer_options),
+                                               std::move(on_ack));
+  writer->set_wake_fd(link.wake_fd());
+  writer->on_reconnect([](const std::string& where) { report_verbose(unacknowledged_sent_again(where)); });
+  return writer;
 }
 
 } // namespace statesync::tools

@@ -2,6 +2,7 @@
 // statesync-pub --stream: every message becomes a Redis Stream entry. The
 // options and what they mean for the library's stream writer.
 
+#include <statesync/link.hpp>
 #include <statesync/publisher.hpp>
 #include <statesync/stream_writer.hpp>
 
@@ -29,8 +30,9 @@ void add_pub_stream_options(CLI::App& app, PubStreamArgs& args);
 // with --stream (or need it), and for a bad --maxlen.
 StreamWriterOptions stream_writer_options(const PubOptions& options);
 
-// The stream writer that takes the place of a publish stream.
-std::unique_ptr<MessageStream> make_stream_writer(const PubOptions& options, const Endpoint& endpoint,
+// The stream writer that takes the place of a publish stream, on a link
+// of its own with `link`'s endpoint, reconnect policy and wake fd.
+std::unique_ptr<MessageStream> make_stream_writer(const PubOptions& options, const Link& link,
                                                   MessageStream::OnAck on_ack);
 
 } // namespace statesync::tools

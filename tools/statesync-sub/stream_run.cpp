@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <deque>
+#include <vector>
 
 namespace statesync::tools {
 namespace {
@@ -88,26 +88,21 @@ private:
   // Handles `first` and what else has been read, writes the output once,
   // then acknowledges and records what was written. True when -C is met.
   bool handle_burst(StreamReader& reader, StreamEvent first) {
-    bool done = false;
-    std::vector<const StreamEntry*> written;
-    std::deque<StreamEvent> burst; // stable: `written` points into it
-    std::optional<StreamEvent> event = std::move(first);
-    do {
-      burst.push_back(std::move(*event));
-      StreamEvent& current = burst.back();
-      if (current.type != StreamEvent::Type::entry) {
-        report_event(current);
-        continue;
-      }
-      ++handled_;
-      if (handle(current.entry)) {
-        written.push_back(&current.entry);
-      }
-      done = options_.count && handled_ >= *options_.count;
-    } while (!done && caught_signal() == 0 && (event = reader.poll()));
+    // Taken in one call into vectors reused from burst to burst: nothing
+    // is moved or allocated per entry of their own. Events taken but not
+    // handled (-C met, a signal) are as if never read: neither written
+    // nor acknowledged nor recorded.
+    first_ = std::move(first);
+    burst_.clear();
+    reader.poll_all(burst_);
+    written_.clear();
+    bool done = handle_event(first_);
+    for (std::size_t i = 0; !done && caught_signal() == 0 && i < burst_.size(); ++i) {
+      done = handle_event(burst_[i]);
+    }
     write_stdout(out_);
     out_.clear();
-    for (const StreamEntry* entry : written) {
+    for (const StreamEntry* entry : written_) {
       if (options_.stream.group) {
         reader.acknowledge(*entry);
       }
@@ -124,16 +119,31 @@ private:
     return done;
   }
 
+  // True when -C is met.
+  bool handle_event(const StreamEvent& event) {
+    if (event.type != StreamEvent::Type::entry) {
+      report_event(event);
+      return false;
+    }
+    ++handled_;
+    if (handle(event.entry)) {
+      written_.push_back(&event.entry);
+    }
+    return options_.count && handled_ >= *options_.count;
+  }
+
   // True when the entry was written out, or its command exited 0.
   bool handle(const StreamEntry& entry) {
     const std::string* payload = entry.field(options_.stream.field);
-    const Message message{entry.stream, {}, payload ? *payload : std::string(), std::nullopt};
+    // Assigned, not built: its strings keep their capacity between entries.
+    message_.channel = entry.stream;
+    message_.payload = payload ? std::string_view(*payload) : std::string_view();
     if (runner_ == nullptr) {
-      printer_.append(out_, message, &entry);
+      printer_.append(out_, message_, &entry);
       return true;
     }
     const std::string id = entry.id.str();
-    const auto failure = runner_->run(message.payload, {"STATESYNC_STREAM=" + entry.stream, "STATESYNC_ID=" + id});
+    const auto failure = runner_->run(message_.payload, {"STATESYNC_STREAM=" + entry.stream, "STATESYNC_ID=" + id});
     if (failure) {
       report(fmt::format("'{}' {} (entry {} of '{}'){}", options_.command.front(), *failure, id, entry.stream,
                          options_.stream.group ? "; it stays pending" : "; going on"));
@@ -165,6 +175,10 @@ private:
   long long handled_ = 0;
   Clock::time_point last_entry_;
   std::string out_;
+  StreamEvent first_;
+  std::vector<StreamEvent> burst_;
+  std::vector<const StreamEntry*> written_; // in first_ and burst_
+  Message message_;
 };
 
 } // namespace

@@ -88,13 +88,11 @@ public:
         watcher.close();
         return exit_ok;
       }
-      if (stop_at && now >= *stop_at) {
+      if ((stop_at && now >= *stop_at) || (idle_point() && now >= *idle_point())) {
+        // -C not reached: "not this time", for -w and --idle alike (also
+        // while the server is away: the watcher's waits end at these too).
         watcher.close();
         return options_.count ? exit_not_this_time : exit_ok;
-      }
-      if (idle_point() && now >= *idle_point()) {
-        watcher.close();
-        return exit_ok;
       }
     }
   }

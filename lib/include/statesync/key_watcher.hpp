@@ -20,7 +20,8 @@
 // CLIENT) it falls back to keyspace notifications if the server has them
 // enabled (not for FLUSHALL/FLUSHDB, which send none), and otherwise
 // refuses, saying what to enable. In a cluster each key is tracked at the
-// owner of its slot.
+// owner of its slot; a server named as one server that answers MOVED for a
+// watched key is taken for the cluster node it is.
 
 #include <statesync/connection.hpp>
 #include <statesync/endpoint.hpp>
@@ -94,7 +95,8 @@ public:
   ~KeyWatcher();
 
   // The next event, waiting until `deadline` (nullopt: no limit); nothing
-  // when it passes or the wait is interrupted (a signal, the wake fd).
+  // when it passes or the wait is interrupted (a signal, the wake fd),
+  // also while reconnecting after a gap (called again, it goes on).
   // Throws Error when the connection is lost and reconnecting is disabled
   // or gave up, and for what reconnecting cannot mend.
   std::optional<KeyWatchEvent> next(std::optional<Clock::time_point> deadline);

@@ -103,6 +103,10 @@ public:
   std::optional<StreamEvent> next(std::optional<Clock::time_point> deadline);
   // An event already read, without waiting.
   std::optional<StreamEvent> poll();
+  // Every event already read, without waiting, appended to `into`: what
+  // poll() would give one by one, for the cost of one call (into an empty
+  // vector the events are not even moved; its capacity is reused).
+  void poll_all(std::vector<StreamEvent>& into);
 
   // Every stream has reached its end (stop_at_end, until).
   bool finished() const noexcept;

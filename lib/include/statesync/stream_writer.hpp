@@ -12,10 +12,12 @@
 
 #include <statesync/endpoint.hpp>
 #include <statesync/export.hpp>
+#include <statesync/link.hpp>
 #include <statesync/publisher.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,14 +25,19 @@
 namespace statesync {
 
 // How a stream is trimmed as entries are added; nothing by default.
+// With both, each entry's XADD trims by length (MAXLEN) and an XTRIM by
+// age (MINID) follows it in the same pipeline: after each entry both
+// limits hold (approximately unless exact).
 struct STATESYNC_API StreamTrim {
-  // At most `max_length` entries (MAXLEN), or none older than `max_age`
-  // by the server's clock (MINID): one of the two.
+  // At most `max_length` entries (MAXLEN).
   std::optional<std::uint64_t> max_length;
+  // None older than `max_age` by the server's clock (MINID): the clock is
+  // read once (TIME) per server and followed with the local monotonic one.
   std::optional<std::chrono::milliseconds> max_age;
-  // Exact ("=") trimming; by default approximate ("~"), which Redis does
-  // a whole node at a time and is much cheaper.
-  bool exact = false;
+  // Exact ("=") trimming, for each limit; by default approximate ("~"),
+  // which Redis does a whole node at a time and is much cheaper.
+  bool exact_length = false;
+  bool exact_age = false;
 };
 
 struct STATESYNC_API StreamWriterOptions {
@@ -38,16 +45,27 @@ struct STATESYNC_API StreamWriterOptions {
   std::string id{"*"};          // the entry ID: "*" lets the server choose
   StreamTrim trim;
   StreamWindow window;
+  // When it reconnects. While it can (enabled, or a Sentinel or cluster
+  // deployment), a copy of each entry is kept until the server confirms
+  // it, and entries not confirmed when a connection is lost or a failover
+  // comes are added again where their key lives now: at least once (an
+  // entry the old server added but whose reply was lost is added twice,
+  // under a new ID).
+  ReconnectPolicy reconnect;
 };
 
 // Drives like a MessageStream (publish(), send(), finish(), the honest
 // counts); Acknowledgement::entry_id is the entry's ID. A refused entry
 // (an ID not above the stream's last, WRONGTYPE) makes it throw the
 // server's words, after the entries pipelined ahead of it are counted.
+// After a failure it cannot mend (an error reply, reconnecting given up
+// or disabled) it keeps throwing. Blocks on its link's waits (writing,
+// replies, reconnecting), which the wake fd ends: a wake while
+// reconnecting throws Error(unavailable).
 // retain() is refused (Error(usage)): a stream keeps every message.
 class STATESYNC_API StreamWriter final : public MessageStream {
 public:
-  // Throws Error(usage) for a trim asking for both a length and an age.
+  // Does not connect: the first entry does.
   StreamWriter(const Endpoint& endpoint, std::string client_name, StreamWriterOptions options, OnAck on_ack);
   StreamWriter(const StreamWriter&) = delete;
   StreamWriter& operator=(const StreamWriter&) = delete;
@@ -60,6 +78,13 @@ public:
   void finish() override;
   std::uint64_t sent() const noexcept override;
   std::uint64_t acknowledged() const noexcept override;
+
+  // While any wait is under way, `fd` becoming readable ends it early
+  // (see Link::set_wake_fd).
+  void set_wake_fd(int fd) noexcept;
+  // Called after each reconnection, before the entries not confirmed are
+  // added again, with where the writer is connected now.
+  void on_reconnect(std::function<void(const std::string& where)> callback);
 
 private:
   struct Impl;

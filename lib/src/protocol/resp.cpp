@@ -8,6 +8,7 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
 #include <vector>
 
@@ -88,24 +89,32 @@ redisReplyObjectFunctions reply_functions = {create_string, create_array, create
 
 } // namespace
 
+// RESP by hand rather than with redisFormatCommandArgv, whose sprintf per
+// argument was two thirds of a pipelined XADD's client time: the size is
+// known up front, so `out` grows once and nothing is allocated per command.
 void encode_command(std::span<const std::string_view> args, std::string& out) {
-  // Reused between calls: a pipeline of a million commands should not
-  // allocate two vectors for each.
-  thread_local std::vector<const char*> pointers;
-  thread_local std::vector<std::size_t> lengths;
-  pointers.clear();
-  lengths.clear();
+  constexpr std::size_t longest_header = 1 + 20 + 2; // '$', a 64-bit length, CRLF
+  std::size_t size = longest_header;
   for (const auto arg : args) {
-    pointers.push_back(arg.data());
-    lengths.push_back(arg.size());
+    size += longest_header + arg.size() + 2;
   }
-  char* encoded = nullptr;
-  const int length = redisFormatCommandArgv(&encoded, static_cast<int>(args.size()), pointers.data(), lengths.data());
-  if (length < 0) {
-    throw Error(ErrorKind::usage, "command too large to encode");
+  const std::size_t start = out.size();
+  out.resize(start + size);
+  char* at = out.data() + start;
+  auto header = [&at](char type, std::size_t number) {
+    *at++ = type;
+    at = std::to_chars(at, at + 20, number).ptr;
+    *at++ = '\r';
+    *at++ = '\n';
+  };
+  header('*', args.size());
+  for (const auto arg : args) {
+    header('$', arg.size());
+    at = std::copy(arg.begin(), arg.end(), at);
+    *at++ = '\r';
+    *at++ = '\n';
   }
-  out.append(encoded, static_cast<std::size_t>(length));
-  redisFreeCommand(encoded);
+  out.resize(static_cast<std::size_t>(at - out.data()));
 }
 
 ReplyReader::ReplyReader() : reader_(redisReaderCreateWithFunctions(&reply_functions)) {

@@ -1,7 +1,7 @@
 #pragma once
-// The Redis protocol, through hiredis: commands encoded with
-// redisFormatCommandArgv, replies decoded by hiredis's reply reader, which
-// is independent of I/O and so can be fed bytes from any transport.
+// The Redis protocol: commands encoded here, replies decoded by hiredis's
+// reply reader, which is independent of I/O and so can be fed bytes from
+// any transport.
 
 #include <statesync/reply.hpp>
 

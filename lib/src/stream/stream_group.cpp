@@ -68,7 +68,7 @@ std::vector<ReadEntry> claim_idle(Connection& connection, const std::string& key
   const std::string from = cursor.str();
   const std::string count = std::to_string(batch);
   const std::string idle = milliseconds(group.claim_idle.value_or(std::chrono::milliseconds(0)));
-  const Reply reply = connection.command({"XAUTOCLAIM", key, group.name, group.consumer, idle, from, "COUNT", count});
+  Reply reply = connection.command({"XAUTOCLAIM", key, group.name, group.consumer, idle, from, "COUNT", count});
   throw_if_error(connection, fmt::format("cannot claim idle entries of '{}'", key), reply);
   if (reply.type != Reply::Type::array || reply.elements.size() < 2 || reply.elements[0].type != Reply::Type::string) {
     unexpected_reply(connection, "XAUTOCLAIM", reply);

@@ -9,6 +9,7 @@
 #include <statesync/link.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +32,10 @@ public:
   // Closes every connection; the numbers start over.
   void reset() noexcept;
 
+  // The caller's work went forward (Link::progress).
+  void progress() noexcept { link_.progress(); }
   void set_wake_fd(int fd) noexcept { link_.set_wake_fd(fd); }
+  void on_reconnect(std::function<void()> callback) { link_.on_reconnect(std::move(callback)); }
   const Endpoint& endpoint() const noexcept { return link_.endpoint(); }
   std::string where() const { return link_.where(); }
 

@@ -63,7 +63,11 @@ struct StreamReader::Impl {
   detail::StreamLink link;
   std::vector<Stream> streams;
   std::vector<Server> servers;
-  std::deque<StreamEvent> ready;
+  // Events read, handed out from `ready_head` on: a vector reused from
+  // batch to batch, so that a million entries cost no allocation of their
+  // own beyond their fields.
+  std::vector<StreamEvent> ready;
+  std::size_t ready_head = 0;
   bool connected = false;
   std::optional<Error> lost_by; // while not connected: what was lost
   int wake_fd = -1;
@@ -124,7 +128,7 @@ struct StreamReader::Impl {
   // Checks the key's type and, the first time, finds where to start and end.
   void set_up_plain(Connection& connection, Stream& stream, bool first) {
     const std::uint64_t look_back = options.from.kind == StreamStart::Kind::last ? options.from.count : 1;
-    const Reply reply = connection.command({"XREVRANGE", stream.key, "+", "-", "COUNT", std::to_string(look_back)});
+    Reply reply = connection.command({"XREVRANGE", stream.key, "+", "-", "COUNT", std::to_string(look_back)});
     detail::throw_if_error(connection, fmt::format("cannot read stream '{}'", stream.key), reply);
     if (!first) {
       return;
@@ -190,7 +194,7 @@ struct StreamReader::Impl {
       }
       try {
         claim_if_due();
-        if (!ready.empty()) {
+        if (!nothing_ready()) {
           continue;
         }
         start_reads();
@@ -203,12 +207,27 @@ struct StreamReader::Impl {
     }
   }
 
+  bool nothing_ready() const { return ready_head == ready.size(); }
+
+  void poll_all(std::vector<StreamEvent>& into) {
+    if (into.empty() && ready_head == 0) {
+      std::swap(into, ready);
+    } else {
+      std::move(ready.begin() + static_cast<std::ptrdiff_t>(ready_head), ready.end(), std::back_inserter(into));
+    }
+    ready.clear();
+    ready_head = 0;
+  }
+
   std::optional<StreamEvent> poll() {
-    if (ready.empty()) {
+    if (nothing_ready()) {
       return std::nullopt;
     }
-    StreamEvent event = std::move(ready.front());
-    ready.pop_front();
+    std::optional<StreamEvent> event = std::move(ready[ready_head++]);
+    if (nothing_ready()) {
+      ready.clear();
+      ready_head = 0;
+    }
     return event;
   }
 
@@ -292,7 +311,7 @@ struct StreamReader::Impl {
     bool any = false;
     for (Server& server : servers) {
       while (auto reply = link.connection(server.index).buffered_reply()) {
-        take_reply(server, *reply);
+        take_reply(server, std::move(*reply));
         any = true;
       }
     }
@@ -335,16 +354,16 @@ struct StreamReader::Impl {
       }
       Connection& connection = link.connection(waiting[i]->index);
       if (auto reply = connection.read_reply_until(Clock::now())) {
-        take_reply(*waiting[i], *reply);
+        take_reply(*waiting[i], std::move(*reply));
         while (auto more = connection.buffered_reply()) {
-          take_reply(*waiting[i], *more);
+          take_reply(*waiting[i], std::move(*more));
         }
       }
     }
     return !(wake_fd >= 0 && fds.back().revents != 0);
   }
 
-  void take_reply(Server& server, const Reply& reply) {
+  void take_reply(Server& server, Reply&& reply) {
     Connection& connection = link.connection(server.index);
     if (!server.acks_owed.empty()) {
       const auto [i, count] = server.acks_owed.front();
@@ -355,13 +374,18 @@ struct StreamReader::Impl {
       return;
     }
     server.reading = false;
-    auto entries = detail::parse_streams(connection, reply);
     std::vector<std::size_t> counts(streams.size(), 0);
-    for (auto& read : entries) {
-      const std::size_t i = stream_index(read.entry.stream);
-      ++counts[i];
-      take_entry(streams[i], std::move(read));
-    }
+    detail::for_each_stream_entry(connection, reply,
+                                  [&](std::string_view key, const StreamId& id, std::vector<Reply>* fields) {
+                                    const std::size_t i = stream_index(key);
+                                    ++counts[i];
+                                    if (admit(streams[i], id, fields == nullptr)) {
+                                      StreamEvent& event = ready.emplace_back();
+                                      event.entry.stream = streams[i].key;
+                                      event.entry.id = id;
+                                      detail::move_fields(*fields, event.entry);
+                                    }
+                                  });
     for (const std::size_t i : server.read_streams) {
       Stream& stream = streams[i];
       if (counts[i] >= options.batch) {
@@ -376,27 +400,27 @@ struct StreamReader::Impl {
     }
   }
 
-  void take_entry(Stream& stream, detail::ReadEntry&& read) {
+  // Whether entry `id` of `stream` is to be handed out; the stream's
+  // position and end move on. An entry deleted since it was delivered is
+  // not (a group acknowledges it: nothing to handle).
+  bool admit(Stream& stream, const StreamId& id, bool deleted) {
     if (stream.done) {
-      return;
+      return false;
     }
-    if (stream.end && read.entry.id > *stream.end) {
+    if (stream.end && id > *stream.end) {
       stream.done = true;
-      return;
+      return false;
     }
     if (!options.group || stream.own_pending) {
-      stream.position = read.entry.id;
-    }
-    if (read.deleted) {
-      if (options.group) {
-        stream.unsent_acks.push_back(read.entry.id); // trimmed while pending: nothing to handle
-      }
-    } else {
-      ready.push_back({StreamEvent::Type::entry, std::move(read.entry), {}});
+      stream.position = id;
     }
     if (stream.end && stream.position >= *stream.end) {
       stream.done = true;
     }
+    if (deleted && options.group) {
+      stream.unsent_acks.push_back(id);
+    }
+    return !deleted;
   }
 
   // Group with claim_idle: on each server not reading, when due, entries
@@ -424,7 +448,9 @@ struct StreamReader::Impl {
         }
         for (auto& read :
              detail::claim_idle(connection, stream.key, *options.group, stream.claim_cursor, options.batch)) {
-          take_entry(stream, std::move(read));
+          if (admit(stream, read.entry.id, read.deleted)) {
+            ready.push_back({StreamEvent::Type::entry, std::move(read.entry), {}});
+          }
         }
       }
     }
@@ -511,8 +537,12 @@ std::optional<StreamEvent> StreamReader::poll() {
   return impl_->poll();
 }
 
+void StreamReader::poll_all(std::vector<StreamEvent>& into) {
+  impl_->poll_all(into);
+}
+
 bool StreamReader::finished() const noexcept {
-  return impl_->finished() && impl_->ready.empty();
+  return impl_->finished() && impl_->nothing_ready();
 }
 
 void StreamReader::acknowledge(const StreamEntry& entry) {

@@ -17,51 +17,63 @@ void throw_if_error(const Connection& from, std::string_view what, const Reply& 
   }
 }
 
-std::vector<ReadEntry> parse_entries(const Connection& from, std::string_view stream, const Reply& list) {
+void for_each_entry(const Connection& from, Reply& list, const TakeEntry& take) {
   if (list.type != Reply::Type::array) {
     unexpected_reply(from, "a stream read", list);
   }
-  std::vector<ReadEntry> entries;
-  entries.reserve(list.elements.size());
-  for (const Reply& item : list.elements) {
+  for (Reply& item : list.elements) {
     if (item.type != Reply::Type::array || item.elements.size() != 2 || item.elements[0].type != Reply::Type::string) {
       unexpected_reply(from, "a stream read", item);
     }
-    ReadEntry read;
-    read.entry.stream = stream;
-    read.entry.id = StreamId::parse(item.elements[0].str);
-    const Reply& fields = item.elements[1];
+    const StreamId id = StreamId::parse(item.elements[0].str);
+    Reply& fields = item.elements[1];
     if (fields.type == Reply::Type::nil) {
-      read.deleted = true;
+      take(id, nullptr);
     } else if (fields.type != Reply::Type::array || fields.elements.size() % 2 != 0) {
       unexpected_reply(from, "a stream read", item);
     } else {
-      read.entry.fields.reserve(fields.elements.size() / 2);
-      for (std::size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
-        read.entry.fields.emplace_back(fields.elements[i].str, fields.elements[i + 1].str);
-      }
+      take(id, &fields.elements);
     }
-    entries.push_back(std::move(read));
   }
-  return entries;
 }
 
-std::vector<ReadEntry> parse_streams(const Connection& from, const Reply& reply) {
+void for_each_stream_entry(const Connection& from, Reply& reply, const TakeStreamEntry& take) {
   throw_if_error(from, "cannot read the streams", reply);
-  std::vector<ReadEntry> entries;
   if (reply.type == Reply::Type::nil) {
-    return entries;
+    return;
   }
   if (reply.type != Reply::Type::array) {
     unexpected_reply(from, "XREAD", reply);
   }
-  for (const Reply& stream : reply.elements) {
+  for (Reply& stream : reply.elements) {
     if (stream.type != Reply::Type::array || stream.elements.size() != 2) {
       unexpected_reply(from, "XREAD", stream);
     }
-    auto more = parse_entries(from, stream.elements[0].str, stream.elements[1]);
-    std::move(more.begin(), more.end(), std::back_inserter(entries));
+    const std::string_view key = stream.elements[0].str;
+    for_each_entry(from, stream.elements[1],
+                   [&](const StreamId& id, std::vector<Reply>* fields) { take(key, id, fields); });
   }
+}
+
+void move_fields(std::vector<Reply>& fields, StreamEntry& entry) {
+  entry.fields.reserve(fields.size() / 2);
+  for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+    entry.fields.emplace_back(std::move(fields[i].str), std::move(fields[i + 1].str));
+  }
+}
+
+std::vector<ReadEntry> parse_entries(const Connection& from, std::string_view stream, Reply& list) {
+  std::vector<ReadEntry> entries;
+  entries.reserve(list.elements.size());
+  for_each_entry(from, list, [&](const StreamId& id, std::vector<Reply>* fields) {
+    ReadEntry& read = entries.emplace_back();
+    read.entry.stream = stream;
+    read.entry.id = id;
+    read.deleted = fields == nullptr;
+    if (fields) {
+      move_fields(*fields, read.entry);
+    }
+  });
   return entries;
 }
 

@@ -1,15 +1,19 @@
 // The stream writer: XADD pipelined per server, with the bounded window
-// of a PublishStream, trimming by length or by age on the server's clock.
+// of a PublishStream, trimming by length, by age on the server's clock, or
+// both; and, when its link can reconnect, the healing that adds what a
+// lost connection or a failover left unconfirmed where its key lives now.
 
 #include "stream/stream_link.hpp"
 #include "stream/stream_reply.hpp"
 
 #include <statesync/error.hpp>
+#include <statesync/failover.hpp>
 #include <statesync/stream_writer.hpp>
 
 #include <fmt/format.h>
 
 #include <array>
+#include <deque>
 #include <vector>
 
 namespace statesync {
@@ -38,34 +42,46 @@ struct ServerClock {
   }
 };
 
+// An entry kept until the server confirms it, to be added again after a
+// failover.
+struct EntryCopy {
+  std::string key, payload;
+};
+
 } // namespace
 
 struct StreamWriter::Impl {
   // One server's pipeline.
   struct Lane {
-    std::size_t in_flight = 0;
+    std::size_t in_flight = 0;        // commands whose replies are owed
+    bool trim_reply_next = false;     // both limits: an XTRIM's reply follows each XADD's
     std::optional<ServerClock> clock; // with a maximum age only
+    std::deque<EntryCopy> copies;     // per XADD in flight, while healing is possible
+    std::deque<EntryCopy> again;      // refused for a failover (MOVED, READONLY): to add again
+    std::optional<Error> failover;    // the first such refusal
   };
 
   detail::StreamLink link;
   StreamWriterOptions options;
   OnAck on_ack;
+  bool heals;
   std::vector<Lane> lanes; // by server index
   std::uint64_t sent = 0;
   std::uint64_t acknowledged = 0;
   std::uint64_t failed = 0; // error replies taken
+  std::uint64_t copied = 0; // entries whose copy a lane holds: taken, whatever fails next
   std::optional<Error> error;
 
   Impl(const Endpoint& endpoint, std::string client_name, StreamWriterOptions writer_options, OnAck acked)
-      : link(LinkOptions{endpoint, std::move(client_name), {}, 5}), options(std::move(writer_options)),
-        on_ack(std::move(acked)) {
-    if (options.trim.max_length && options.trim.max_age) {
-      throw Error(ErrorKind::usage, "a stream is trimmed by length or by age, not both");
-    }
+      : link(LinkOptions{endpoint, std::move(client_name), writer_options.reconnect, 5}),
+        options(std::move(writer_options)), on_ack(std::move(acked)),
+        heals(options.reconnect.enabled || endpoint.topology != Topology::standalone) {
     if (options.window.commands < 2) {
       options.window.commands = 2;
     }
   }
+
+  bool trims_twice() const { return options.trim.max_length && options.trim.max_age; }
 
   Lane& lane(std::size_t index) {
     if (lanes.size() <= index) {
@@ -74,112 +90,168 @@ struct StreamWriter::Impl {
     return lanes[index];
   }
 
-  void publish(std::string_view key, std::string_view payload) {
-    fail_if_failed();
-    ++sent;
-    std::size_t index = 0;
-    try {
-      index = link.server_for(key);
-      add(index, key, payload);
-    } catch (const Error& failure) {
-      fail(failure);
+  // Adds one entry; a failure that a reconnection mends is healed, and
+  // the entry goes with the others not confirmed.
+  void deliver(std::string_view key, std::string_view payload) {
+    for (;;) {
+      fail_if_failed();
+      const std::uint64_t before = copied;
+      try {
+        put(key, payload);
+        return;
+      } catch (const Error& failure) {
+        const bool taken = copied != before;
+        heal(failure);
+        if (taken) {
+          return;
+        }
+      }
     }
+  }
+
+  void put(std::string_view key, std::string_view payload) {
+    const std::size_t index = link.server_for(key);
     Lane& this_lane = lane(index);
+    Connection& connection = link.connection(index);
+    if (options.trim.max_age && !this_lane.clock) {
+      this_lane.clock = ServerClock::read(connection); // before anything is in flight
+    }
+    if (heals) {
+      this_lane.copies.push_back({std::string(key), std::string(payload)});
+      ++copied;
+    }
+    add(connection, this_lane, key, payload);
     if (this_lane.in_flight >= options.window.commands) {
       // Half the window is taken back at once: the pipe stays full and the
       // socket is not written once per entry.
       take(index, options.window.commands / 2);
-    } else if (link.connection(index).pending_output() >= options.window.bytes) {
+    } else if (connection.pending_output() >= options.window.bytes) {
       take_ready(index);
     }
   }
 
-  void add(std::size_t index, std::string_view key, std::string_view payload) {
-    Connection& connection = link.connection(index);
-    Lane& this_lane = lane(index);
+  // XADD, trimming by length or else by age; with both, an XTRIM by age
+  // right behind it.
+  void add(Connection& connection, Lane& this_lane, std::string_view key, std::string_view payload) {
+    const StreamTrim& trim = options.trim;
     std::array<std::string_view, 9> args{};
     std::size_t n = 0;
     args[n++] = "XADD";
     args[n++] = key;
-    std::string threshold;
-    if (options.trim.max_length) {
-      threshold = std::to_string(*options.trim.max_length);
-      args[n++] = "MAXLEN";
-    } else if (options.trim.max_age) {
-      if (!this_lane.clock) {
-        this_lane.clock = ServerClock::read(connection);
-      }
-      const auto oldest = std::max(this_lane.clock->now() - *options.trim.max_age, std::chrono::milliseconds(0));
-      threshold = std::to_string(oldest.count());
-      args[n++] = "MINID";
+    std::string length;
+    std::string oldest;
+    if (trim.max_age) {
+      const auto threshold = std::max(this_lane.clock->now() - *trim.max_age, std::chrono::milliseconds(0));
+      oldest = std::to_string(threshold.count());
     }
-    if (!threshold.empty()) {
-      args[n++] = options.trim.exact ? "=" : "~";
-      args[n++] = threshold;
+    if (trim.max_length) {
+      length = std::to_string(*trim.max_length);
+      args[n++] = "MAXLEN";
+      args[n++] = trim.exact_length ? "=" : "~";
+      args[n++] = length;
+    } else if (trim.max_age) {
+      args[n++] = "MINID";
+      args[n++] = trim.exact_age ? "=" : "~";
+      args[n++] = oldest;
     }
     args[n++] = options.id;
     args[n++] = options.field;
     args[n++] = payload;
     connection.append(std::span(args.data(), n));
     ++this_lane.in_flight;
+    if (trims_twice()) {
+      connection.append({"XTRIM", key, "MINID", trim.exact_age ? "=" : "~", oldest});
+      ++this_lane.in_flight;
+    }
   }
 
   void take(std::size_t index, std::size_t keep_in_flight) {
     Lane& this_lane = lane(index);
-    try {
-      Connection& connection = link.connection(index);
-      connection.flush();
-      // After an error reply every reply still in flight is read all the
-      // same: the entries behind it were added, and are counted.
-      while (this_lane.in_flight > (error ? 0 : keep_in_flight)) {
-        take_reply(this_lane, connection, connection.read_reply());
-      }
-    } catch (const Error& failure) {
-      fail(failure);
+    Connection& connection = link.connection(index);
+    connection.flush();
+    // After an error reply every reply still in flight is read all the
+    // same: the entries behind it were added, and are counted.
+    while (this_lane.in_flight > (error || this_lane.failover ? 0 : keep_in_flight)) {
+      take_reply(this_lane, connection, connection.read_reply());
     }
     fail_if_failed();
+    if (this_lane.failover) {
+      throw *this_lane.failover;
+    }
   }
 
   void take_ready(std::size_t index) {
     Lane& this_lane = lane(index);
-    try {
-      Connection& connection = link.connection(index);
-      connection.flush();
-      while (this_lane.in_flight > 0) {
-        auto reply = connection.read_reply_until(Clock::now());
-        if (!reply) {
-          break;
-        }
-        take_reply(this_lane, connection, *reply);
+    Connection& connection = link.connection(index);
+    connection.flush();
+    while (this_lane.in_flight > 0) {
+      auto reply = connection.read_reply_until(Clock::now());
+      if (!reply) {
+        break;
       }
-    } catch (const Error& failure) {
-      fail(failure);
+      take_reply(this_lane, connection, std::move(*reply));
     }
-    if (error) {
+    if (error || this_lane.failover) {
       take(index, 0);
     }
   }
 
-  void take_reply(Lane& answered, const Connection& connection, const Reply& reply) {
+  void take_reply(Lane& answered, const Connection& connection, Reply&& reply) {
     --answered.in_flight;
-    const std::uint64_t message = acknowledged + failed + 1;
-    if (reply.type != Reply::Type::string) {
-      ++failed;
-      if (!error) {
-        error = reply.is_error() ? Error(reply, fmt::format("message {} failed at {}", message, connection.where()))
-                                 : Error(ErrorKind::protocol, fmt::format("unexpected reply to XADD from {}: {}",
-                                                                          connection.where(), reply.describe()));
+    if (answered.trim_reply_next) {
+      answered.trim_reply_next = false;
+      if (reply.type != Reply::Type::integer) {
+        refused(reply, connection, "XTRIM");
       }
       return;
     }
+    answered.trim_reply_next = trims_twice();
+    std::optional<EntryCopy> copy;
+    if (heals) {
+      copy = std::move(answered.copies.front());
+      answered.copies.pop_front();
+    }
+    if (reply.type != Reply::Type::string) {
+      if (copy && reply.is_error() && suggests_failover(Error(reply, ""))) {
+        answered.again.push_back(std::move(*copy));
+        if (!answered.failover) {
+          answered.failover = Error(reply, fmt::format("an entry was refused at {}", connection.where()));
+        }
+        return;
+      }
+      refused(reply, connection, "XADD");
+      return;
+    }
     ++acknowledged;
-    on_ack({message, 0, 0, reply.str});
+    link.progress();
+    on_ack({acknowledged, 0, 0, std::move(reply.str)}); // an ID of 16 characters or more is not copied
   }
 
-  void for_each_lane(void (Impl::*step)(std::size_t)) {
-    for (std::size_t i = 0; i < lanes.size(); ++i) {
-      if (lanes[i].in_flight > 0) {
-        (this->*step)(i);
+  // An error reply that no reconnection mends (or an unexpected one): the
+  // writer fails once every reply in flight is read.
+  void refused(const Reply& reply, const Connection& connection, std::string_view command) {
+    ++failed;
+    if (!error) {
+      const std::uint64_t message = acknowledged + failed;
+      error = reply.is_error() ? Error(reply, fmt::format("message {} failed at {}", message, connection.where()))
+                               : Error(ErrorKind::protocol, fmt::format("unexpected reply to {} from {}: {}", command,
+                                                                        connection.where(), reply.describe()));
+    }
+  }
+
+  // take_ready() or finish on every lane; a lane that fails heals the
+  // writer, and the lanes are gone through again (they are new).
+  void on_every_lane(void (Impl::*step)(std::size_t)) {
+    fail_if_failed();
+    for (std::size_t i = 0; i < lanes.size();) {
+      try {
+        if (lanes[i].in_flight > 0) {
+          (this->*step)(i);
+        }
+        ++i;
+      } catch (const Error& failure) {
+        heal(failure);
+        i = 0;
       }
     }
   }
@@ -196,10 +268,34 @@ struct StreamWriter::Impl {
     if (!error) {
       error = failure;
     }
-    for (auto& each : lanes) {
-      each.in_flight = 0;
-    }
+    lanes.clear();
     throw *error;
+  }
+
+  // A lost connection or a failover: the link connects again (or says it
+  // cannot), and every entry not confirmed is added again, in order, where
+  // its key lives now. The connections are all new: every lane's copies
+  // are taken, also those of lanes that had not failed (at least once).
+  void heal(const Error& failure) {
+    if (error || !heals || !suggests_failover(failure)) {
+      fail(error ? *error : failure);
+    }
+    std::vector<EntryCopy> again;
+    for (Lane& each : lanes) {
+      std::move(each.again.begin(), each.again.end(), std::back_inserter(again));
+      std::move(each.copies.begin(), each.copies.end(), std::back_inserter(again));
+    }
+    lanes.clear();
+    try {
+      if (!link.recover(failure)) {
+        fail(Error(ErrorKind::unavailable, fmt::format("{}; interrupted while reconnecting", failure.what())));
+      }
+    } catch (const Error& final) {
+      fail(final);
+    }
+    for (const EntryCopy& entry : again) {
+      deliver(entry.key, entry.payload);
+    }
   }
 };
 
@@ -209,7 +305,9 @@ StreamWriter::StreamWriter(const Endpoint& endpoint, std::string client_name, St
 StreamWriter::~StreamWriter() = default;
 
 void StreamWriter::publish(std::string_view key, std::string_view payload) {
-  impl_->publish(key, payload);
+  impl_->fail_if_failed();
+  ++impl_->sent;
+  impl_->deliver(key, payload);
 }
 
 void StreamWriter::retain(std::string_view, std::string_view, std::chrono::milliseconds) {
@@ -217,12 +315,11 @@ void StreamWriter::retain(std::string_view, std::string_view, std::chrono::milli
 }
 
 void StreamWriter::send() {
-  impl_->for_each_lane(&Impl::take_ready);
+  impl_->on_every_lane(&Impl::take_ready);
 }
 
 void StreamWriter::finish() {
-  impl_->for_each_lane(&Impl::finish_lane);
-  impl_->fail_if_failed();
+  impl_->on_every_lane(&Impl::finish_lane);
 }
 
 std::uint64_t StreamWriter::sent() const noexcept {
@@ -231,6 +328,14 @@ std::uint64_t StreamWriter::sent() const noexcept {
 
 std::uint64_t StreamWriter::acknowledged() const noexcept {
   return impl_->acknowledged;
+}
+
+void StreamWriter::set_wake_fd(int fd) noexcept {
+  impl_->link.set_wake_fd(fd);
+}
+
+void StreamWriter::on_reconnect(std::function<void(const std::string& where)> callback) {
+  impl_->link.on_reconnect([this, callback = std::move(callback)] { callback(impl_->link.where()); });
 }
 
 } // namespace statesync

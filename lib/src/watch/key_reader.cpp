@@ -67,6 +67,59 @@ KeyValue string_value(std::string bytes) {
   return value;
 }
 
+// The keys at `indices` that held no string: TYPE for each (one
+// pipeline), then each type's own read (another).
+void read_other_types(Connection& connection, const std::vector<std::string>& keys,
+                      const std::vector<std::size_t>& indices, std::vector<KeyRead>& results) {
+  if (indices.empty()) {
+    return;
+  }
+  for (const std::size_t i : indices) {
+    connection.append({"TYPE", keys[i]});
+  }
+  connection.flush();
+  std::vector<std::string> types;
+  for (const std::size_t i : indices) {
+    Reply reply = connection.read_reply();
+    if (reply.is_error()) {
+      cannot_read(keys[i], reply);
+    }
+    if (reply.type != Reply::Type::status) {
+      unexpected(keys[i], reply);
+    }
+    types.push_back(std::move(reply.str));
+  }
+  std::vector<std::size_t> read;
+  for (std::size_t n = 0; n < indices.size(); ++n) {
+    const std::size_t i = indices[n];
+    if (types[n] == "none") {
+      continue; // missing
+    }
+    const auto command = read_command(type_of(types[n]), keys[i]);
+    if (command.empty()) {
+      KeyValue value;
+      value.type = KeyValue::Type::other;
+      value.type_name = types[n];
+      results[i].value = std::move(value);
+      continue;
+    }
+    connection.append(command);
+    read.push_back(n);
+  }
+  connection.flush();
+  for (const std::size_t n : read) {
+    const std::size_t i = indices[n];
+    Reply reply = connection.read_reply();
+    if (is_wrong_type(reply)) {
+      results[i].again = true;
+    } else if (reply.is_error()) {
+      cannot_read(keys[i], reply);
+    } else {
+      results[i].value = value_of_type(types[n], std::move(reply), keys[i]);
+    }
+  }
+}
+
 } // namespace
 
 std::optional<KeyValue> value_of_type(const std::string& type_name, Reply reply, const std::string& key) {
@@ -115,70 +168,55 @@ std::optional<KeyValue> value_of_type(const std::string& type_name, Reply reply,
   return value;
 }
 
-std::vector<KeyRead> read_keys(Connection& connection, const std::vector<std::string>& keys) {
+std::vector<KeyRead> read_keys(Connection& connection, const std::vector<std::string>& keys, std::size_t batch) {
   std::vector<KeyRead> results(keys.size());
-  for (const auto& key : keys) {
-    connection.append({"GET", key});
-  }
-  connection.flush();
-  std::vector<std::size_t> typed; // keys that are not strings
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    Reply reply = connection.read_reply();
-    if (is_wrong_type(reply)) {
-      typed.push_back(i);
+  std::vector<std::size_t> unknown; // no string: missing, or of another type
+  const auto take_string = [&](std::size_t i, Reply reply) {
+    if (reply.type == Reply::Type::nil || is_wrong_type(reply)) {
+      unknown.push_back(i);
     } else if (reply.is_error()) {
       cannot_read(keys[i], reply);
     } else {
       results[i].value = value_of_type("string", std::move(reply), keys[i]);
     }
-  }
-  if (typed.empty()) {
-    return results;
-  }
-  for (const std::size_t i : typed) {
-    connection.append({"TYPE", keys[i]});
+  };
+  std::vector<std::string_view> mget;
+  for (std::size_t first = 0; first < keys.size(); first += batch) {
+    mget.assign({"MGET"});
+    mget.insert(mget.end(), keys.begin() + static_cast<std::ptrdiff_t>(first),
+                keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), first + batch)));
+    connection.append(mget);
   }
   connection.flush();
-  std::vector<std::string> types;
-  for (const std::size_t i : typed) {
+  std::vector<std::size_t> refused; // first key of each batch refused as a whole
+  for (std::size_t first = 0; first < keys.size(); first += batch) {
     Reply reply = connection.read_reply();
+    const std::size_t count = std::min(keys.size(), first + batch) - first;
     if (reply.is_error()) {
-      cannot_read(keys[i], reply);
+      refused.push_back(first);
+    } else if (reply.type != Reply::Type::array || reply.elements.size() != count) {
+      unexpected(keys[first], reply);
+    } else {
+      for (std::size_t n = 0; n < count; ++n) {
+        take_string(first + n, std::move(reply.elements[n]));
+      }
     }
-    if (reply.type != Reply::Type::status) {
-      unexpected(keys[i], reply);
-    }
-    types.push_back(std::move(reply.str));
   }
-  std::vector<std::size_t> read;
-  for (std::size_t n = 0; n < typed.size(); ++n) {
-    const std::size_t i = typed[n];
-    if (types[n] == "none") {
-      continue; // gone since GET
+  // A batch refused as a whole (an ACL denying one of its keys, a cluster
+  // node owning some): key by key, so that the error names its key.
+  std::vector<std::size_t> one_by_one;
+  for (const std::size_t first : refused) {
+    for (std::size_t i = first; i < std::min(keys.size(), first + batch); ++i) {
+      connection.append({"GET", keys[i]});
+      one_by_one.push_back(i);
     }
-    const auto command = read_command(type_of(types[n]), keys[i]);
-    if (command.empty()) {
-      KeyValue value;
-      value.type = KeyValue::Type::other;
-      value.type_name = types[n];
-      results[i].value = std::move(value);
-      continue;
-    }
-    connection.append(command);
-    read.push_back(n);
   }
   connection.flush();
-  for (const std::size_t n : read) {
-    const std::size_t i = typed[n];
-    Reply reply = connection.read_reply();
-    if (is_wrong_type(reply)) {
-      results[i].again = true;
-    } else if (reply.is_error()) {
-      cannot_read(keys[i], reply);
-    } else {
-      results[i].value = value_of_type(types[n], std::move(reply), keys[i]);
-    }
+  for (const std::size_t i : one_by_one) {
+    take_string(i, connection.read_reply());
   }
+  std::sort(unknown.begin(), unknown.end());
+  read_other_types(connection, keys, unknown, results);
   return results;
 }
 

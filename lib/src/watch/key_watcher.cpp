@@ -12,12 +12,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <deque>
-#include <map>
 #include <poll.h>
-#include <set>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
 namespace statesync {
 namespace {
@@ -28,6 +30,11 @@ using namespace std::chrono_literals;
 // placed by: a slot that moves while its keys do not change is otherwise
 // unnoticed.
 constexpr auto slot_map_check_interval = 1s;
+
+// Keys per MGET when reading values: as redis-cli users batch them, large
+// enough that a command's cost is spread, small enough not to hold the
+// server up for long.
+constexpr std::size_t read_batch = 1000;
 
 std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a, std::optional<Clock::time_point> b) {
   if (!a || !b) {
@@ -48,9 +55,9 @@ void validate(const KeyWatcherOptions& options) {
   }
 }
 
-// Keys waiting to be read at one server, in the order they were reported
-// changed, each once.
-class DirtyKeys {
+// Keys, each once, in the order they were first added: hashed rather than
+// ordered, as thousands of them are looked up for every read.
+class KeyList {
 public:
   void add(const std::string& key) {
     if (members_.insert(key).second) {
@@ -58,23 +65,23 @@ public:
     }
   }
   bool empty() const noexcept { return order_.empty(); }
+  auto begin() const noexcept { return order_.begin(); }
+  auto end() const noexcept { return order_.end(); }
   std::vector<std::string> take() {
     members_.clear();
-    std::vector<std::string> keys(std::make_move_iterator(order_.begin()), std::make_move_iterator(order_.end()));
-    order_.clear();
-    return keys;
+    return std::exchange(order_, {});
   }
 
 private:
-  std::set<std::string> members_;
-  std::deque<std::string> order_;
+  std::unordered_set<std::string> members_;
+  std::vector<std::string> order_;
 };
 
 // One server's feed, the keys it serves, and those to read there.
 struct Station {
   detail::ChangeFeed feed;
-  std::set<std::string> keys; // known to live here: exact keys, and keys patterns found
-  DirtyKeys dirty;
+  KeyList keys;  // known to live here: exact keys, and keys patterns found
+  KeyList dirty; // to be read, in the order they were reported changed
 };
 
 } // namespace
@@ -86,9 +93,9 @@ const char* event_name(KeyChange::Event event) noexcept {
 struct KeyWatcher::Impl {
   KeyWatcherOptions options;
   detail::WatchLink link;
-  std::set<std::string> exact;
-  std::vector<Station> stations;            // empty while disconnected
-  std::map<std::string, KeyValue> reported; // keys that exist, as last reported
+  std::unordered_set<std::string> exact;
+  std::vector<Station> stations;                      // empty while disconnected
+  std::unordered_map<std::string, KeyValue> reported; // keys that exist, as last reported
   std::deque<KeyWatchEvent> pending;
   int wake_fd = -1;
   Clock::time_point next_map_check;
@@ -131,12 +138,15 @@ struct KeyWatcher::Impl {
       Station station{detail::ChangeFeed::open(link, placement.node, request), {}, {}};
       for (auto& key : placement.keys) {
         station.dirty.add(key);
-        station.keys.insert(std::move(key));
+        station.keys.add(key);
+      }
+      if (!options.patterns.empty() && topology() == Topology::standalone) {
+        refuse_one_cluster_node(station.feed.reader());
       }
       for (const auto& pattern : options.patterns) {
         for (auto& key : scan(station.feed.reader(), pattern)) {
           station.dirty.add(key);
-          station.keys.insert(std::move(key));
+          station.keys.add(key);
         }
       }
       fresh.push_back(std::move(station));
@@ -144,6 +154,18 @@ struct KeyWatcher::Impl {
     stations = std::move(fresh);
     next_map_check = Clock::now() + slot_map_check_interval;
     read_dirty();
+  }
+
+  // A pattern watched at one node of a cluster would see that node's keys
+  // only, and no MOVED ever shows it the others (exact keys find the
+  // cluster so): refused, rather than watched in part.
+  static void refuse_one_cluster_node(Connection& c) {
+    const Reply info = c.command({"INFO", "cluster"});
+    if (!info.is_error() && info.str.find("cluster_enabled:1") != std::string::npos) {
+      throw Error(ErrorKind::usage, fmt::format("{} is a Redis Cluster node: to watch a pattern on every master, "
+                                                "connect to it as a cluster (--cluster)",
+                                                c.where()));
+    }
   }
 
   static std::vector<std::string> scan(Connection& c, const std::string& pattern) {
@@ -172,7 +194,10 @@ struct KeyWatcher::Impl {
     for (auto& station : stations) {
       while (!station.dirty.empty()) {
         const std::vector<std::string> keys = station.dirty.take();
-        std::vector<detail::KeyRead> reads = detail::read_keys(station.feed.reader(), keys);
+        // A cluster node's keys may be in different slots, which one MGET
+        // cannot read.
+        const std::size_t batch = topology() == Topology::cluster ? 1 : read_batch;
+        std::vector<detail::KeyRead> reads = detail::read_keys(station.feed.reader(), keys, batch);
         for (std::size_t i = 0; i < keys.size(); ++i) {
           if (reads[i].again) {
             station.dirty.add(keys[i]);
@@ -187,21 +212,21 @@ struct KeyWatcher::Impl {
   void compare(const std::string& key, std::optional<KeyValue> value) {
     const auto known = reported.find(key);
     KeyWatchEvent event;
-    event.change.key = key;
-    event.change.pattern = watched_as(key).value_or(std::string());
     if (!value) {
       if (known == reported.end()) {
         return;
       }
       reported.erase(known);
       event.change.event = KeyChange::Event::deleted;
+    } else if (known == reported.end()) {
+      event.change.value = reported.emplace(key, std::move(*value)).first->second;
+    } else if (known->second == *value) {
+      return;
     } else {
-      if (known != reported.end() && known->second == *value) {
-        return;
-      }
-      reported[key] = *value;
-      event.change.value = std::move(*value);
+      event.change.value = known->second = std::move(*value);
     }
+    event.change.key = key;
+    event.change.pattern = watched_as(key).value_or(std::string());
     pending.push_back(std::move(event));
   }
 
@@ -221,7 +246,7 @@ struct KeyWatcher::Impl {
     for (auto& key : invalidation->keys) {
       if (watched_as(key)) {
         station.dirty.add(key);
-        station.keys.insert(std::move(key));
+        station.keys.add(key);
       }
     }
   }
@@ -279,9 +304,32 @@ struct KeyWatcher::Impl {
     return std::any_of(stations.begin(), stations.end(), [](const Station& s) { return !s.dirty.empty(); });
   }
 
+  Topology topology() const noexcept { return link.endpoint().topology; }
+
+  // The first start. A MOVED there is a server named as one that is a
+  // cluster node (the link learns so from it, as every tool's link does):
+  // started again at every master. What was read before it stands.
+  void first_start() {
+    try {
+      start();
+    } catch (const Error& error) {
+      if (!is_cluster_redirection(error) || topology() == Topology::cluster) {
+        throw;
+      }
+      stations.clear();
+      gap = error;
+      if (!reconnect(std::nullopt)) {
+        throw Error(ErrorKind::unavailable, "interrupted while connecting to the cluster's masters");
+      }
+      // Not a reconnection for the user: the first values follow.
+      pending.erase(std::find_if(pending.begin(), pending.end(),
+                                 [](const KeyWatchEvent& e) { return e.type == KeyWatchEvent::Type::reconnected; }));
+    }
+  }
+
   KeyWatchEvent lose(const Error& error) {
     stations.clear();
-    if (!options.reconnect.enabled && options.endpoint.topology == Topology::standalone) {
+    if (!options.reconnect.enabled && topology() == Topology::standalone && !is_cluster_redirection(error)) {
       throw error;
     }
     gap = error;
@@ -293,10 +341,11 @@ struct KeyWatcher::Impl {
 
   // Gets back after a gap as the link's policy says, and starts again;
   // true once started (the "reconnected" event and the changes made
-  // meanwhile are then pending), false when the wake fd ended a wait.
-  bool reconnect() {
+  // meanwhile are then pending), false when the wake fd ended a wait or
+  // `deadline` came.
+  bool reconnect(std::optional<Clock::time_point> deadline) {
     for (;;) {
-      if (!link.recover(*gap)) {
+      if ((deadline && Clock::now() >= *deadline) || !link.recover(*gap, deadline)) {
         return false;
       }
       const std::size_t before = pending.size();
@@ -330,7 +379,7 @@ struct KeyWatcher::Impl {
   }
 
   std::optional<Clock::time_point> map_check_point() const {
-    if (options.endpoint.topology != Topology::cluster) {
+    if (topology() != Topology::cluster) {
       return std::nullopt;
     }
     return next_map_check;
@@ -362,7 +411,7 @@ struct KeyWatcher::Impl {
         return event;
       }
       if (stations.empty()) {
-        if (!reconnect()) {
+        if (!reconnect(deadline)) {
           return std::nullopt;
         }
         continue;
@@ -391,7 +440,7 @@ struct KeyWatcher::Impl {
 KeyWatcher::KeyWatcher(KeyWatcherOptions options) {
   validate(options);
   impl_ = std::make_unique<Impl>(std::move(options));
-  impl_->start();
+  impl_->first_start();
 }
 
 KeyWatcher::KeyWatcher(KeyWatcher&&) noexcept = default;

@@ -1,5 +1,7 @@
 #include "watch/watch_link.hpp"
 
+#include "watch/deadline_wake.hpp"
+
 #include "topology/slot_map.hpp"
 
 #include <statesync/error.hpp>
@@ -62,13 +64,23 @@ bool WatchLink::map_unchanged() {
          map_fingerprint_;
 }
 
-bool WatchLink::recover(const Error& error) {
-  if (suggests_failover(error)) {
-    return link_.recover(error);
+bool WatchLink::recover(const Error& error, std::optional<Clock::time_point> deadline) {
+  // The link's waits end at its wake fd only: for the time of this call,
+  // one that the deadline makes readable too.
+  const int wake_fd = link_.wake_fd();
+  const DeadlineWake wake(wake_fd, deadline);
+  link_.set_wake_fd(wake.fd());
+  bool back = false;
+  try {
+    // An ASK, met reading a key of a slot being migrated: everything is
+    // read again once the connections are back, like after a lost one.
+    back = link_.recover(suggests_failover(error) ? error : Error(ErrorKind::unavailable, error.what()));
+  } catch (...) {
+    link_.set_wake_fd(wake_fd);
+    throw;
   }
-  // An ASK, met reading a key of a slot being migrated: everything is read
-  // again once the connections are back, like after a lost one.
-  return link_.recover(Error(ErrorKind::unavailable, error.what()));
+  link_.set_wake_fd(wake_fd);
+  return back;
 }
 
 } // namespace statesync::detail

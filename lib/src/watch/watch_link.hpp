@@ -9,6 +9,7 @@
 #include <statesync/endpoint.hpp>
 #include <statesync/link.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,11 @@ public:
   // otherwise). Always true for one server.
   bool map_unchanged();
 
-  // After a gap (`error`): the link's reconnect policy, as Link::recover.
-  bool recover(const Error& error);
+  // After a gap (`error`): the link's reconnect policy, as Link::recover,
+  // except that its waits also end at `deadline` (false then, as when the
+  // wake fd ends one). A MOVED makes a link named as one server a
+  // cluster's.
+  bool recover(const Error& error, std::optional<Clock::time_point> deadline);
   void progress() noexcept { link_.progress(); }
 
   const Endpoint& endpoint() const noexcept { return link_.endpoint(); }
