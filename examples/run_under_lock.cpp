@@ -5,9 +5,10 @@
 //
 //   run_under_lock NAME
 //
-// Waits up to 30 s for the lock. The lease lasts 10 s and is renewed while
-// the work runs; the lock is released when the work is done, or expires
-// on its own if this program dies.
+// Waits up to 30 s for the lock. The lease lasts 10 s; the session renews
+// it from a thread of its own while the work runs, and releases the lock
+// when the work is done (or the lease expires on its own if this program
+// dies).
 
 #include <statesync/statesync.hpp>
 
@@ -16,36 +17,27 @@
 
 using namespace std::chrono_literals;
 
-namespace {
-
-// The work: here, three steps, renewing the lease between them. Work that
-// takes longer than a third of the TTL renews at least that often.
-void work(statesync::Lock& lock) {
-  for (int step = 1; step <= 3; ++step) {
-    std::cout << "step " << step << " under fencing token " << lock.fence() << '\n';
-    if (!lock.renew()) {
-      throw statesync::Error(statesync::ErrorKind::lock_lost, "the lock was lost: stopping the work");
-    }
-  }
-}
-
-} // namespace
-
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::cerr << "usage: run_under_lock NAME\n";
     return 64;
   }
   try {
-    auto connection = statesync::Connection::open(statesync::endpoint_from_environment(), "run_under_lock");
-    statesync::Lock lock(connection, {.name = argv[1], .ttl = 10s});
-    if (lock.acquire(statesync::Clock::now() + 30s) != statesync::AcquireResult::acquired) {
+    auto session = statesync::LockSession::start({.link = {statesync::endpoint_from_environment(), "run_under_lock"},
+                                                  .lock = {.name = argv[1], .ttl = 10s},
+                                                  .wait = 30s});
+    if (!session) {
       std::cerr << "run_under_lock: lock '" << argv[1] << "' is busy\n";
       return 1;
     }
-    const statesync::LockGuard release(lock); // releases on every way out
-    work(lock);
-    return 0;
+    for (int step = 1; step <= 3; ++step) {
+      if (session->lost()) { // another holder may run now: stop
+        std::cerr << "run_under_lock: lock lost: " << session->lost_why() << '\n';
+        return statesync::exit_status_for(statesync::ErrorKind::lock_lost);
+      }
+      std::cout << "step " << step << " under fencing token " << session->fence() << '\n';
+    }
+    return 0; // the session releases the lock
   } catch (const statesync::Error& error) {
     std::cerr << "run_under_lock: " << error.what() << '\n';
     return statesync::exit_status_for(error.kind());

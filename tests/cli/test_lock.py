@@ -346,6 +346,22 @@ def test_frozen_server_is_noticed_by_the_local_deadline(redis, tmp_path):
         stop(holder)
 
 
+def test_signal_against_a_frozen_server_waits_for_the_release_only_briefly(redis):
+    # The reply timeout (60 s) would outlast the test's own bound: the
+    # release after a signal is waited for a second at most.
+    holder = holding(redis, "frozen-release", "--ttl", "30", "--timeout", "60")
+    try:
+        redis.pause()
+        holder.send_signal(signal.SIGTERM)
+        _, err = holder.communicate(timeout=30)
+        assert holder.returncode == 128 + signal.SIGTERM
+        assert re.fullmatch(rb"statesync-lock: lock 'frozen-release' not released: no reply within 1\.0s after "
+                            rb"SIGTERM; its lease ends on its own within \d+\.\ds\n", err), err
+    finally:
+        redis.resume()
+        stop(holder)
+
+
 def test_on_lost_kill_skips_sigterm(redis):
     holder = holding(redis, "killed", "--ttl", "1", "--on-lost", "kill",
                      command='trap "echo term" TERM; echo ready; while :; do sleep 0.05; done')

@@ -78,9 +78,9 @@ TEST_CASE("a cluster stream sends each message to its slot's owner, each channel
 TEST_CASE("a lock in a cluster lives on its slot's owner") {
   RedisCluster cluster;
   const LockKeys keys = lock_keys("statesync:", "nightly");
-  Connection connection = connect_for_key(cluster.seed(), "locker", keys.lock);
-  CHECK(connection.where() == cluster.owner(keys.lock).where());
-  Lock lock(connection, {.name = "nightly"});
+  Link link(cluster.seed(), "locker");
+  CHECK(link.connection(keys.lock).where() == cluster.owner(keys.lock).where());
+  Lock lock(link, {.name = "nightly"});
   REQUIRE(lock.try_acquire().acquired);
   Connection owner = Connection::open(cluster.owner(keys.lock), "checker");
   CHECK(owner.command({"EXISTS", keys.lock, keys.fence}).integer == 2);

@@ -2,8 +2,8 @@
 
 #include "redis_server.hpp"
 
-#include <statesync/connection.hpp>
 #include <statesync/error.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock.hpp>
 
 #include <doctest/doctest.h>
@@ -18,8 +18,8 @@ using std::chrono::milliseconds;
 
 namespace {
 
-Connection connect(const RedisServer& server) {
-  return Connection::open(server.endpoint(), "statesync-test");
+Link connect(const RedisServer& server) {
+  return Link(server.endpoint(), "statesync-test");
 }
 
 LockSpec spec(std::string name, int limit = 1, milliseconds ttl = milliseconds(10000)) {
@@ -31,7 +31,7 @@ LockSpec spec(std::string name, int limit = 1, milliseconds ttl = milliseconds(1
 }
 
 // Bounded: until the server shows `count` clients blocked in BLPOP.
-void wait_for_blocked(Connection& observer, int count) {
+void wait_for_blocked(Link& observer, int count) {
   for (int attempt = 0; attempt < 1000; ++attempt) {
     const std::string clients = observer.command({"CLIENT", "LIST"}).str;
     int blocked = 0;
@@ -217,7 +217,7 @@ TEST_CASE("the guard releases") {
 
 TEST_CASE("a semaphore admits its limit; a different limit is a usage error") {
   RedisServer server;
-  std::vector<Connection> connections;
+  std::vector<Link> connections;
   for (int i = 0; i < 4; ++i) {
     connections.push_back(connect(server));
   }

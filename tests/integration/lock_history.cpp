@@ -5,8 +5,8 @@
 
 #include "redis_server.hpp"
 
-#include <statesync/connection.hpp>
 #include <statesync/error.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock.hpp>
 #include <statesync/lock_history.hpp>
 
@@ -21,8 +21,8 @@ using std::chrono::milliseconds;
 
 namespace {
 
-Connection connect(const RedisServer& server) {
-  return Connection::open(server.endpoint(), "statesync-test");
+Link connect(const RedisServer& server) {
+  return Link(server.endpoint(), "statesync-test");
 }
 
 LockSpec spec(std::string name, std::string host, milliseconds ttl = milliseconds(10000)) {

@@ -6,6 +6,8 @@
 #include "statesync-lock/options.hpp"
 
 #include <statesync/error.hpp>
+#include <statesync/link.hpp>
+#include <statesync/lock.hpp>
 
 #include <doctest/doctest.h>
 
@@ -99,11 +101,13 @@ TEST_CASE("options that do not go together are usage errors") {
 }
 
 TEST_CASE("the lease plan renews at a third, gives up at two thirds, kills by five sixths") {
-  const LeasePlan plan{std::chrono::milliseconds(30000)};
-  CHECK(plan.renew_after() == std::chrono::milliseconds(10000));
-  CHECK(plan.give_up_after() == std::chrono::milliseconds(20000));
-  CHECK(plan.give_up_after() + plan.grace() == std::chrono::milliseconds(25000));
-  CHECK(plan.give_up_after() + plan.grace() < plan.ttl);
+  const std::chrono::milliseconds ttl(30000);
+  Link link(Endpoint{}, "plan"); // not connected
+  const Lock lock(link, LockSpec{"job", "statesync:", ttl});
+  CHECK(lock.renew_after() == std::chrono::milliseconds(10000));
+  CHECK(lock.give_up_after() == std::chrono::milliseconds(20000));
+  CHECK(lock.give_up_after() + grace_period(ttl) == std::chrono::milliseconds(25000));
+  CHECK(lock.give_up_after() + grace_period(ttl) < ttl);
 }
 
 TEST_CASE("exit status of the command: its own, or 128+N for signal N") {

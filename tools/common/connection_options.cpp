@@ -5,7 +5,6 @@
 #include "option_checks.hpp"
 #include "tool_main.hpp"
 
-#include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
 
 #include <unistd.h>
@@ -178,25 +177,6 @@ Endpoint checked_endpoint(const ConnectionArgs& args) {
     report("warning: --insecure: the server's certificate is not verified");
   }
   report_verbose("connecting to " + endpoint.where());
-  return endpoint;
-}
-
-Connection open_connection(const ConnectionArgs& args, const char* tool) {
-  const Endpoint endpoint = checked_endpoint(args);
-  // A cluster's seed itself; the master a group of Sentinels names; the one server.
-  return endpoint.topology == Topology::cluster ? Connection::open(endpoint, client_name(tool))
-                                                : connect_for_key(endpoint, client_name(tool), {});
-}
-
-Connection open_connection_for_key(const ConnectionArgs& args, const char* tool, std::string_view key) {
-  return connect_for_key(checked_endpoint(args), client_name(tool), key);
-}
-
-Endpoint failover_endpoint(const ConnectionArgs& args, const Connection& connection) {
-  Endpoint endpoint = resolve_endpoint(args);
-  if (endpoint.topology == Topology::standalone && connection.endpoint().topology == Topology::cluster) {
-    endpoint.topology = Topology::cluster;
-  }
   return endpoint;
 }
 

@@ -53,16 +53,4 @@ std::string client_name(const char* tool);
 // library object opens the connection itself (a Subscriber).
 Endpoint checked_endpoint(const ConnectionArgs& args);
 
-// Resolves the endpoint, warns about --insecure, and connects.
-Connection open_connection(const ConnectionArgs& args, const char* tool);
-
-// The same, to the owner of `key`'s slot when the server is a cluster.
-Connection open_connection_for_key(const ConnectionArgs& args, const char* tool, std::string_view key);
-
-// What to reconnect through after a failover: the Sentinels or the
-// cluster the options name, or a cluster once a node's MOVED has shown
-// that `connection` talks to one. Topology::standalone: one server, no
-// failover to follow.
-Endpoint failover_endpoint(const ConnectionArgs& args, const Connection& connection);
-
 } // namespace statesync::tools

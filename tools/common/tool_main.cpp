@@ -7,7 +7,6 @@
 #include "parse_errors.hpp"
 
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
 #include <statesync/version.hpp>
 #include <statesync/warnings.hpp>
 
@@ -116,7 +115,7 @@ int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& b
     return exit_ok;
   } catch (const Error& error) {
     std::string message = error.what();
-    if (is_cluster_redirection(error)) {
+    if (error.server_error() == ServerError::moved) {
       // A cluster node answered a tool that was not told it is one.
       message += " (a Redis Cluster node: see --cluster)";
     }

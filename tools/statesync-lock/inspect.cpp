@@ -85,8 +85,8 @@ std::string status_json(const LockStatus& status, std::string_view more) {
 
 namespace {
 
-int show_history(Connection& connection, const LockOptions& options) {
-  const auto records = lock_history(connection, options.key_prefix, options.name, options.count);
+int show_history(Link& link, const LockOptions& options) {
+  const auto records = lock_history(link, options.key_prefix, options.name, options.count);
   std::string out;
   for (const RunRecord& record : records) {
     out += options.json ? (out.empty() ? "" : ",") + record_json(record) : record_text(record) + "\n";
@@ -95,9 +95,9 @@ int show_history(Connection& connection, const LockOptions& options) {
   return exit_ok;
 }
 
-int list(Connection& connection, const LockOptions& options) {
+int list(Link& link, const LockOptions& options) {
   std::string out;
-  for (const LockOverview& lock : lock_overviews(connection, options.key_prefix, options.name)) {
+  for (const LockOverview& lock : lock_overviews(link, options.key_prefix, options.name)) {
     if (options.json) {
       out += (out.empty() ? "" : ",") +
              status_json(lock.status,
@@ -112,24 +112,24 @@ int list(Connection& connection, const LockOptions& options) {
 
 } // namespace
 
-int inspect(Connection& connection, const LockOptions& options) {
+int inspect(Link& link, const LockOptions& options) {
   switch (options.mode) {
   case LockMode::status: {
-    const LockStatus status = lock_status(connection, options.key_prefix, options.name);
-    const RunSummary runs = lock_run_summary(connection, options.key_prefix, options.name);
+    const LockStatus status = lock_status(link, options.key_prefix, options.name);
+    const RunSummary runs = lock_run_summary(link, options.key_prefix, options.name);
     write_stdout(options.json ? status_json(status, summary_json(runs)) + "\n"
                               : status_text(status) + summary_text(runs));
     return status.held ? exit_ok : exit_not_this_time;
   }
   case LockMode::release: {
-    const LockStatus status = force_release(connection, options.key_prefix, options.name);
+    const LockStatus status = force_release(link, options.key_prefix, options.name);
     write_stdout(options.json ? status_json(status) + "\n" : release_text(status));
     return status.held ? exit_ok : exit_not_this_time;
   }
   case LockMode::list:
-    return list(connection, options);
+    return list(link, options);
   case LockMode::history:
-    return show_history(connection, options);
+    return show_history(link, options);
   case LockMode::run:
     break;
   }

@@ -5,7 +5,7 @@
 
 #include "options.hpp"
 
-#include <statesync/connection.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock.hpp>
 
 #include <string>
@@ -21,6 +21,6 @@ std::string status_json(const LockStatus& status, std::string_view more = {});
 // Runs the form options.mode names; returns the exit status: --status 0
 // held, 1 free; --release 0 released, 1 was not held; --list and
 // --history 0.
-int inspect(Connection& connection, const LockOptions& options);
+int inspect(Link& link, const LockOptions& options);
 
 } // namespace statesync::tools

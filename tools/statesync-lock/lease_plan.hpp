@@ -1,7 +1,9 @@
 #pragma once
-// When to renew and when to give up, as fractions of the TTL, all counted
-// from the send time of the last successful renewal (the lease runs at
-// least TTL from then, whatever the server's reply latency):
+// The lease plan as the command sees it. Lock::keep renews at a third of
+// the TTL and gives the lock up at two thirds, both counted from the send
+// time of the last successful renewal (the lease runs at least TTL from
+// then, whatever the server's reply latency); from there the command's
+// group gets SIGTERM, and SIGKILL a grace period later:
 //
 //   0 ........ TTL/3 ........ 2TTL/3 ........ 5TTL/6 ........ TTL
 //   renewed    renew          no reply yet:   SIGKILL         lease
@@ -13,13 +15,9 @@
 
 namespace statesync::tools {
 
-struct LeasePlan {
-  std::chrono::milliseconds ttl;
-
-  std::chrono::milliseconds renew_after() const { return ttl / 3; }
-  std::chrono::milliseconds give_up_after() const { return ttl * 2 / 3; }
-  // From SIGTERM to SIGKILL (also for --max-runtime).
-  std::chrono::milliseconds grace() const { return ttl / 6; }
-};
+// From SIGTERM to SIGKILL (also for --max-runtime).
+inline std::chrono::milliseconds grace_period(std::chrono::milliseconds ttl) {
+  return ttl / 6;
+}
 
 } // namespace statesync::tools

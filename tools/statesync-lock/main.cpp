@@ -19,11 +19,17 @@ int main(int argc, char** argv) {
     // A short locked run is three round trips; the client name need not be
     // a fourth. Every failure reads the same with it (see Endpoint).
     options.connection.name_with_first_command = true;
-    // In a cluster, every key of one lock hashes to its {NAME} tag's slot.
-    auto connection = options.mode == LockMode::list
-                          ? open_connection(options.connection, "statesync-lock")
-                          : open_connection_for_key(options.connection, "statesync-lock",
-                                                    lock_keys(options.key_prefix, options.name).lock);
-    return options.mode == LockMode::run ? run_locked(connection, options) : inspect(connection, options);
+    // Failovers (Sentinel, Cluster) are followed by the library: a lease
+    // until its give-up point, a wait for as long as it waits. A lost
+    // single server is the lease lost, not reconnected.
+    LinkOptions link_options;
+    link_options.endpoint = checked_endpoint(options.connection);
+    link_options.client_name = client_name("statesync-lock");
+    link_options.reconnect.enabled = link_options.endpoint.topology != Topology::standalone;
+    Link link(link_options);
+    // Connected now, so that an unreachable server is reported first. In a
+    // cluster, every key of one lock hashes to its {NAME} tag's slot.
+    link.connection(options.mode == LockMode::list ? std::string() : lock_keys(options.key_prefix, options.name).lock);
+    return options.mode == LockMode::run ? run_locked(link, options) : inspect(link, options);
   });
 }

@@ -13,7 +13,6 @@
 #include "supervise.hpp"
 #include "wait_display.hpp"
 
-#include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
 #include <statesync/lock.hpp>
 
@@ -85,14 +84,14 @@ void export_lock_environment(const Lock& lock) {
 
 } // namespace
 
-int run_locked(Connection& connection, const LockOptions& options) {
+int run_locked(Link& link, const LockOptions& options) {
   catch_signals(relayed_signals);
   catch_signals({SIGCHLD});
-  connection.set_wake_fd(signal_fd());
+  link.set_wake_fd(signal_fd());
   if (options.metrics_file) {
     check_metrics_directory(*options.metrics_file);
   }
-  Lock lock(connection, lock_spec(options));
+  Lock lock(link, lock_spec(options));
   if (options.jitter.count() > 0) {
     if (const auto status = wait_jitter(options.name, options.jitter)) {
       return *status;
@@ -122,21 +121,11 @@ int run_locked(Connection& connection, const LockOptions& options) {
     report_run_metrics(options, lock, done, status, false);
     return status;
   }
-  // After a failover: the new master (Sentinel) or the slot's new owner.
-  std::function<void()> reconnect;
-  if (const Endpoint endpoint = failover_endpoint(options.connection, connection);
-      endpoint.topology != Topology::standalone) {
-    reconnect = [&, endpoint] {
-      connection =
-          connect_for_key(endpoint, client_name("statesync-lock"), lock_keys(options.key_prefix, options.name).lock);
-      connection.set_wake_fd(signal_fd());
-    };
-  }
   const auto result =
       supervise(lock, child, options.on_lost,
-                options.max_runtime ? std::optional(to_milliseconds(*options.max_runtime)) : std::nullopt, reconnect);
+                options.max_runtime ? std::optional(to_milliseconds(*options.max_runtime)) : std::nullopt);
   const auto hold = to_milliseconds(options.hold);
-  const FinishedRun done = finish_run(lock, run_end(result), hold);
+  const FinishedRun done = finish_run(lock, run_end(result), hold, result.relayed_signal);
   const bool lost = result.lost || !done.released;
   if (!result.lost && lost) {
     report(fmt::format("lock '{}' lost: it was gone when the command ended", options.name));

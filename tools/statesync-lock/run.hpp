@@ -4,10 +4,10 @@
 
 #include "options.hpp"
 
-#include <statesync/connection.hpp>
+#include <statesync/link.hpp>
 
 namespace statesync::tools {
 
-int run_locked(Connection& connection, const LockOptions& options);
+int run_locked(Link& link, const LockOptions& options);
 
 } // namespace statesync::tools

@@ -3,16 +3,22 @@
 #include "common/duration.hpp"
 #include "common/tool_main.hpp"
 #include "metrics_file.hpp"
+#include "wait_display.hpp"
 
 #include <statesync/error.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <sys/wait.h>
 
 namespace statesync::tools {
 namespace {
+
+// After a signal: the longest wait for the release's reply.
+constexpr std::chrono::milliseconds signalled_release_wait{1000};
 
 // With --history-len 0 the server keeps no run entry to take times from:
 // the host's clock stands in.
@@ -50,20 +56,36 @@ RunEnd run_end(const SupervisionResult& result) {
   return end;
 }
 
-FinishedRun finish_run(Lock& lock, const RunEnd& end, std::chrono::milliseconds hold) {
+FinishedRun finish_run(Lock& lock, const RunEnd& end, std::chrono::milliseconds hold, int relayed_signal) {
   const bool lost = end.outcome == RunOutcome::lost;
   if (lost && lock.renewal_in_flight()) {
     // The server has stopped answering: the run's record is left to
     // whoever finds its lease ended (the next acquirer or inspector).
     return {};
   }
+  std::optional<Clock::time_point> deadline;
+  std::chrono::milliseconds lease_left{0};
+  if (relayed_signal != 0) {
+    const auto now = Clock::now();
+    lease_left = std::max(std::chrono::ceil<std::chrono::milliseconds>(lock.lease_start() + lock.spec().ttl - now),
+                          std::chrono::milliseconds(0));
+    deadline = now + std::min(lease_left, signalled_release_wait);
+  }
   try {
-    return lock.finish(end, hold);
+    return lock.finish(end, hold, deadline);
   } catch (const Error& error) {
     if (lost) {
       return {}; // the loss has been reported already
     }
-    report(fmt::format("warning: {}; the lock expires within its TTL", error.what()));
+    if (deadline && error.kind() == ErrorKind::unavailable) {
+      report(fmt::format("lock '{}' not released: no reply within {} after {}; its lease ends on its own within {}",
+                         lock.spec().name, seconds_text(std::min(lease_left, signalled_release_wait)),
+                         ::sigabbrev_np(relayed_signal) ? fmt::format("SIG{}", ::sigabbrev_np(relayed_signal))
+                                                        : fmt::format("signal {}", relayed_signal),
+                         seconds_text(lease_left)));
+    } else {
+      report(fmt::format("warning: {}; the lock expires within its TTL", error.what()));
+    }
     FinishedRun done;
     done.released = true;
     return done;

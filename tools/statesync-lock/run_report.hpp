@@ -21,7 +21,10 @@ RunEnd run_end(const SupervisionResult& result);
 // Records the run and releases (or holds) the lock. Returns what the lock
 // answered. A failure is only a warning (the lease ends on its own), and
 // the run then counts as released; after a loss, it is not even that.
-FinishedRun finish_run(Lock& lock, const RunEnd& end, std::chrono::milliseconds hold);
+// After a signal (`relayed_signal`), the server's reply is waited for at
+// most a second or what is left of the lease, whichever is shorter: the
+// user asked to stop, and the lease ends on its own anyway.
+FinishedRun finish_run(Lock& lock, const RunEnd& end, std::chrono::milliseconds hold, int relayed_signal = 0);
 
 // --metrics-file, if given, after a run that ended with `exit_status`.
 void report_run_metrics(const LockOptions& options, const Lock& lock, const FinishedRun& done, int exit_status,

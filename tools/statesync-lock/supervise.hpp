@@ -8,7 +8,6 @@
 #include <statesync/lock.hpp>
 
 #include <chrono>
-#include <functional>
 #include <optional>
 
 namespace statesync::tools {
@@ -17,16 +16,14 @@ struct SupervisionResult {
   int wait_status = 0;
   bool lost = false;
   bool max_runtime_hit = false;
+  int relayed_signal = 0; // the last signal passed on to the command; 0: none
 };
 
 // Runs until the child has ended (and, after a loss or --max-runtime,
 // until its group is gone or has been killed). Signals must already be
 // caught (catch_signals) with SIGCHLD among them.
-// `reconnect`, when set, replaces the lock's connection by one to the
-// current master (Sentinel) or slot owner (cluster): used after a renewal
-// fails the way a failover makes it fail.
+// The lease is kept by Lock::keep, failovers included.
 SupervisionResult supervise(Lock& lock, Child& child, OnLost on_lost,
-                            std::optional<std::chrono::milliseconds> max_runtime,
-                            const std::function<void()>& reconnect = {});
+                            std::optional<std::chrono::milliseconds> max_runtime);
 
 } // namespace statesync::tools

@@ -144,6 +144,10 @@ public:
   // attempt: for a caller that must come back by its own deadline (call
   // again, with the same error, to go on where it stopped).
   bool recover(const Error& error, std::optional<Clock::time_point> until);
+  // As recover(error), but past `give_up` the attempts end and `error`
+  // itself is thrown: for a caller whose work has a hard end (a lock's
+  // lease gives up at two thirds of its TTL, say).
+  bool recover_before(const Error& error, Clock::time_point give_up);
 
   // The caller's work went forward (a message acknowledged, a lease
   // renewed): the count of failovers in a row starts again.

@@ -29,8 +29,8 @@
 //   <prefix>lock:{NAME}:window   --once-per: the window that has run, and
 //                                who ran it; expires with the window
 
-#include <statesync/connection.hpp>
 #include <statesync/export.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock_run.hpp>
 
 #include <chrono>
@@ -41,10 +41,6 @@
 #include <vector>
 
 namespace statesync {
-
-// How soon to try again while a cluster migrates the lock's slot (a
-// TRYAGAIN reply, see failover.hpp).
-inline constexpr std::chrono::milliseconds slot_migration_retry{50};
 
 struct STATESYNC_API LockKeys {
   std::string lock, fence, signal, info, holders, limit, history, runs, window;
@@ -96,46 +92,96 @@ struct STATESYNC_API Attempt {
 // already_ran: the current --once-per window has run (Lock::window_run()).
 enum class AcquireResult { acquired, timed_out, interrupted, already_ran };
 
+// What Lock::keep() found. At most one of the texts is set.
+struct STATESYNC_API LeaseNews {
+  bool held = false;   // false: lost (now, or before), released, or never acquired
+  std::string lost;    // lost by this call: why ("it was deleted or taken over" ...)
+  std::string failing; // a renewal met a failover (this error); the next keep() follows it
+  std::string kept_at; // kept after a failover or a slot move, at this server now
+  // Call keep() again by then, or sooner when lease_fd() turns readable;
+  // nullopt: nothing is due (not held).
+  std::optional<Clock::time_point> next;
+};
+
+// A Lock, like its Link, is used from one thread at a time (LockSession
+// hands one to a thread of its own). Every call that talks to the server
+// waits at most the reply timeout for each reply unless it says otherwise,
+// and throws Error: unavailable (no reply, connection lost and not
+// mended), server (an error reply), protocol (a reply of the wrong shape),
+// refused (NOAUTH, NOPERM).
 class STATESYNC_API Lock {
 public:
-  // `connection` must outlive the Lock. Throws Error(usage) for an empty
-  // name, a TTL under 1 ms or a limit under 1.
-  Lock(Connection& connection, LockSpec spec);
+  // `link` must outlive the Lock; every key of the lock is in one slot, so
+  // the lock talks to one server at a time: link.connection() of its key.
+  // Throws Error(usage) for an empty name, a TTL under 1 ms or a limit
+  // under 1. Does not connect.
+  Lock(Link& link, LockSpec spec);
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
+  // Does not release: a Lock destroyed while held (without a LockGuard,
+  // release() or finish()) stays held until its lease runs out, up to a
+  // TTL later. LockSession (lock_session.hpp) releases on destruction.
   ~Lock();
 
-  // One attempt, no waiting. Throws Error(usage) when the name is used with
-  // another limit (or as a plain lock by one and a semaphore by another).
+  // One attempt, no waiting for the lock (one round trip; the server's
+  // replicas are learnt in it). Where the server has replicas, an
+  // acquisition counts once one has it (WAIT 1, a sixth of the TTL at
+  // most); else it is released and Error(unavailable) thrown. Throws
+  // Error(usage) when the name is used with another limit (or as a plain
+  // lock by one and a semaphore by another).
   Attempt try_acquire();
 
   // Attempts until acquired, `deadline` passes (nullopt: never; a past one:
-  // a single attempt), or the connection's wake fd / a signal interrupts
-  // the wait. Between attempts it blocks on the release signal, for at most
-  // the time until the first holder's lease ends. `on_wait` is called after
-  // every refused attempt; `wake_every` makes it attempt (and report) at
-  // least that often, for a live display.
+  // a single attempt), or the link's wake fd / a signal interrupts the
+  // wait. Between attempts it blocks on the release signal, for at most
+  // the time until the first holder's lease ends. A failover while waiting
+  // (Sentinel, Cluster) is followed as the link's policy says (see
+  // Link::recover), then the wait goes on at the new master; a slot on the
+  // move is waited out. `on_wait` is called after every refused attempt;
+  // `wake_every` makes it attempt (and report) at least that often, for a
+  // live display.
   AcquireResult acquire(std::optional<Clock::time_point> deadline,
                         const std::function<void(const Attempt&)>& on_wait = {},
                         std::optional<std::chrono::milliseconds> wake_every = std::nullopt);
 
+  // The lease plan, counted from lease_start(): a renewal is due at a
+  // third of the TTL; without one that succeeded by two thirds, the lock
+  // counts as lost (the holder has a third of the TTL to stop its work
+  // before another can acquire).
+  std::chrono::milliseconds renew_after() const noexcept { return spec_.ttl / 3; }
+  std::chrono::milliseconds give_up_after() const noexcept { return spec_.ttl * 2 / 3; }
+
+  // Keeps the lease on that plan; call it by LeaseNews::next and whenever
+  // lease_fd() is readable. It collects a renewal's reply that has come,
+  // sends the next renewal when due (at once when the server has closed
+  // the connection or sent something), and declares the lock lost when
+  // the token is gone or no renewal succeeded by the give-up point. A
+  // renewal that meets a failover (a lost connection on a Sentinel or
+  // Cluster link, READONLY, MOVED, CLUSTERDOWN) is reported (`failing`),
+  // then the next call renews at the new master or slot owner, retrying
+  // until the give-up point: kept (`kept_at`) if the lock was replicated,
+  // else lost; never shared. Only that call blocks, on the link's waits,
+  // which the wake fd ends early (it then returns `held` with `next` now:
+  // call again). A slot that is migrating is retried shortly. Throws only
+  // what no plan covers (Error(usage), internal errors).
+  LeaseNews keep();
+  // The descriptor to poll for readability between keep() calls (the
+  // server's connection); -1 when not held.
+  int lease_fd();
+
   // Renewal in two steps, so that a caller can wait for the reply next to
-  // other events (poll on connection().fd()): send, then collect.
+  // other events (poll on lease_fd()): send, then collect. keep() uses
+  // them; a caller that uses keep() does not call them.
   void send_renewal();
   bool renewal_in_flight() const noexcept { return renewal_sent_.has_value(); }
   // The reply if it has arrived (no waiting): true renewed, false the token
   // is no longer there (deleted, expired, taken over). Throws Error on a
-  // lost connection.
+  // lost connection. Where the server has replicas, a WAIT 1 goes with
+  // the renewal, and a renewal no replica has is true but not counted:
+  // lease_start() stays, and keep() sends it again.
   std::optional<bool> collect_renewal();
   // Both steps, waiting at most the reply timeout.
   bool renew();
-
-  // After a failover, once the caller has replaced connection() (the
-  // object the Lock was made with) by one to the new master or slot owner:
-  // forgets what was in flight on the old one and renews. True: the lock
-  // survived the failover (it was replicated in time) and is ours again;
-  // false: it did not, and is no longer held.
-  bool resume();
 
   // WAIT until `replicas` replicas have every write so far (the lock), for
   // at most three quarters of the reply timeout. Returns how many did.
@@ -147,8 +193,14 @@ public:
   bool release(std::chrono::milliseconds hold = std::chrono::milliseconds(0));
 
   // The end of a run: its history record and the release (or `hold`), in
-  // one step. Defined in lock_history.cpp.
-  FinishedRun finish(const RunEnd& end, std::chrono::milliseconds hold = std::chrono::milliseconds(0));
+  // one step. Waits for the server's replies at most the reply timeout,
+  // or until `deadline` when given (after a signal, say: the lease ends
+  // on its own anyway); neither the wake fd nor a signal ends that wait.
+  // Throws Error(unavailable) when no reply came in time: the lock is no
+  // longer counted held, and the connection still owes the reply.
+  // Defined in lock_history.cpp.
+  FinishedRun finish(const RunEnd& end, std::chrono::milliseconds hold = std::chrono::milliseconds(0),
+                     std::optional<Clock::time_point> deadline = std::nullopt);
   // A refused attempt's record (-n, or a deadline that passed). Returns
   // the server's time. Defined in lock_history.cpp.
   long long record_refusal(const Attempt& refused);
@@ -164,17 +216,51 @@ public:
   // runs at least until lease_start() + ttl.
   Clock::time_point lease_start() const noexcept { return lease_start_; }
   const LockSpec& spec() const noexcept { return spec_; }
-  Connection& connection() noexcept { return connection_; }
+  Link& link() noexcept { return link_; }
+  // Where the lock's key is served now ("host:port"): for messages.
+  std::string where();
 
 private:
   Reply run(std::initializer_list<std::string_view> args);
-  void finish_pending();
-  bool apply_renewal(const Reply& reply);
+  // run(), waiting for the reply until `deadline` (nullopt: as run()).
+  Reply run_by(std::initializer_list<std::string_view> args, std::optional<Clock::time_point> deadline);
+  // The next reply, whatever interrupts the wait; Error(unavailable) once
+  // `deadline` passes. `waiting_for` names the request in the message.
+  Reply read_reply_by(Clock::time_point deadline, std::string_view waiting_for);
+  // Reads what an interrupted wait or a renewal left owed, each by its own
+  // time or `deadline`, whichever is sooner.
+  void finish_pending(std::optional<Clock::time_point> deadline = std::nullopt);
+  // The renewal's outcome; `waited`: the WAIT's reply sent with it.
+  bool apply_renewal(const Reply& reply, std::optional<Reply> waited);
+  // Reads the renewal's replies, waiting until `deadline` (nullopt: the
+  // reply timeout), and applies them.
+  bool await_renewal(std::optional<Clock::time_point> deadline);
+  // run(), learning the server's replicas in the same round trip when
+  // they are not known for the server of the lock's key.
+  Reply run_learning_replicas(std::initializer_list<std::string_view> args);
+  // The replicas of the lock's server (asked when not known for it).
+  long long replicas_here();
+  // How long a WAIT for one replica waits.
+  std::chrono::milliseconds replica_wait() const;
+  // After an acquisition, where the server has replicas: one must have
+  // it, else it is released and Error(unavailable) thrown.
+  void confirm_on_replica();
   // A short wait while a cluster moves the lock's slot; false: the wake
   // fd or a signal ended it.
   bool pause_while_slot_moves() const;
+  // The connection to the server that has the lock's key.
+  Connection& connection();
+  // After `error` while waiting: follows a failover (the link's policy);
+  // false when the wake fd ended a wait; throws what it cannot mend.
+  bool recover_waiting(const Error& error, std::optional<Clock::time_point> deadline);
+  // One round of acquire(): nullopt to go on.
+  std::optional<AcquireResult> acquire_step(std::optional<Clock::time_point> deadline,
+                                            const std::function<void(const Attempt&)>& on_wait,
+                                            std::optional<std::chrono::milliseconds> wake_every);
+  LeaseNews lose(std::string why);
+  LeaseNews follow_failover();
 
-  Connection& connection_;
+  Link& link_;
   LockSpec spec_;
   LockKeys keys_;
   std::string token_;
@@ -188,6 +274,19 @@ private:
   std::chrono::milliseconds retry_after_{0};
   long long wait_start_ms_ = 0;
   std::optional<WindowRun> window_run_;
+  // keep(): the failover a renewal met (followed by the next keep()), a
+  // renewal due at once, and the earliest retry after a TRYAGAIN.
+  // The server's replicas as last learnt, and which server that was.
+  long long replicas_ = 0;
+  std::string replicas_at_;
+  // A renewal in flight is followed by a WAIT; its script reply, when
+  // read before the WAIT's.
+  bool renewal_waits_ = false;
+  std::optional<Reply> renewal_reply_;
+  std::optional<Error> failover_;
+  std::string failover_first_;
+  bool renew_now_ = false;
+  Clock::time_point renewal_retry_at_{};
 };
 
 // Releases on destruction (errors ignored: the lease expires anyway).
@@ -211,14 +310,16 @@ struct STATESYNC_API LockStatus {
   std::vector<Holder> holders;
 };
 
-STATESYNC_API LockStatus lock_status(Connection& connection, std::string_view prefix, std::string_view name);
+// Each runs on the server of the lock's key (redirections followed) and
+// waits at most the reply timeout; throws Error as Link::command.
+STATESYNC_API LockStatus lock_status(Link& link, std::string_view prefix, std::string_view name);
 
-// Held locks whose names match the glob `pattern`, sorted by name.
-STATESYNC_API std::vector<LockStatus> list_locks(Connection& connection, std::string_view prefix,
-                                                 std::string_view pattern);
+// Held locks whose names match the glob `pattern`, sorted by name. In a
+// cluster, the names are those of the node link.connection() reaches.
+STATESYNC_API std::vector<LockStatus> list_locks(Link& link, std::string_view prefix, std::string_view pattern);
 
 // Deletes the lock whoever holds it (and every semaphore holder), and wakes
 // the waiters. Returns the status it had. The fencing counter stays.
-STATESYNC_API LockStatus force_release(Connection& connection, std::string_view prefix, std::string_view name);
+STATESYNC_API LockStatus force_release(Link& link, std::string_view prefix, std::string_view name);
 
 } // namespace statesync

@@ -10,8 +10,8 @@
 // without a record: the next acquirer or inspector that finds it writes it
 // (outcome `vanished`, ending when the lease did).
 
-#include <statesync/connection.hpp>
 #include <statesync/export.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock.hpp>
 #include <statesync/lock_run.hpp>
 
@@ -43,9 +43,14 @@ struct STATESYNC_API RunRecord {
   bool success() const { return outcome == RunOutcome::ok || outcome == RunOutcome::released; }
 };
 
+// Each call below runs one script on the server of the lock's key through
+// `link` (redirections followed), waits at most the reply timeout, and
+// throws Error as Link::command does (protocol: a history key that is not
+// a stream). Use from the link's thread.
+
 // The newest records first; `count` 0: all that are kept.
-STATESYNC_API std::vector<RunRecord> lock_history(Connection& connection, std::string_view prefix,
-                                                  std::string_view name, std::size_t count = 0);
+STATESYNC_API std::vector<RunRecord> lock_history(Link& link, std::string_view prefix, std::string_view name,
+                                                  std::size_t count = 0);
 
 struct STATESYNC_API RunSummary {
   std::optional<RunRecord> last; // refusals are not runs
@@ -53,7 +58,7 @@ struct STATESYNC_API RunSummary {
   std::optional<RunRecord> last_failure;
 };
 
-STATESYNC_API RunSummary lock_run_summary(Connection& connection, std::string_view prefix, std::string_view name);
+STATESYNC_API RunSummary lock_run_summary(Link& link, std::string_view prefix, std::string_view name);
 
 // A lock as --list shows it: who holds it, and how its last run ended.
 struct STATESYNC_API LockOverview {
@@ -63,7 +68,6 @@ struct STATESYNC_API LockOverview {
 
 // The locks matching the glob `pattern` that are held or have a history,
 // sorted by name, each with its run summary (lock_status() gives the rest).
-STATESYNC_API std::vector<LockOverview> lock_overviews(Connection& connection, std::string_view prefix,
-                                                       std::string_view pattern);
+STATESYNC_API std::vector<LockOverview> lock_overviews(Link& link, std::string_view prefix, std::string_view pattern);
 
 } // namespace statesync

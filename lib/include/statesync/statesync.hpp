@@ -12,6 +12,8 @@
 //                                               (stream_writer.hpp, stream_reader.hpp)
 //   KeyWatcher                                  any key's value now and at every change
 //                                               (key_watcher.hpp)
+//   LockSession                                 run work under a lock: background renewal,
+//                                               told at once when lost (lock_session.hpp)
 //   Lock, LockGuard, lock_status()              leases with fencing tokens (lock.hpp)
 //   lock_history(), lock_run_summary()          the fleet's run history (lock_history.hpp)
 //   Error, ErrorKind, ServerError               what failed, without parsing text (error.hpp)
@@ -27,6 +29,7 @@
 #include <statesync/lock.hpp>
 #include <statesync/lock_history.hpp>
 #include <statesync/lock_run.hpp>
+#include <statesync/lock_session.hpp>
 #include <statesync/publisher.hpp>
 #include <statesync/reply.hpp>
 #include <statesync/retained.hpp>

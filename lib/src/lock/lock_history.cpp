@@ -124,13 +124,14 @@ RunRecord parse_run_record(const Reply& entry, std::string_view what) {
 
 } // namespace detail
 
-FinishedRun Lock::finish(const RunEnd& end, milliseconds hold) {
+FinishedRun Lock::finish(const RunEnd& end, milliseconds hold, std::optional<Clock::time_point> deadline) {
   const std::string what = fmt::format("cannot release lock '{}'", spec_.name);
-  finish_pending();
   held_ = false;
+  finish_pending(deadline);
   const Reply reply = expect_ok(
-      run({"finish", token_, std::to_string(spec_.limit), std::to_string(hold.count()), outcome_name(end.outcome),
-           std::to_string(end.exit_status), std::to_string(end.signal), end.max_runtime_hit ? "1" : "0"}),
+      run_by({"finish", token_, std::to_string(spec_.limit), std::to_string(hold.count()), outcome_name(end.outcome),
+              std::to_string(end.exit_status), std::to_string(end.signal), end.max_runtime_hit ? "1" : "0"},
+             deadline),
       what);
   FinishedRun done;
   done.released = detail::lock_reply_element(reply, 0, Type::integer, what).integer == 1;
@@ -153,11 +154,10 @@ long long Lock::record_refusal(const Attempt& refused) {
   return reply.integer;
 }
 
-std::vector<RunRecord> lock_history(Connection& connection, std::string_view prefix, std::string_view name,
-                                    std::size_t count) {
+std::vector<RunRecord> lock_history(Link& link, std::string_view prefix, std::string_view name, std::size_t count) {
   const std::string what = fmt::format("cannot read the history of lock '{}'", name);
   const Reply reply =
-      expect_ok(detail::run_lock_script(connection, lock_keys(prefix, name), {"history", std::to_string(count)}), what);
+      expect_ok(detail::run_lock_script(link, lock_keys(prefix, name), {"history", std::to_string(count)}), what);
   if (reply.type != Type::array) {
     throw Error(ErrorKind::protocol, fmt::format("{}: unexpected reply {}", what, reply.describe()));
   }
@@ -168,9 +168,9 @@ std::vector<RunRecord> lock_history(Connection& connection, std::string_view pre
   return records;
 }
 
-RunSummary lock_run_summary(Connection& connection, std::string_view prefix, std::string_view name) {
+RunSummary lock_run_summary(Link& link, std::string_view prefix, std::string_view name) {
   const std::string what = fmt::format("cannot read the history of lock '{}'", name);
-  const Reply reply = expect_ok(detail::run_lock_script(connection, lock_keys(prefix, name), {"summary"}), what);
+  const Reply reply = expect_ok(detail::run_lock_script(link, lock_keys(prefix, name), {"summary"}), what);
   if (reply.type != Type::array || reply.elements.size() != 3) {
     throw Error(ErrorKind::protocol, fmt::format("{}: unexpected reply {}", what, reply.describe()));
   }
@@ -178,10 +178,10 @@ RunSummary lock_run_summary(Connection& connection, std::string_view prefix, std
           optional_record(reply.elements[2], what)};
 }
 
-std::vector<LockOverview> lock_overviews(Connection& connection, std::string_view prefix, std::string_view pattern) {
+std::vector<LockOverview> lock_overviews(Link& link, std::string_view prefix, std::string_view pattern) {
   std::vector<LockOverview> overviews;
-  for (const std::string& name : detail::lock_names(connection, prefix, pattern)) {
-    LockOverview overview{lock_status(connection, prefix, name), lock_run_summary(connection, prefix, name)};
+  for (const std::string& name : detail::lock_names(link, prefix, pattern)) {
+    LockOverview overview{lock_status(link, prefix, name), lock_run_summary(link, prefix, name)};
     if (overview.status.held || overview.runs.last) {
       overviews.push_back(std::move(overview));
     }

@@ -33,9 +33,9 @@ LockStatus parse_status(std::string_view name, const Reply& reply, std::string_v
   return status;
 }
 
-LockStatus run_status(Connection& connection, std::string_view prefix, std::string_view name, const char* op,
+LockStatus run_status(Link& link, std::string_view prefix, std::string_view name, const char* op,
                       std::string_view what) {
-  const Reply reply = expect_ok(detail::run_lock_script(connection, lock_keys(prefix, name), {op}), what);
+  const Reply reply = expect_ok(detail::run_lock_script(link, lock_keys(prefix, name), {op}), what);
   return parse_status(name, reply, what);
 }
 
@@ -69,24 +69,23 @@ std::optional<std::string> name_of(std::string_view key, std::string_view start)
 
 } // namespace
 
-LockStatus lock_status(Connection& connection, std::string_view prefix, std::string_view name) {
-  return run_status(connection, prefix, name, "status", fmt::format("cannot read lock '{}'", name));
+LockStatus lock_status(Link& link, std::string_view prefix, std::string_view name) {
+  return run_status(link, prefix, name, "status", fmt::format("cannot read lock '{}'", name));
 }
 
-LockStatus force_release(Connection& connection, std::string_view prefix, std::string_view name) {
-  return run_status(connection, prefix, name, "force", fmt::format("cannot release lock '{}'", name));
+LockStatus force_release(Link& link, std::string_view prefix, std::string_view name) {
+  return run_status(link, prefix, name, "force", fmt::format("cannot release lock '{}'", name));
 }
 
 namespace detail {
 
-std::set<std::string> lock_names(Connection& connection, std::string_view prefix, std::string_view pattern) {
+std::set<std::string> lock_names(Link& link, std::string_view prefix, std::string_view pattern) {
   const std::string start = fmt::format("{}lock:{{", prefix);
   const std::string match = fmt::format("{}{}}}*", glob_escape(start), pattern);
   std::set<std::string> names;
   std::string cursor = "0";
   do {
-    const Reply reply =
-        expect_ok(connection.command({"SCAN", cursor, "MATCH", match, "COUNT", "1000"}), "cannot list locks");
+    const Reply reply = expect_ok(link.command({"SCAN", cursor, "MATCH", match, "COUNT", "1000"}), "cannot list locks");
     cursor = lock_reply_element(reply, 0, Type::string, "SCAN").str;
     for (const Reply& key : lock_reply_element(reply, 1, Type::array, "SCAN").elements) {
       if (auto name = name_of(key.str, start)) {
@@ -99,10 +98,10 @@ std::set<std::string> lock_names(Connection& connection, std::string_view prefix
 
 } // namespace detail
 
-std::vector<LockStatus> list_locks(Connection& connection, std::string_view prefix, std::string_view pattern) {
+std::vector<LockStatus> list_locks(Link& link, std::string_view prefix, std::string_view pattern) {
   std::vector<LockStatus> held;
-  for (const std::string& name : detail::lock_names(connection, prefix, pattern)) {
-    LockStatus status = lock_status(connection, prefix, name);
+  for (const std::string& name : detail::lock_names(link, prefix, pattern)) {
+    LockStatus status = lock_status(link, prefix, name);
     if (status.held) {
       held.push_back(std::move(status));
     }

@@ -2,7 +2,7 @@
 // Reading lock.lua's replies: checked access to array elements, and the
 // holder metadata ("fence since_ms ttl_ms pid host") the script stores.
 
-#include <statesync/connection.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock.hpp>
 #include <statesync/reply.hpp>
 
@@ -24,6 +24,10 @@ Holder parse_holder(std::string token, long long left_ms, const Reply& info, lon
 
 // The names of the locks matching the glob `pattern` that are held or have
 // a run history (SCAN). Defined in lock_inspect.cpp.
-std::set<std::string> lock_names(Connection& connection, std::string_view prefix, std::string_view pattern);
+// INFO replication's connected_slaves (0 for a replica or a reply
+// without it).
+long long connected_replicas(const Reply& info);
+
+std::set<std::string> lock_names(Link& link, std::string_view prefix, std::string_view pattern);
 
 } // namespace statesync::detail

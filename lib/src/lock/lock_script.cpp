@@ -19,8 +19,8 @@ std::vector<std::string_view> lock_script_call(bool cached, const LockKeys& keys
   return lock_script().arguments(cached, keys_then(keys, args));
 }
 
-Reply run_lock_script(Connection& connection, const LockKeys& keys, std::initializer_list<std::string_view> args) {
-  return lock_script().run(connection, keys_then(keys, args));
+Reply run_lock_script(Link& link, const LockKeys& keys, std::initializer_list<std::string_view> args) {
+  return lock_script().run(link, keys.lock, keys_then(keys, args));
 }
 
 } // namespace statesync::detail

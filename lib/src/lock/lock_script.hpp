@@ -1,7 +1,7 @@
 #pragma once
 // Calls of lib/src/lock/lock.lua (see script.hpp) with the lock's nine keys.
 
-#include <statesync/connection.hpp>
+#include <statesync/link.hpp>
 #include <statesync/lock.hpp>
 
 #include <initializer_list>
@@ -15,7 +15,8 @@ namespace statesync::detail {
 std::vector<std::string_view> lock_script_call(bool cached, const LockKeys& keys,
                                                std::initializer_list<std::string_view> args);
 
-// Runs the script and returns its reply, error replies included.
-Reply run_lock_script(Connection& connection, const LockKeys& keys, std::initializer_list<std::string_view> args);
+// Runs the script on the server of the lock's key (redirections followed)
+// and returns its reply, error replies included.
+Reply run_lock_script(Link& link, const LockKeys& keys, std::initializer_list<std::string_view> args);
 
 } // namespace statesync::detail

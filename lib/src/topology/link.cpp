@@ -221,7 +221,8 @@ struct Link::Impl {
     }
   }
 
-  bool recover(const Error& error, std::optional<Clock::time_point> until) {
+  bool recover(const Error& error, std::optional<Clock::time_point> until,
+               std::optional<Clock::time_point> caller_give_up = std::nullopt) {
     if (is_cluster_redirection(error)) {
       // A server named as a single one is a cluster node: routed by slot
       // from now on.
@@ -241,7 +242,7 @@ struct Link::Impl {
       next_attempt = *lost_at;
       drop();
     }
-    return reconnect(error, until);
+    return reconnect(error, until, caller_give_up);
   }
 
   std::optional<Clock::time_point> give_up_time() const {
@@ -255,12 +256,19 @@ struct Link::Impl {
     return std::nullopt;
   }
 
-  bool reconnect(const Error& first, std::optional<Clock::time_point> until = std::nullopt) {
-    const auto give_up = give_up_time();
+  // `until`: false when it passes (the caller comes back later); a
+  // caller's `give_up`, earlier than the policy's: `first` is thrown then.
+  bool reconnect(const Error& first, std::optional<Clock::time_point> until = std::nullopt,
+                 std::optional<Clock::time_point> caller_give_up = std::nullopt) {
+    auto give_up = give_up_time();
+    const bool callers = caller_give_up && (!give_up || *caller_give_up < *give_up);
+    if (callers) {
+      give_up = caller_give_up;
+    }
     for (;;) {
       if (give_up && Clock::now() >= *give_up) {
         lost_at.reset();
-        if (!options.reconnect.give_up_after) {
+        if (callers || !options.reconnect.give_up_after) {
           throw first;
         }
         throw Error(ErrorKind::unavailable, fmt::format("{}; not back within {}", last_error,
@@ -419,6 +427,10 @@ bool Link::recover(const Error& error) {
 
 bool Link::recover(const Error& error, std::optional<Clock::time_point> until) {
   return impl_->recover(error, until);
+}
+
+bool Link::recover_before(const Error& error, Clock::time_point give_up) {
+  return impl_->recover(error, std::nullopt, give_up);
 }
 
 void Link::progress() noexcept {
