@@ -1,8 +1,9 @@
 #pragma once
-// What the library-only failover tests check, whatever the topology: a
-// record stream's numbered messages reach the new master at least once and
-// in order per channel, the retained state there is the last message, and
-// a Subscriber subscribes again.
+// What the library's delivery tests check, whatever the topology: a
+// stream counts every message acknowledged; through a failover its
+// numbered messages reach the new master at least once and in order per
+// channel, the retained state there is the last message, and a Subscriber
+// subscribes again.
 
 #include <statesync/connection.hpp>
 #include <statesync/publisher.hpp>
@@ -19,6 +20,18 @@
 #include <vector>
 
 namespace statesync::testing {
+
+// Every one of `total` messages was sent and acknowledged, and `acks`
+// (the Acknowledgement::message numbers, as on_ack saw them) are 1, 2 ...
+// `total`: numbered in the order they came, each once.
+inline void check_all_acknowledged(const MessageStream& stream, const std::vector<std::uint64_t>& acks,
+                                   std::uint64_t total) {
+  CHECK(stream.sent() == total);
+  CHECK(stream.acknowledged() == total);
+  std::vector<std::uint64_t> numbered(total);
+  std::iota(numbered.begin(), numbered.end(), 1);
+  CHECK(acks == numbered);
+}
 
 // Retained messages numbered per channel ("0", "1" ...), the channels
 // taking turns, so that every channel has messages in flight at once.
