@@ -5,7 +5,7 @@
 #include "protocol/resp.hpp"
 
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
+#include "topology/failover.hpp"
 #include <statesync/reply.hpp>
 
 #include <doctest/doctest.h>

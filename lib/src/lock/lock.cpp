@@ -9,7 +9,7 @@
 #include "util/deadline.hpp"
 
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
+#include "topology/failover.hpp"
 #include <statesync/lock.hpp>
 
 #include <fmt/format.h>

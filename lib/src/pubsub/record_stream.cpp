@@ -6,7 +6,7 @@
 
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
+#include "topology/failover.hpp"
 #include <statesync/publisher.hpp>
 #include <statesync/retained.hpp>
 

@@ -8,7 +8,7 @@
 
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
+#include "topology/failover.hpp"
 #include <statesync/subscriber.hpp>
 
 #include <fmt/format.h>

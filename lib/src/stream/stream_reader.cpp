@@ -8,7 +8,7 @@
 #include "stream/stream_reply.hpp"
 
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
+#include "topology/failover.hpp"
 #include <statesync/stream_reader.hpp>
 
 #include <fmt/format.h>

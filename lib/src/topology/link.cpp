@@ -9,7 +9,7 @@
 #include "util/deadline.hpp"
 
 #include <statesync/cluster.hpp>
-#include <statesync/failover.hpp>
+#include "topology/failover.hpp"
 #include <statesync/link.hpp>
 
 #include <fmt/format.h>

@@ -7,7 +7,7 @@
 #include "watch/watch_link.hpp"
 
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
+#include "topology/failover.hpp"
 #include <statesync/key_watcher.hpp>
 
 #include <fmt/format.h>

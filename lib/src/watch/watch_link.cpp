@@ -5,7 +5,7 @@
 #include "topology/slot_map.hpp"
 
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
+#include "topology/failover.hpp"
 
 #include <fmt/format.h>
 
