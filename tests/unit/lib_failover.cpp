@@ -4,8 +4,8 @@
 
 #include "protocol/resp.hpp"
 
+#include "topology/failover.hpp"
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
 #include <statesync/reply.hpp>
 
 #include <doctest/doctest.h>

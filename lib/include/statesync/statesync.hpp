@@ -23,7 +23,6 @@
 #include <statesync/connection.hpp>
 #include <statesync/endpoint.hpp>
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
 #include <statesync/key_watcher.hpp>
 #include <statesync/link.hpp>
 #include <statesync/lock.hpp>

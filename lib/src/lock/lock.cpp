@@ -8,8 +8,8 @@
 #include "topology/redirect.hpp"
 #include "util/deadline.hpp"
 
+#include "topology/failover.hpp"
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
 #include <statesync/lock.hpp>
 
 #include <fmt/format.h>

@@ -4,9 +4,9 @@
 
 #include "pubsub/stream_lane.hpp"
 
+#include "topology/failover.hpp"
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
 #include <statesync/publisher.hpp>
 #include <statesync/retained.hpp>
 

@@ -6,9 +6,9 @@
 #include "pubsub/version_pairing.hpp"
 #include "util/deadline.hpp"
 
+#include "topology/failover.hpp"
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
 #include <statesync/subscriber.hpp>
 
 #include <fmt/format.h>

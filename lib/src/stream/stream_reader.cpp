@@ -7,8 +7,8 @@
 #include "stream/stream_link.hpp"
 #include "stream/stream_reply.hpp"
 
+#include "topology/failover.hpp"
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
 #include <statesync/stream_reader.hpp>
 
 #include <fmt/format.h>

@@ -1,6 +1,5 @@
 // The slot map (CLUSTER SLOTS), redirections, and connecting to a key's owner.
 
-#include "topology/failover_retry.hpp"
 #include "topology/redirect.hpp"
 #include "topology/sentinel.hpp"
 #include "topology/slot_map.hpp"
@@ -100,23 +99,5 @@ SlotMap read_slot_map(const std::vector<Endpoint>& seeds, const std::string& cli
 }
 
 } // namespace detail
-
-Connection connect_for_key(const Endpoint& endpoint, const std::string& client_name, std::string_view key) {
-  if (endpoint.topology == Topology::sentinel) {
-    // No wake fd, but a signal still ends a pause between rounds.
-    if (auto master = detail::open_sentinel_master(endpoint, client_name, -1)) {
-      return std::move(*master);
-    }
-    throw Error(ErrorKind::unavailable, fmt::format("looking for the master of {} was interrupted", endpoint.where()));
-  }
-  if (endpoint.topology != Topology::cluster) {
-    return Connection::open(endpoint, client_name);
-  }
-  const int slot = key_slot(key);
-  return detail::retry_during_failover(endpoint, [&] {
-    const detail::SlotMap map = detail::read_slot_map({endpoint}, client_name);
-    return Connection::open(map.nodes()[detail::owner_or_throw(map, slot, endpoint)], client_name);
-  });
-}
 
 } // namespace statesync

@@ -1,4 +1,4 @@
-#include <statesync/failover.hpp>
+#include "topology/failover.hpp"
 
 namespace statesync {
 

@@ -8,8 +8,8 @@
 #include "topology/slot_map.hpp"
 #include "util/deadline.hpp"
 
+#include "topology/failover.hpp"
 #include <statesync/cluster.hpp>
-#include <statesync/failover.hpp>
 #include <statesync/link.hpp>
 
 #include <fmt/format.h>

@@ -6,8 +6,8 @@
 #include "watch/key_reader.hpp"
 #include "watch/watch_link.hpp"
 
+#include "topology/failover.hpp"
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
 #include <statesync/key_watcher.hpp>
 
 #include <fmt/format.h>

@@ -4,8 +4,8 @@
 
 #include "topology/slot_map.hpp"
 
+#include "topology/failover.hpp"
 #include <statesync/error.hpp>
-#include <statesync/failover.hpp>
 
 #include <fmt/format.h>
 

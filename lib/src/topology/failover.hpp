@@ -7,19 +7,18 @@
 // owner) rather than giving up.
 
 #include <statesync/error.hpp>
-#include <statesync/export.hpp>
 
 namespace statesync {
 
-STATESYNC_API bool suggests_failover(const Error& error) noexcept;
+bool suggests_failover(const Error& error) noexcept;
 
 // A MOVED reply: the server is a cluster node and another node owns the
 // slot. A client that was not told it talks to a cluster learns it so.
-STATESYNC_API bool is_cluster_redirection(const Error& error) noexcept;
+bool is_cluster_redirection(const Error& error) noexcept;
 
 // TRYAGAIN: a command on several keys met a slot half-way through a
 // migration (some keys moved, some not). It succeeds once the migration
 // is done: try again shortly.
-STATESYNC_API bool is_slot_migrating(const Error& error) noexcept;
+bool is_slot_migrating(const Error& error) noexcept;
 
 } // namespace statesync
