@@ -35,6 +35,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -148,8 +149,8 @@ public:
   // third of the TTL; without one that succeeded by two thirds, the lock
   // counts as lost (the holder has a third of the TTL to stop its work
   // before another can acquire).
-  std::chrono::milliseconds renew_after() const noexcept { return spec_.ttl / 3; }
-  std::chrono::milliseconds give_up_after() const noexcept { return spec_.ttl * 2 / 3; }
+  std::chrono::milliseconds renew_after() const noexcept;
+  std::chrono::milliseconds give_up_after() const noexcept;
 
   // Keeps the lease on that plan; call it by LeaseNews::next and whenever
   // lease_fd() is readable. It collects a renewal's reply that has come,
@@ -173,7 +174,7 @@ public:
   // other events (poll on lease_fd()): send, then collect. keep() uses
   // them; a caller that uses keep() does not call them.
   void send_renewal();
-  bool renewal_in_flight() const noexcept { return renewal_sent_.has_value(); }
+  bool renewal_in_flight() const noexcept;
   // The reply if it has arrived (no waiting): true renewed, false the token
   // is no longer there (deleted, expired, taken over). Throws Error on a
   // lost connection. Where the server has replicas, a WAIT 1 goes with
@@ -206,87 +207,23 @@ public:
   long long record_refusal(const Attempt& refused);
   // Server time (Unix ms) of the first attempt of the last acquire(); 0:
   // none refused yet (the first attempt's time is then the run's start).
-  long long wait_start_ms() const noexcept { return wait_start_ms_; }
+  long long wait_start_ms() const noexcept;
   // After AcquireResult::already_ran: the run that used up the window.
-  const std::optional<WindowRun>& window_run() const noexcept { return window_run_; }
+  const std::optional<WindowRun>& window_run() const noexcept;
 
-  bool held() const noexcept { return held_; }
-  long long fence() const noexcept { return fence_; }
+  bool held() const noexcept;
+  long long fence() const noexcept;
   // Send time of the last successful acquisition or renewal: the lease
   // runs at least until lease_start() + ttl.
-  Clock::time_point lease_start() const noexcept { return lease_start_; }
-  const LockSpec& spec() const noexcept { return spec_; }
-  Link& link() noexcept { return link_; }
+  Clock::time_point lease_start() const noexcept;
+  const LockSpec& spec() const noexcept;
+  Link& link() noexcept;
   // Where the lock's key is served now ("host:port"): for messages.
   std::string where();
 
 private:
-  Reply run(std::initializer_list<std::string_view> args);
-  // run(), waiting for the reply until `deadline` (nullopt: as run()).
-  Reply run_by(std::initializer_list<std::string_view> args, std::optional<Clock::time_point> deadline);
-  // The next reply, whatever interrupts the wait; Error(unavailable) once
-  // `deadline` passes. `waiting_for` names the request in the message.
-  Reply read_reply_by(Clock::time_point deadline, std::string_view waiting_for);
-  // Reads what an interrupted wait or a renewal left owed, each by its own
-  // time or `deadline`, whichever is sooner.
-  void finish_pending(std::optional<Clock::time_point> deadline = std::nullopt);
-  // The renewal's outcome; `waited`: the WAIT's reply sent with it.
-  bool apply_renewal(const Reply& reply, std::optional<Reply> waited);
-  // Reads the renewal's replies, waiting until `deadline` (nullopt: the
-  // reply timeout), and applies them.
-  bool await_renewal(std::optional<Clock::time_point> deadline);
-  // run(), learning the server's replicas in the same round trip when
-  // they are not known for the server of the lock's key.
-  Reply run_learning_replicas(std::initializer_list<std::string_view> args);
-  // The replicas of the lock's server (asked when not known for it).
-  long long replicas_here();
-  // How long a WAIT for one replica waits.
-  std::chrono::milliseconds replica_wait() const;
-  // After an acquisition, where the server has replicas: one must have
-  // it, else it is released and Error(unavailable) thrown.
-  void confirm_on_replica();
-  // A short wait while a cluster moves the lock's slot; false: the wake
-  // fd or a signal ended it.
-  bool pause_while_slot_moves() const;
-  // The connection to the server that has the lock's key.
-  Connection& connection();
-  // After `error` while waiting: follows a failover (the link's policy);
-  // false when the wake fd ended a wait; throws what it cannot mend.
-  bool recover_waiting(const Error& error, std::optional<Clock::time_point> deadline);
-  // One round of acquire(): nullopt to go on.
-  std::optional<AcquireResult> acquire_step(std::optional<Clock::time_point> deadline,
-                                            const std::function<void(const Attempt&)>& on_wait,
-                                            std::optional<std::chrono::milliseconds> wake_every);
-  LeaseNews lose(std::string why);
-  LeaseNews follow_failover();
-
-  Link& link_;
-  LockSpec spec_;
-  LockKeys keys_;
-  std::string token_;
-  std::string meta_;
-  bool held_ = false;
-  long long fence_ = 0;
-  Clock::time_point lease_start_{};
-  std::optional<Clock::time_point> renewal_sent_;
-  // A blocking pop whose reply has not been read (an interrupted wait).
-  std::optional<Clock::time_point> pending_pop_until_;
-  std::chrono::milliseconds retry_after_{0};
-  long long wait_start_ms_ = 0;
-  std::optional<WindowRun> window_run_;
-  // keep(): the failover a renewal met (followed by the next keep()), a
-  // renewal due at once, and the earliest retry after a TRYAGAIN.
-  // The server's replicas as last learnt, and which server that was.
-  long long replicas_ = 0;
-  std::string replicas_at_;
-  // A renewal in flight is followed by a WAIT; its script reply, when
-  // read before the WAIT's.
-  bool renewal_waits_ = false;
-  std::optional<Reply> renewal_reply_;
-  std::optional<Error> failover_;
-  std::string failover_first_;
-  bool renew_now_ = false;
-  Clock::time_point renewal_retry_at_{};
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Releases on destruction (errors ignored: the lease expires anyway).

@@ -47,6 +47,12 @@ struct STATESYNC_API Cleared {
 class STATESYNC_API Publisher {
 public:
   explicit Publisher(Link& link, PublisherOptions options = {});
+  // A copy publishes over the same link, with the same options.
+  Publisher(const Publisher& other);
+  Publisher& operator=(const Publisher& other);
+  Publisher(Publisher&&) noexcept;
+  Publisher& operator=(Publisher&&) noexcept;
+  ~Publisher();
 
   // Returns how many subscribers received the message.
   long long publish(std::string_view channel, std::string_view payload);
@@ -60,12 +66,12 @@ public:
   // channel, atomically, so subscribers learn that the state is gone.
   Cleared clear(std::string_view channel);
 
-  const PublisherOptions& options() const noexcept { return options_; }
-  Link& link() noexcept { return link_; }
+  const PublisherOptions& options() const noexcept;
+  Link& link() noexcept;
 
 private:
-  Link& link_;
-  PublisherOptions options_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // One acknowledged message of a stream.

@@ -2,6 +2,7 @@
 // release. Every state change is one run of lock.lua.
 
 #include "lock/history_reply.hpp"
+#include "lock/lock_impl.hpp"
 #include "lock/lock_reply.hpp"
 #include "lock/lock_script.hpp"
 #include "protocol/script.hpp"
@@ -105,88 +106,86 @@ LockKeys lock_keys(std::string_view prefix, std::string_view name) {
           base + ":window"};
 }
 
-Lock::Lock(Link& link, LockSpec spec) : link_(link), spec_(std::move(spec)) {
-  if (spec_.name.empty()) {
+Lock::Impl::Impl(Link& on, LockSpec asked) : link(on), spec(std::move(asked)) {
+  if (spec.name.empty()) {
     throw Error(ErrorKind::usage, "a lock needs a name");
   }
-  if (spec_.ttl < milliseconds(1)) {
+  if (spec.ttl < milliseconds(1)) {
     throw Error(ErrorKind::usage, "a lock's TTL must be at least 1 ms");
   }
-  if (spec_.limit < 1) {
+  if (spec.limit < 1) {
     throw Error(ErrorKind::usage, "a semaphore's limit must be at least 1");
   }
-  detail::check_history_spec(spec_);
-  keys_ = lock_keys(spec_.prefix, spec_.name);
-  if (spec_.host.empty()) {
-    spec_.host = host_name();
+  detail::check_history_spec(spec);
+  keys = lock_keys(spec.prefix, spec.name);
+  if (spec.host.empty()) {
+    spec.host = host_name();
   }
-  token_ = make_token(spec_.host);
-  meta_ = fmt::format("{} {}", ::getpid(), spec_.host);
+  token = make_token(spec.host);
+  meta = fmt::format("{} {}", ::getpid(), spec.host);
 }
 
-Lock::~Lock() = default;
-
-Reply Lock::run(std::initializer_list<std::string_view> args) {
-  return detail::run_lock_script(link_, keys_, args);
+Reply Lock::Impl::run(std::initializer_list<std::string_view> args) {
+  return detail::run_lock_script(link, keys, args);
 }
 
-Reply Lock::run_learning_replicas(std::initializer_list<std::string_view> args) {
+Reply Lock::Impl::run_learning_replicas(std::initializer_list<std::string_view> args) {
   Connection& at = connection();
-  if (replicas_at_ == at.where()) {
+  if (replicas_at == at.where()) {
     return run(args);
   }
   // What the server's replicas are comes with the script's reply, in the
   // same round trip.
-  at.append(detail::lock_script_call(true, keys_, args));
+  at.append(detail::lock_script_call(true, keys, args));
   at.append({"INFO", "replication"});
   at.flush();
   Reply reply = at.read_reply();
-  replicas_ = detail::connected_replicas(at.read_reply());
-  replicas_at_ = at.where();
+  replicas = detail::connected_replicas(at.read_reply());
+  replicas_at = at.where();
   if (detail::is_noscript(reply) || detail::redirection(reply)) {
     return run(args);
   }
   return reply;
 }
 
-long long Lock::replicas_here() {
-  if (const std::string at = where(); replicas_at_ != at) {
-    replicas_ = detail::connected_replicas(link_.command({"INFO", "replication"}, keys_.lock));
-    replicas_at_ = at;
+long long Lock::Impl::replicas_here() {
+  if (const std::string at = where(); replicas_at != at) {
+    replicas = detail::connected_replicas(link.command({"INFO", "replication"}, keys.lock));
+    replicas_at = at;
   }
-  return replicas_;
+  return replicas;
 }
 
-milliseconds Lock::replica_wait() const {
-  return std::clamp(spec_.ttl / 6, milliseconds(1), milliseconds(1000));
+milliseconds Lock::Impl::replica_wait() const {
+  return std::clamp(spec.ttl / 6, milliseconds(1), milliseconds(1000));
 }
 
-void Lock::confirm_on_replica() {
+void Lock::Impl::confirm_on_replica() {
   if (replicas_here() == 0) {
     return;
   }
-  const Reply waited = link_.command({"WAIT", "1", std::to_string(replica_wait().count())}, keys_.lock);
+  const Reply waited = link.command({"WAIT", "1", std::to_string(replica_wait().count())}, keys.lock);
   if (waited.type == Reply::Type::integer && waited.integer >= 1) {
     return;
   }
   // A failover now would lose it, or a demoted master took it: not ours.
   release();
   throw Error(ErrorKind::unavailable, fmt::format("lock '{}' reached no replica of {} within {}; released it",
-                                                  spec_.name, where(), detail::seconds_text(replica_wait())));
+                                                  spec.name, where(), detail::seconds_text(replica_wait())));
 }
 
-Connection& Lock::connection() {
-  return link_.connection(keys_.lock);
+Connection& Lock::Impl::connection() {
+  return link.connection(keys.lock);
 }
 
-std::string Lock::where() {
+std::string Lock::Impl::where() {
   return connection().where();
 }
 
-Reply Lock::read_reply_by(Clock::time_point deadline, std::string_view waiting_for) {
+Reply Lock::Impl::read_reply_by(Clock::time_point deadline, std::string_view waiting_for) {
   // The wake fd is not watched: one the caller leaves readable would make
   // this wait spin, and a signal only shortens one round.
-  const WakeSuspended unwatched(link_);
+  const WakeSuspended unwatched(link);
   Connection& at = connection();
   for (;;) {
     if (auto reply = at.read_reply_until(deadline)) {
@@ -194,30 +193,30 @@ Reply Lock::read_reply_by(Clock::time_point deadline, std::string_view waiting_f
     }
     if (Clock::now() >= deadline) {
       throw Error(ErrorKind::unavailable,
-                  fmt::format("no reply from {} to {} of lock '{}'", at.where(), waiting_for, spec_.name));
+                  fmt::format("no reply from {} to {} of lock '{}'", at.where(), waiting_for, spec.name));
     }
   }
 }
 
-void Lock::finish_pending(std::optional<Clock::time_point> deadline) {
+void Lock::Impl::finish_pending(std::optional<Clock::time_point> deadline) {
   // An interrupted wait left a blocking pop outstanding; its reply comes
   // by its own timeout.
-  if (pending_pop_until_) {
-    const auto until = deadline ? std::min(*deadline, *pending_pop_until_) : *pending_pop_until_;
-    pending_pop_until_.reset();
+  if (pending_pop_until) {
+    const auto until = deadline ? std::min(*deadline, *pending_pop_until) : *pending_pop_until;
+    pending_pop_until.reset();
     read_reply_by(until, "a wait");
   }
-  if (renewal_sent_) {
+  if (renewal_sent) {
     await_renewal(deadline);
   }
 }
 
-Reply Lock::run_by(std::initializer_list<std::string_view> args, std::optional<Clock::time_point> deadline) {
+Reply Lock::Impl::run_by(std::initializer_list<std::string_view> args, std::optional<Clock::time_point> deadline) {
   if (!deadline) {
     return run(args);
   }
   Connection& at = connection();
-  at.append(detail::lock_script_call(true, keys_, args));
+  at.append(detail::lock_script_call(true, keys, args));
   at.flush();
   Reply reply = read_reply_by(*deadline, "a release");
   if (detail::is_noscript(reply) || detail::redirection(reply)) {
@@ -227,17 +226,17 @@ Reply Lock::run_by(std::initializer_list<std::string_view> args, std::optional<C
   return reply;
 }
 
-Attempt Lock::try_acquire() {
-  const std::string what = fmt::format("cannot acquire lock '{}'", spec_.name);
-  const std::string ttl = std::to_string(spec_.ttl.count());
-  const std::string limit = std::to_string(spec_.limit);
+Attempt Lock::Impl::try_acquire() {
+  const std::string what = fmt::format("cannot acquire lock '{}'", spec.name);
+  const std::string ttl = std::to_string(spec.ttl.count());
+  const std::string limit = std::to_string(spec.limit);
   finish_pending();
-  const std::string history_len = std::to_string(spec_.history_len);
-  const std::string wait_start = wait_start_ms_ > 0 ? std::to_string(wait_start_ms_) : std::string();
-  const std::string once_per = std::to_string(spec_.once_per.count());
+  const std::string history_len = std::to_string(spec.history_len);
+  const std::string wait_start = wait_start_ms > 0 ? std::to_string(wait_start_ms) : std::string();
+  const std::string once_per = std::to_string(spec.once_per.count());
   const auto sent = Clock::now();
-  const Reply reply = expect_ok(run_learning_replicas({"acquire", token_, ttl, meta_, limit, history_len, wait_start,
-                                                       once_per, spec_.once_per_any_outcome ? "1" : "0"}),
+  const Reply reply = expect_ok(run_learning_replicas({"acquire", token, ttl, meta, limit, history_len, wait_start,
+                                                       once_per, spec.once_per_any_outcome ? "1" : "0"}),
                                 what);
   using Type = Reply::Type;
   const long long outcome = detail::lock_reply_element(reply, 0, Type::integer, what).integer;
@@ -248,11 +247,11 @@ Attempt Lock::try_acquire() {
     return attempt;
   }
   if (outcome == 1) {
-    link_.progress();
-    wait_start_ms_ = 0;
-    held_ = true;
-    fence_ = value;
-    lease_start_ = sent;
+    link.progress();
+    wait_start_ms = 0;
+    held = true;
+    fence = value;
+    lease_start = sent;
     confirm_on_replica();
     attempt.acquired = true;
     attempt.fence = value;
@@ -262,29 +261,29 @@ Attempt Lock::try_acquire() {
     throw Error(ErrorKind::usage,
                 value == 1 ? fmt::format("lock '{}' is in use as a plain lock, not a semaphore of {}: every user of a "
                                          "name must give the same limit",
-                                         spec_.name, spec_.limit)
+                                         spec.name, spec.limit)
                            : fmt::format("lock '{}' is in use as a semaphore of {}, not {}: every user of a name "
                                          "must give the same limit",
-                                         spec_.name, value, spec_.limit));
+                                         spec.name, value, spec.limit));
   }
   const Holder holder = detail::parse_holder(detail::lock_reply_element(reply, 2, Type::string, what).str, value,
                                              detail::lock_reply_element(reply, 3, what),
                                              detail::lock_reply_element(reply, 5, Type::integer, what).integer);
   attempt.holder_count = detail::lock_reply_element(reply, 4, Type::integer, what).integer;
-  if (wait_start_ms_ == 0) {
-    wait_start_ms_ = detail::lock_reply_element(reply, 5, Type::integer, what).integer;
+  if (wait_start_ms == 0) {
+    wait_start_ms = detail::lock_reply_element(reply, 5, Type::integer, what).integer;
   }
-  retry_after_ = holder.left ? *holder.left + expiry_margin : foreign_recheck;
+  retry_after = holder.left ? *holder.left + expiry_margin : foreign_recheck;
   if (!holder.ours) {
-    retry_after_ = std::min(retry_after_, foreign_recheck);
+    retry_after = std::min(retry_after, foreign_recheck);
   }
   attempt.holders.push_back(holder);
   return attempt;
 }
 
-AcquireResult Lock::acquire(std::optional<Clock::time_point> deadline,
-                            const std::function<void(const Attempt&)>& on_wait,
-                            std::optional<milliseconds> wake_every) {
+AcquireResult Lock::Impl::acquire(std::optional<Clock::time_point> deadline,
+                                  const std::function<void(const Attempt&)>& on_wait,
+                                  std::optional<milliseconds> wake_every) {
   for (;;) {
     try {
       if (const auto result = acquire_step(deadline, on_wait, wake_every)) {
@@ -304,27 +303,27 @@ AcquireResult Lock::acquire(std::optional<Clock::time_point> deadline,
   }
 }
 
-bool Lock::recover_waiting(const Error& error, std::optional<Clock::time_point> deadline) {
+bool Lock::Impl::recover_waiting(const Error& error, std::optional<Clock::time_point> deadline) {
   if (!suggests_failover(error)) {
     throw error;
   }
   // What was owed went with the old connection.
-  pending_pop_until_.reset();
-  renewal_sent_.reset();
-  return deadline ? link_.recover_before(error, *deadline) : link_.recover(error);
+  pending_pop_until.reset();
+  renewal_sent.reset();
+  return deadline ? link.recover_before(error, *deadline) : link.recover(error);
 }
 
-std::optional<AcquireResult> Lock::acquire_step(std::optional<Clock::time_point> deadline,
-                                                const std::function<void(const Attempt&)>& on_wait,
-                                                std::optional<milliseconds> wake_every) {
+std::optional<AcquireResult> Lock::Impl::acquire_step(std::optional<Clock::time_point> deadline,
+                                                      const std::function<void(const Attempt&)>& on_wait,
+                                                      std::optional<milliseconds> wake_every) {
   Connection& at = connection();
-  if (!pending_pop_until_) {
+  if (!pending_pop_until) {
     const Attempt attempt = try_acquire();
     if (attempt.acquired) {
       return AcquireResult::acquired;
     }
     if (attempt.window_run) {
-      window_run_ = attempt.window_run;
+      window_run = attempt.window_run;
       return AcquireResult::already_ran;
     }
     if (on_wait) {
@@ -336,30 +335,30 @@ std::optional<AcquireResult> Lock::acquire_step(std::optional<Clock::time_point>
     }
     // Until a release signals, the first lease ends, or the caller's
     // deadline; a holder that expires without releasing is seen by time.
-    milliseconds wait = retry_after_;
+    milliseconds wait = retry_after;
     if (deadline) {
       wait = std::min(wait, std::chrono::ceil<milliseconds>(*deadline - now));
     }
     if (wake_every) {
       wait = std::min(wait, *wake_every);
     }
-    at.append({"BLPOP", keys_.signal, pop_timeout(wait)});
+    at.append({"BLPOP", keys.signal, pop_timeout(wait)});
     at.flush();
     // The server answers by the pop's own timeout: a reply later than
     // that plus the reply timeout means the server has stopped answering.
-    pending_pop_until_ = now + wait + link_.endpoint().reply_timeout;
+    pending_pop_until = now + wait + link.endpoint().reply_timeout;
   }
-  const auto reply = at.read_reply_until(*pending_pop_until_);
+  const auto reply = at.read_reply_until(*pending_pop_until);
   if (!reply) {
-    if (Clock::now() >= *pending_pop_until_) {
-      pending_pop_until_.reset();
+    if (Clock::now() >= *pending_pop_until) {
+      pending_pop_until.reset();
       throw Error(ErrorKind::unavailable,
                   fmt::format("no reply from {} within {} while waiting for lock '{}'", at.where(),
-                              detail::seconds_text(link_.endpoint().reply_timeout), spec_.name));
+                              detail::seconds_text(link.endpoint().reply_timeout), spec.name));
     }
     return AcquireResult::interrupted;
   }
-  pending_pop_until_.reset();
+  pending_pop_until.reset();
   if (detail::redirection(*reply)) {
     // The lock's slot is moving to another node (ASK: the signal key is
     // there already; MOVED: the move is done). Look again shortly: the
@@ -369,80 +368,80 @@ std::optional<AcquireResult> Lock::acquire_step(std::optional<Clock::time_point>
     }
     return std::nullopt;
   }
-  expect_ok(*reply, fmt::format("cannot wait for lock '{}'", spec_.name));
+  expect_ok(*reply, fmt::format("cannot wait for lock '{}'", spec.name));
   return std::nullopt;
 }
 
-bool Lock::pause_while_slot_moves() const {
-  return link_.pause_until(Clock::now() + slot_migration_retry);
+bool Lock::Impl::pause_while_slot_moves() const {
+  return link.pause_until(Clock::now() + slot_migration_retry);
 }
 
-void Lock::send_renewal() {
-  if (!held_ || renewal_sent_) {
+void Lock::Impl::send_renewal() {
+  if (!held || renewal_sent) {
     return;
   }
   finish_pending();
-  const std::string ttl = std::to_string(spec_.ttl.count());
-  const std::string limit = std::to_string(spec_.limit);
+  const std::string ttl = std::to_string(spec.ttl.count());
+  const std::string limit = std::to_string(spec.limit);
   // Where the server has replicas, the renewal counts once one has it (a
   // demoted master that still takes writes has none): WAIT in the same
   // round trip.
-  renewal_waits_ = replicas_here() > 0;
+  renewal_waits = replicas_here() > 0;
   Connection& at = connection();
-  at.append(detail::lock_script_call(true, keys_, {"renew", token_, ttl, limit}));
-  if (renewal_waits_) {
+  at.append(detail::lock_script_call(true, keys, {"renew", token, ttl, limit}));
+  if (renewal_waits) {
     at.append({"WAIT", "1", std::to_string(replica_wait().count())});
   }
-  renewal_sent_ = Clock::now();
+  renewal_sent = Clock::now();
   at.flush();
 }
 
-std::optional<bool> Lock::collect_renewal() {
-  if (!renewal_sent_) {
+std::optional<bool> Lock::Impl::collect_renewal() {
+  if (!renewal_sent) {
     return std::nullopt;
   }
   Connection& at = connection();
-  if (!renewal_reply_ && !(renewal_reply_ = at.read_reply_until(Clock::now()))) {
+  if (!renewal_reply && !(renewal_reply = at.read_reply_until(Clock::now()))) {
     return std::nullopt;
   }
   std::optional<Reply> waited;
-  if (renewal_waits_ && !(waited = at.read_reply_until(Clock::now()))) {
+  if (renewal_waits && !(waited = at.read_reply_until(Clock::now()))) {
     return std::nullopt;
   }
-  Reply reply = std::move(*renewal_reply_);
-  renewal_reply_.reset();
+  Reply reply = std::move(*renewal_reply);
+  renewal_reply.reset();
   return apply_renewal(reply, waited);
 }
 
-bool Lock::await_renewal(std::optional<Clock::time_point> deadline) {
+bool Lock::Impl::await_renewal(std::optional<Clock::time_point> deadline) {
   const auto next = [&] {
     return deadline ? read_reply_by(*deadline, "a renewal") : connection().read_reply();
   };
-  Reply reply = renewal_reply_ ? std::move(*renewal_reply_) : next();
-  renewal_reply_.reset();
+  Reply reply = renewal_reply ? std::move(*renewal_reply) : next();
+  renewal_reply.reset();
   std::optional<Reply> waited;
-  if (renewal_waits_) {
+  if (renewal_waits) {
     waited = next();
   }
   return apply_renewal(reply, waited);
 }
 
-bool Lock::apply_renewal(const Reply& reply, std::optional<Reply> waited) {
-  const auto sent = *renewal_sent_;
-  renewal_sent_.reset();
+bool Lock::Impl::apply_renewal(const Reply& reply, std::optional<Reply> waited) {
+  const auto sent = *renewal_sent;
+  renewal_sent.reset();
   Reply outcome = reply;
   if (detail::is_noscript(outcome) || detail::redirection(outcome)) {
     waited.reset(); // sent again without it
     // Sent again, and the redirection followed (the link learns the new
     // owner): a new node may not have the script.
-    const std::string ttl = std::to_string(spec_.ttl.count());
-    const std::string limit = std::to_string(spec_.limit);
-    outcome = run({"renew", token_, ttl, limit});
+    const std::string ttl = std::to_string(spec.ttl.count());
+    const std::string limit = std::to_string(spec.limit);
+    outcome = run({"renew", token, ttl, limit});
   }
-  expect_ok(outcome, fmt::format("cannot renew lock '{}'", spec_.name));
+  expect_ok(outcome, fmt::format("cannot renew lock '{}'", spec.name));
   if (outcome.type != Reply::Type::integer) {
     throw Error(ErrorKind::protocol,
-                fmt::format("cannot renew lock '{}': unexpected reply {}", spec_.name, outcome.describe()));
+                fmt::format("cannot renew lock '{}': unexpected reply {}", spec.name, outcome.describe()));
   }
   if (outcome.integer == 1) {
     if (waited && !(waited->type == Reply::Type::integer && waited->integer >= 1)) {
@@ -450,36 +449,36 @@ bool Lock::apply_renewal(const Reply& reply, std::optional<Reply> waited) {
       // that has been demoted without knowing it yet (a manual failover)
       // takes it unreplicated while the new master lets the lease run
       // out. Not counted: sent again shortly, until the give-up point.
-      renewal_retry_at_ = Clock::now() + replica_wait();
+      renewal_retry_at = Clock::now() + replica_wait();
       return true;
     }
-    lease_start_ = sent;
-    link_.progress();
+    lease_start = sent;
+    link.progress();
     return true;
   }
-  held_ = false;
+  held = false;
   return false;
 }
 
-bool Lock::renew() {
+bool Lock::Impl::renew() {
   send_renewal();
-  if (!renewal_sent_) {
+  if (!renewal_sent) {
     return false;
   }
   return await_renewal(std::nullopt);
 }
 
-LeaseNews Lock::keep() {
-  if (!held_) {
+LeaseNews Lock::Impl::keep() {
+  if (!held) {
     return {};
   }
-  if (failover_) {
+  if (failover) {
     return follow_failover();
   }
   LeaseNews news;
   const auto now = Clock::now();
   try {
-    if (renewal_sent_) {
+    if (renewal_sent) {
       // A cluster's MOVED is followed inside the renewal: the lock's key
       // is then served elsewhere.
       const std::string was_at = where();
@@ -494,44 +493,44 @@ LeaseNews Lock::keep() {
       // Between renewals the server closed the connection (a restart
       // without persistence takes the lease with it, and another holder
       // can acquire at once) or said something: the renewal tells which.
-      renew_now_ = true;
+      renew_now = true;
     }
-    if (!renewal_sent_ && (renew_now_ || now >= std::max(lease_start_ + renew_after(), renewal_retry_at_))) {
-      renew_now_ = false;
+    if (!renewal_sent && (renew_now || now >= std::max(lease_start + renew_after(), renewal_retry_at))) {
+      renew_now = false;
       send_renewal();
     }
   } catch (const Error& error) {
     if (is_slot_migrating(error)) {
       // Until the migration is done, or the lease runs out.
-      renewal_retry_at_ = now + slot_migration_retry;
+      renewal_retry_at = now + slot_migration_retry;
     } else if (suggests_failover(error) &&
-               (link_.topology() != Topology::standalone || link_.options().reconnect.enabled)) {
-      failover_ = error;
-      failover_first_ = error.what();
+               (link.topology() != Topology::standalone || link.options().reconnect.enabled)) {
+      failover = error;
+      failover_first = error.what();
       return {true, {}, error.what(), {}, now};
     } else {
       return lose(error.what());
     }
   }
-  const auto give_up = lease_start_ + give_up_after();
+  const auto give_up = lease_start + give_up_after();
   if (now >= give_up) {
     return lose(fmt::format("not renewed within {}", detail::seconds_text(give_up_after())));
   }
   news.held = true;
-  news.next = renewal_sent_ ? give_up : std::min(give_up, std::max(lease_start_ + renew_after(), renewal_retry_at_));
+  news.next = renewal_sent ? give_up : std::min(give_up, std::max(lease_start + renew_after(), renewal_retry_at));
   return news;
 }
 
 // Renews at the new master or slot owner: the lock goes on if it was
 // replicated before the failover, and is lost (never silently shared) if
 // not, or if none is found before the give-up point.
-LeaseNews Lock::follow_failover() {
-  const auto give_up = lease_start_ + give_up_after();
+LeaseNews Lock::Impl::follow_failover() {
+  const auto give_up = lease_start + give_up_after();
   try {
-    if (!recover_waiting(*failover_, give_up)) {
+    if (!recover_waiting(*failover, give_up)) {
       return {true, {}, {}, {}, Clock::now()}; // woken: the caller looks at why, then calls again
     }
-    failover_.reset();
+    failover.reset();
     if (!renew()) {
       return lose("it did not survive the failover");
     }
@@ -542,29 +541,29 @@ LeaseNews Lock::follow_failover() {
     // again, up to the give-up point (which bounds these rounds, so they
     // do not count against the link's failover limit).
     if (suggests_failover(again) && Clock::now() + slot_migration_retry < give_up) {
-      failover_ = again;
-      link_.progress();
-      if (!link_.pause_until(Clock::now() + slot_migration_retry)) {
+      failover = again;
+      link.progress();
+      if (!link.pause_until(Clock::now() + slot_migration_retry)) {
         return {true, {}, {}, {}, Clock::now()};
       }
       return follow_failover();
     }
-    const std::string first = failover_first_;
-    failover_.reset();
+    const std::string first = failover_first;
+    failover.reset();
     return lose(again.what() == first ? first : fmt::format("{}; after it: {}", first, again.what()));
   }
 }
 
-LeaseNews Lock::lose(std::string why) {
-  held_ = false;
-  failover_.reset();
+LeaseNews Lock::Impl::lose(std::string why) {
+  held = false;
+  failover.reset();
   LeaseNews news;
   news.lost = std::move(why);
   return news;
 }
 
-int Lock::lease_fd() {
-  if (!held_ || failover_) {
+int Lock::Impl::lease_fd() {
+  if (!held || failover) {
     return -1;
   }
   try {
@@ -574,31 +573,116 @@ int Lock::lease_fd() {
   }
 }
 
-long long Lock::wait_replicas(int replicas) {
+long long Lock::Impl::wait_replicas(int count) {
   finish_pending();
-  const auto timeout = link_.endpoint().reply_timeout * 3 / 4;
+  const auto timeout = link.endpoint().reply_timeout * 3 / 4;
   const Reply reply =
-      expect_ok(link_.command({"WAIT", std::to_string(replicas), std::to_string(timeout.count())}, keys_.lock),
-                fmt::format("cannot wait for replicas of lock '{}'", spec_.name));
+      expect_ok(link.command({"WAIT", std::to_string(count), std::to_string(timeout.count())}, keys.lock),
+                fmt::format("cannot wait for replicas of lock '{}'", spec.name));
   if (reply.type != Reply::Type::integer) {
     throw Error(ErrorKind::protocol, fmt::format("unexpected reply to WAIT: {}", reply.describe()));
   }
   return reply.integer;
 }
 
-bool Lock::release(milliseconds hold) {
-  if (!held_) {
+bool Lock::Impl::release(milliseconds hold) {
+  if (!held) {
     return false;
   }
   finish_pending();
-  if (!held_) {
+  if (!held) {
     return false;
   }
-  held_ = false;
-  const std::string limit = std::to_string(spec_.limit);
-  const Reply reply = hold.count() > 0 ? run({"renew", token_, std::to_string(hold.count()), limit, "hold"})
-                                       : run({"release", token_, limit});
-  return expect_ok(reply, fmt::format("cannot release lock '{}'", spec_.name)).integer == 1;
+  held = false;
+  const std::string limit = std::to_string(spec.limit);
+  const Reply reply = hold.count() > 0 ? run({"renew", token, std::to_string(hold.count()), limit, "hold"})
+                                       : run({"release", token, limit});
+  return expect_ok(reply, fmt::format("cannot release lock '{}'", spec.name)).integer == 1;
+}
+
+Lock::Lock(Link& link, LockSpec spec) : impl_(std::make_unique<Impl>(link, std::move(spec))) {}
+Lock::~Lock() = default;
+
+Attempt Lock::try_acquire() {
+  return impl_->try_acquire();
+}
+
+AcquireResult Lock::acquire(std::optional<Clock::time_point> deadline,
+                            const std::function<void(const Attempt&)>& on_wait,
+                            std::optional<milliseconds> wake_every) {
+  return impl_->acquire(deadline, on_wait, wake_every);
+}
+
+milliseconds Lock::renew_after() const noexcept {
+  return impl_->renew_after();
+}
+
+milliseconds Lock::give_up_after() const noexcept {
+  return impl_->give_up_after();
+}
+
+LeaseNews Lock::keep() {
+  return impl_->keep();
+}
+
+int Lock::lease_fd() {
+  return impl_->lease_fd();
+}
+
+void Lock::send_renewal() {
+  impl_->send_renewal();
+}
+
+bool Lock::renewal_in_flight() const noexcept {
+  return impl_->renewal_sent.has_value();
+}
+
+std::optional<bool> Lock::collect_renewal() {
+  return impl_->collect_renewal();
+}
+
+bool Lock::renew() {
+  return impl_->renew();
+}
+
+long long Lock::wait_replicas(int replicas) {
+  return impl_->wait_replicas(replicas);
+}
+
+bool Lock::release(milliseconds hold) {
+  return impl_->release(hold);
+}
+
+long long Lock::wait_start_ms() const noexcept {
+  return impl_->wait_start_ms;
+}
+
+const std::optional<WindowRun>& Lock::window_run() const noexcept {
+  return impl_->window_run;
+}
+
+bool Lock::held() const noexcept {
+  return impl_->held;
+}
+
+long long Lock::fence() const noexcept {
+  return impl_->fence;
+}
+
+Clock::time_point Lock::lease_start() const noexcept {
+  return impl_->lease_start;
+}
+
+const LockSpec& Lock::spec() const noexcept {
+  return impl_->spec;
+}
+
+Link& Lock::link() noexcept {
+  return impl_->link;
+}
+
+std::string Lock::where() {
+  return impl_->where();
 }
 
 LockGuard::~LockGuard() {

@@ -2,6 +2,7 @@
 // holder, and the records read back for operators (see lock_history.hpp).
 
 #include "lock/history_reply.hpp"
+#include "lock/lock_impl.hpp"
 #include "lock/lock_reply.hpp"
 #include "lock/lock_script.hpp"
 
@@ -124,12 +125,12 @@ RunRecord parse_run_record(const Reply& entry, std::string_view what) {
 
 } // namespace detail
 
-FinishedRun Lock::finish(const RunEnd& end, milliseconds hold, std::optional<Clock::time_point> deadline) {
-  const std::string what = fmt::format("cannot release lock '{}'", spec_.name);
-  held_ = false;
+FinishedRun Lock::Impl::finish(const RunEnd& end, milliseconds hold, std::optional<Clock::time_point> deadline) {
+  const std::string what = fmt::format("cannot release lock '{}'", spec.name);
+  held = false;
   finish_pending(deadline);
   const Reply reply = expect_ok(
-      run_by({"finish", token_, std::to_string(spec_.limit), std::to_string(hold.count()), outcome_name(end.outcome),
+      run_by({"finish", token, std::to_string(spec.limit), std::to_string(hold.count()), outcome_name(end.outcome),
               std::to_string(end.exit_status), std::to_string(end.signal), end.max_runtime_hit ? "1" : "0"},
              deadline),
       what);
@@ -141,17 +142,25 @@ FinishedRun Lock::finish(const RunEnd& end, milliseconds hold, std::optional<Clo
   return done;
 }
 
-long long Lock::record_refusal(const Attempt& refused) {
-  const std::string what = fmt::format("cannot record the refusal of lock '{}'", spec_.name);
+long long Lock::Impl::record_refusal(const Attempt& refused) {
+  const std::string what = fmt::format("cannot record the refusal of lock '{}'", spec.name);
   const std::string by = refused.holders.empty() ? std::string() : refused.holders.front().who();
-  const std::string wait_start = std::to_string(wait_start_ms_);
-  wait_start_ms_ = 0;
+  const std::string wait_start = std::to_string(wait_start_ms);
+  wait_start_ms = 0;
   finish_pending();
-  const Reply reply = expect_ok(run({"refused", meta_, std::to_string(spec_.history_len), wait_start, by}), what);
+  const Reply reply = expect_ok(run({"refused", meta, std::to_string(spec.history_len), wait_start, by}), what);
   if (reply.type != Type::integer) {
     throw Error(ErrorKind::protocol, fmt::format("{}: unexpected reply {}", what, reply.describe()));
   }
   return reply.integer;
+}
+
+FinishedRun Lock::finish(const RunEnd& end, milliseconds hold, std::optional<Clock::time_point> deadline) {
+  return impl_->finish(end, hold, deadline);
+}
+
+long long Lock::record_refusal(const Attempt& refused) {
+  return impl_->record_refusal(refused);
 }
 
 std::vector<RunRecord> lock_history(Link& link, std::string_view prefix, std::string_view name, std::size_t count) {

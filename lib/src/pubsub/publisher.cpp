@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <memory>
 
 namespace statesync {
 namespace detail {
@@ -31,40 +32,64 @@ using detail::printable;
 
 } // namespace
 
-Publisher::Publisher(Link& link, PublisherOptions options) : link_(link), options_(std::move(options)) {}
+struct Publisher::Impl {
+  Link& link;
+  PublisherOptions options;
+};
+
+Publisher::Publisher(Link& link, PublisherOptions options)
+    : impl_(std::make_unique<Impl>(Impl{link, std::move(options)})) {}
+Publisher::Publisher(const Publisher& other) : impl_(std::make_unique<Impl>(*other.impl_)) {}
+Publisher& Publisher::operator=(const Publisher& other) {
+  if (this != &other) {
+    impl_ = std::make_unique<Impl>(*other.impl_);
+  }
+  return *this;
+}
+Publisher::Publisher(Publisher&&) noexcept = default;
+Publisher& Publisher::operator=(Publisher&&) noexcept = default;
+Publisher::~Publisher() = default;
+
+const PublisherOptions& Publisher::options() const noexcept {
+  return impl_->options;
+}
+
+Link& Publisher::link() noexcept {
+  return impl_->link;
+}
 
 long long Publisher::publish(std::string_view channel, std::string_view payload) {
-  const std::array<std::string_view, 3> args = {detail::publish_command(options_), channel, payload};
-  const Reply reply = link_.command(args, channel);
+  const std::array<std::string_view, 3> args = {detail::publish_command(impl_->options), channel, payload};
+  const Reply reply = impl_->link.command(args, channel);
   if (reply.is_error()) {
-    refused(link_, channel, reply);
+    refused(impl_->link, channel, reply);
   }
   if (reply.type != Reply::Type::integer) {
-    throw detail::unexpected_reply(link_.where(), "PUBLISH", reply);
+    throw detail::unexpected_reply(impl_->link.where(), "PUBLISH", reply);
   }
   return reply.integer;
 }
 
 Retained Publisher::retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
-  const detail::RetainArgs args(options_, channel, payload, ttl);
-  const Reply reply = detail::retain_publish_script().run(link_, args.key, args.keys_and_args);
+  const detail::RetainArgs args(impl_->options, channel, payload, ttl);
+  const Reply reply = detail::retain_publish_script().run(impl_->link, args.key, args.keys_and_args);
   if (reply.is_error()) {
-    refused(link_, channel, reply);
+    refused(impl_->link, channel, reply);
   }
   if (!detail::is_pair_of_integers(reply)) {
-    throw detail::unexpected_reply(link_.where(), "the retain script", reply);
+    throw detail::unexpected_reply(impl_->link.where(), "the retain script", reply);
   }
   return {reply.elements[0].integer, reply.elements[1].integer};
 }
 
 Cleared Publisher::clear(std::string_view channel) {
-  const detail::ClearArgs args(options_, channel);
-  const Reply reply = detail::clear_retained_script().run(link_, args.key, args.keys_and_args);
+  const detail::ClearArgs args(impl_->options, channel);
+  const Reply reply = detail::clear_retained_script().run(impl_->link, args.key, args.keys_and_args);
   if (reply.is_error()) {
-    refused(link_, channel, reply);
+    refused(impl_->link, channel, reply);
   }
   if (!detail::is_pair_of_integers(reply)) {
-    throw detail::unexpected_reply(link_.where(), "the clear script", reply);
+    throw detail::unexpected_reply(impl_->link.where(), "the clear script", reply);
   }
   return {reply.elements[0].integer, reply.elements[1].integer != 0};
 }
