@@ -1,12 +1,15 @@
-// A resumable record stream whose ASK target cannot be reached: the message
-// stays unacknowledged and is sent again once the link has reconnected,
-// instead of being dropped (its copy was taken before the ASK was followed).
+// ASK mid-migration. A resumable record stream whose ASK target cannot be
+// reached: the message stays unacknowledged and is sent again once the link
+// has reconnected, instead of being dropped (its copy was taken before the
+// ASK was followed). A stream writer whose key has moved to the importing
+// node: the entries, and the trims behind them, follow it there in order.
 
 #include "redis_cluster.hpp"
 
 #include <statesync/cluster.hpp>
 #include <statesync/link.hpp>
 #include <statesync/publisher.hpp>
+#include <statesync/stream_writer.hpp>
 
 #include <doctest/doctest.h>
 
@@ -89,4 +92,48 @@ TEST_CASE("a resumable stream keeps a message whose ASK target cannot be reached
   CHECK(stream.acknowledged() == 2);
   CHECK(link.generation() == 1);
   CHECK(source.command({"HGET", state_key(moving), "payload"}).str == "second");
+}
+
+TEST_CASE("a stream writer follows ASK: entries for a key moved mid-migration land on the importing node, in order") {
+  RedisCluster cluster;
+  const auto names = cluster.names_on_every_master("events");
+  const std::string& key = names[0];
+  const std::string slot = std::to_string(key_slot(key));
+  Endpoint from = cluster.owner(key);
+  Endpoint to = cluster.owner(names[1]);
+  from.topology = to.topology = Topology::standalone;
+  Connection source = Connection::open(from, "statesync-test");
+  Connection target = Connection::open(to, "statesync-test");
+  const std::string source_id = source.command({"CLUSTER", "MYID"}).str;
+  const std::string target_id = target.command({"CLUSTER", "MYID"}).str;
+
+  StreamWriterOptions options;
+  // Both limits: an XTRIM follows every XADD, and is ASKed with it.
+  options.trim.max_length = 1000;
+  options.trim.max_age = std::chrono::hours(1);
+  std::uint64_t acks = 0;
+  StreamWriter writer(cluster.seed(), "writer", options, [&](const Acknowledgement&) { ++acks; });
+  const auto add = [&](int first, int last) {
+    for (int n = first; n < last; ++n) {
+      writer.publish(key, "e" + std::to_string(n));
+    }
+    writer.finish();
+  };
+  add(0, 100);
+
+  // The key moves on, its slot half-way: the source answers ASK for it.
+  REQUIRE(target.command({"CLUSTER", "SETSLOT", slot, "IMPORTING", source_id}).is_status("OK"));
+  REQUIRE(source.command({"CLUSTER", "SETSLOT", slot, "MIGRATING", target_id}).is_status("OK"));
+  REQUIRE(source.command({"MIGRATE", to.host, std::to_string(to.port), key, "0", "5000"}).is_status("OK"));
+  add(100, 200);
+
+  CHECK(writer.acknowledged() == 200);
+  CHECK(acks == 200);
+  REQUIRE(target.command({"CLUSTER", "SETSLOT", slot, "NODE", target_id}).is_status("OK"));
+  REQUIRE(source.command({"CLUSTER", "SETSLOT", slot, "NODE", target_id}).is_status("OK"));
+  const Reply entries = target.command({"XRANGE", key, "-", "+"});
+  REQUIRE(entries.elements.size() == 200);
+  for (std::size_t n = 0; n < entries.elements.size(); ++n) {
+    CHECK(entries.elements[n].elements[1].elements[1].str == "e" + std::to_string(n));
+  }
 }

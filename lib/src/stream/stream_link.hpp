@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,10 @@ public:
   // Closes every connection; the numbers start over.
   void reset() noexcept;
 
+  // Sends `args` alone to the node an ASK reply names (Link::ask).
+  Reply ask(const Reply& ask, const Connection& asking, std::span<const std::string_view> args) {
+    return link_.ask(ask, asking, args);
+  }
   // The caller's work went forward (Link::progress).
   void progress() noexcept { link_.progress(); }
   void set_wake_fd(int fd) noexcept { link_.set_wake_fd(fd); }

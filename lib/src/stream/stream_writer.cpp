@@ -59,6 +59,7 @@ struct StreamWriter::Impl {
     std::deque<EntryCopy> copies;     // per XADD in flight, while healing is possible
     std::deque<EntryCopy> again;      // refused for a failover (MOVED, READONLY): to add again
     std::optional<Error> failover;    // the first such refusal
+    std::string asked_key;            // the last XADD's key, when an ASK sent it on
   };
 
   detail::StreamLink link;
@@ -130,37 +131,50 @@ struct StreamWriter::Impl {
     }
   }
 
-  // XADD, trimming by length or else by age; with both, an XTRIM by age
-  // right behind it.
-  void add(Connection& connection, Lane& this_lane, std::string_view key, std::string_view payload) {
-    const StreamTrim& trim = options.trim;
+  // XADD's arguments, trimming by length or else by age (with both, an
+  // XTRIM by age follows: xtrim()).
+  struct Xadd {
     std::array<std::string_view, 9> args{};
     std::size_t n = 0;
-    args[n++] = "XADD";
-    args[n++] = key;
-    std::string length;
-    std::string oldest;
-    if (trim.max_age) {
-      const auto threshold = std::max(this_lane.clock->now() - *trim.max_age, std::chrono::milliseconds(0));
-      oldest = std::to_string(threshold.count());
-    }
+    std::string length, oldest;
+    std::span<const std::string_view> span() const { return std::span(args.data(), n); }
+  };
+
+  // The age threshold on `at`'s server clock, as MINID takes it.
+  std::string oldest_kept(const Lane& at) const {
+    const auto threshold = std::max(at.clock->now() - *options.trim.max_age, std::chrono::milliseconds(0));
+    return std::to_string(threshold.count());
+  }
+
+  // `out` is filled in place: its views point into its own strings.
+  void xadd(Xadd& out, const Lane& at, std::string_view key, std::string_view payload) const {
+    const StreamTrim& trim = options.trim;
+    out.args[out.n++] = "XADD";
+    out.args[out.n++] = key;
     if (trim.max_length) {
-      length = std::to_string(*trim.max_length);
-      args[n++] = "MAXLEN";
-      args[n++] = trim.exact_length ? "=" : "~";
-      args[n++] = length;
+      out.length = std::to_string(*trim.max_length);
+      out.args[out.n++] = "MAXLEN";
+      out.args[out.n++] = trim.exact_length ? "=" : "~";
+      out.args[out.n++] = out.length;
     } else if (trim.max_age) {
-      args[n++] = "MINID";
-      args[n++] = trim.exact_age ? "=" : "~";
-      args[n++] = oldest;
+      out.oldest = oldest_kept(at);
+      out.args[out.n++] = "MINID";
+      out.args[out.n++] = trim.exact_age ? "=" : "~";
+      out.args[out.n++] = out.oldest;
     }
-    args[n++] = options.id;
-    args[n++] = options.field;
-    args[n++] = payload;
-    connection.append(std::span(args.data(), n));
+    out.args[out.n++] = options.id;
+    out.args[out.n++] = options.field;
+    out.args[out.n++] = payload;
+  }
+
+  void add(Connection& connection, Lane& this_lane, std::string_view key, std::string_view payload) {
+    Xadd command;
+    xadd(command, this_lane, key, payload);
+    connection.append(command.span());
     ++this_lane.in_flight;
     if (trims_twice()) {
-      connection.append({"XTRIM", key, "MINID", trim.exact_age ? "=" : "~", oldest});
+      const std::string oldest = oldest_kept(this_lane);
+      connection.append({"XTRIM", key, "MINID", options.trim.exact_age ? "=" : "~", oldest});
       ++this_lane.in_flight;
     }
   }
@@ -200,16 +214,45 @@ struct StreamWriter::Impl {
     --answered.in_flight;
     if (answered.trim_reply_next) {
       answered.trim_reply_next = false;
+      if (reply.error_code == ServerError::ask && !answered.asked_key.empty()) {
+        auto trimmed = trim_where_asked(answered, connection, reply);
+        if (!trimmed) {
+          return;
+        }
+        reply = std::move(*trimmed);
+      }
       if (reply.type != Reply::Type::integer) {
         refused(reply, connection, "XTRIM");
       }
       return;
     }
     answered.trim_reply_next = trims_twice();
+    answered.asked_key.clear();
     std::optional<EntryCopy> copy;
     if (heals) {
       copy = std::move(answered.copies.front());
       answered.copies.pop_front();
+    }
+    if (copy && reply.error_code == ServerError::ask) {
+      // The key has moved on in a migrating slot: this entry alone goes to
+      // the node named, after ASKING. The entries behind it are ASKed in
+      // turn, so the key keeps its order.
+      try {
+        Xadd command;
+        xadd(command, answered, copy->key, copy->payload);
+        reply = link.ask(reply, connection, command.span());
+        answered.asked_key = copy->key;
+      } catch (const Error& unreachable) {
+        if (unreachable.kind() != ErrorKind::unavailable && !suggests_failover(unreachable)) {
+          throw;
+        }
+        // Added again once the link has reconnected (never dropped).
+        answered.again.push_back(std::move(*copy));
+        if (!answered.failover) {
+          answered.failover = unreachable;
+        }
+        return;
+      }
     }
     if (reply.type != Reply::Type::string) {
       if (copy && reply.is_error() && suggests_failover(Error(reply, ""))) {
@@ -225,6 +268,23 @@ struct StreamWriter::Impl {
     ++acknowledged;
     link.progress();
     on_ack({acknowledged, 0, 0, std::move(reply.str)}); // an ID of 16 characters or more is not copied
+  }
+
+  // The XTRIM behind an ASKed XADD, sent where the entry went. The trim is
+  // only a bound on age: nullopt when that node cannot be reached (the
+  // failover that follows adds the entry, and trims, again).
+  std::optional<Reply> trim_where_asked(const Lane& answered, const Connection& connection, const Reply& ask) {
+    try {
+      const std::string oldest = oldest_kept(answered);
+      const std::array<std::string_view, 5> args = {"XTRIM", answered.asked_key, "MINID",
+                                                    options.trim.exact_age ? "=" : "~", oldest};
+      return link.ask(ask, connection, args);
+    } catch (const Error& unreachable) {
+      if (unreachable.kind() != ErrorKind::unavailable && !suggests_failover(unreachable)) {
+        throw;
+      }
+      return std::nullopt;
+    }
   }
 
   // An error reply that no reconnection mends (or an unexpected one): the
