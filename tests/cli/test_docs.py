@@ -193,7 +193,7 @@ CLI11_PHRASES = ["required", "not expected", "Could not convert", "excludes", "T
     (["-p", "x"], "-p/--port must be a whole number from 1 to 65535, not 'x' (for help: --help)"),
     (["--nope", "x"], "unknown option --nope (for help: --help)"),
     (["--tls=maybe", "x"], "--tls takes no value, not 'maybe' (for help: --help)"),
-    (["--connect-timeout", "-1", "x"], "--connect-timeout must be a positive number of seconds, not '-1'"),
+    (["--connect-timeout", "-1", "x"], "--connect-timeout must be a positive duration such as 90, 90s, 500ms, 1h30m or 1w, at most 365d, not '-1'"),
 ])
 def test_option_errors_in_plain_words(tool, args, message):
     result = run(tool, *args)
@@ -207,7 +207,7 @@ def test_option_errors_in_plain_words(tool, args, message):
     ("statesync-sub", ["-F", "%t", "--json", "x"], "-F/--format and --json do not go together"),
     ("statesync-sub", ["-C"], "-C/--count needs a number"),
     ("statesync-pub", ["-d"], "-d/--delimiter needs a single character"),
-    ("statesync-lock", ["-w"], "-w/--wait needs a number of seconds"),
+    ("statesync-lock", ["-w"], "-w/--wait needs a duration (90, 90s, 1h30m, 500ms, 1w)"),
     ("statesync-lock", ["--on-lost", "x", "n", "--", "true"], "--on-lost must be term, kill or ignore, not 'x'"),
 ])
 def test_tool_option_errors_in_plain_words(tool, args, message):

@@ -231,7 +231,7 @@ constexpr std::size_t help_width = 80;
 // Where descriptions start: wide enough for "-E, --conflict-exit-code N".
 constexpr std::size_t help_column = 30;
 
-// "-w, -W, --wait SECONDS", "    --tls": long-only options line up with
+// "-w, -W, --wait DURATION", "    --tls": long-only options line up with
 // the long names of the others, as in GNU tools.
 std::string help_names(const OptionDoc& doc) {
   std::vector<std::string> names;

@@ -2,6 +2,7 @@
 
 #include "cli_docs.hpp"
 #include "duration.hpp"
+#include "duration_text.hpp"
 #include "option_checks.hpp"
 #include "tool_main.hpp"
 
@@ -90,13 +91,13 @@ void add_connection_options(CLI::App& app, ConnectionArgs& args) {
       ->option_text("NAME")
       ->group(group);
   app.add_flag("--insecure", args.insecure, "Do not verify the server's certificate (warns)")->group(group);
-  app.add_option("--connect-timeout", args.connect_timeout, "Connect timeout in seconds (default 5)")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app.add_option("--connect-timeout", args.connect_timeout, "Connect timeout (default 5s)")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(group);
-  app.add_option("--timeout", args.reply_timeout, "Reply timeout (default 10; not message/lock waits)")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app.add_option("--timeout", args.reply_timeout, "Reply timeout (default 10s; not message/lock waits)")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(group);
   app.add_option("--sentinel", args.sentinels,
                  "Ask this Sentinel for the master (repeatable)")

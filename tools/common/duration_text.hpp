@@ -1,21 +1,34 @@
 #pragma once
-// Durations as operators write them in a crontab: "90", "90s", "500ms",
-// "15m", "1.5h", "1d" (a bare number is seconds).
+// Durations in systemd's spelling, for every duration option of the three
+// tools: "90" (a bare number is seconds), "90s", "500ms", "1h30m",
+// "2h 15min", "1.5h", "1d", "1w". The one parser, documented once in
+// CONTRIBUTING.md ("Durations"), which the man pages point to.
 
 #include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace statesync::tools {
 
-// nullopt: not a duration (an unknown unit, a negative or non-finite
-// number, trailing text).
+// The longest duration an option takes: a year. Far beyond any lease,
+// wait or window, and far from where a deadline on the clock overflows.
+inline constexpr std::chrono::milliseconds longest_duration = std::chrono::hours(24 * 365);
+
+// nullopt: not a duration (an unknown unit, a sign, an exponent, inf or
+// nan, trailing text) or longer than longest_duration. Milliseconds,
+// rounded to the nearest.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
-// Checks an option's value with parse_duration(); a duration of 0 is
-// refused unless `zero_allowed`.
-CLI::Validator duration_text(bool zero_allowed);
+// What a duration option's value must be, in words, for `least` (0: any,
+// 1ms: more than 0).
+std::string duration_expected(std::chrono::milliseconds least);
+
+// Checks a duration option (at least `least`, at most longest_duration)
+// and hands its value on as a plain number of seconds, the form the
+// option's number holds: use it with ->transform().
+CLI::Validator duration_option(std::chrono::milliseconds least);
 
 } // namespace statesync::tools

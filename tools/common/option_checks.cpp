@@ -29,10 +29,6 @@ CLI::Validator not_negative(const char* what) {
   return number_check(0, true, std::string("a ") + what + ", 0 or more");
 }
 
-CLI::Validator at_least(double minimum, const char* what) {
-  return number_check(minimum, true, fmt::format("a {} of at least {}", what, minimum));
-}
-
 CLI::Validator whole_number_in(long long low, long long high) {
   return CLI::Validator(
       [low, high](std::string& text) -> std::string {

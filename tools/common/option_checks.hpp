@@ -2,7 +2,7 @@
 // Checks for option values. CLI11's own (PositiveNumber, Range,
 // CheckedTransformer ...) print bounds as 300-digit numbers or "Check bogus
 // value in {...} FAILED"; these say in words what is expected:
-// "--ttl: must be a positive number of seconds, not '0'".
+// "--limit: must be a whole number from 1 to 1000000, not '0'".
 
 #include <CLI/CLI.hpp>
 
@@ -11,12 +11,10 @@
 
 namespace statesync::tools {
 
-// More than 0; `what` names the value ("number of seconds").
+// More than 0; `what` names the value ("whole number").
 CLI::Validator positive(const char* what);
 // 0 or more.
 CLI::Validator not_negative(const char* what);
-// At least `minimum`.
-CLI::Validator at_least(double minimum, const char* what);
 // A whole number from `low` to `high`.
 CLI::Validator whole_number_in(long long low, long long high);
 // One of `choices`.

@@ -14,6 +14,7 @@ std::string value_in_words(const std::string& value_name) {
   static const std::map<std::string, std::string, std::less<>> words = {
       {"ACTION", "an action (term, kill or ignore)"},
       {"CHAR", "a single character"},
+      {"DURATION", "a duration (90, 90s, 1h30m, 500ms, 1w)"},
       {"DIR", "a directory"},
       {"FILE", "a file name"},
       {"HOST", "a host name"},
@@ -24,7 +25,6 @@ std::string value_in_words(const std::string& value_name) {
       {"PATH", "a path"},
       {"PORT", "a port number"},
       {"PREFIX", "a key prefix"},
-      {"SECONDS", "a number of seconds"},
       {"SEP", "a separator"},
       {"STRING", "a command string"},
       {"TEMPLATE", "a format template"},

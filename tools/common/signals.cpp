@@ -11,7 +11,9 @@ namespace statesync::tools {
 namespace {
 
 volatile std::sig_atomic_t last_signal = 0;
-volatile std::sig_atomic_t pending_signal = 0;
+// One flag per signal: a SIGTERM and then a SIGCHLD before the tool looks
+// are two signals to act on, not one (a single slot kept only the last).
+volatile std::sig_atomic_t pending[NSIG] = {};
 volatile std::sig_atomic_t resized = 0;
 int pipe_ends[2] = {-1, -1};
 
@@ -23,7 +25,7 @@ void wake() noexcept {
 extern "C" void record_signal(int signal) {
   const int saved_errno = errno;
   last_signal = signal;
-  pending_signal = signal;
+  pending[signal] = 1;
   wake();
   errno = saved_errno;
 }
@@ -75,9 +77,19 @@ bool take_resize() noexcept {
 
 int take_signal() noexcept {
   drain();
-  const int signal = pending_signal;
-  pending_signal = 0;
-  return signal;
+  int taken = 0;
+  for (int signal = 1; signal < NSIG; ++signal) {
+    if (pending[signal] == 0) {
+      continue;
+    }
+    if (taken != 0) {
+      wake(); // another waits: the signal fd stays readable for it
+      break;
+    }
+    pending[signal] = 0;
+    taken = signal;
+  }
+  return taken;
 }
 
 int caught_signal() noexcept {

@@ -10,7 +10,10 @@ namespace statesync::tools {
 // blocking calls return and the tool can look).
 void catch_signals(std::initializer_list<int> signals);
 
-// The last caught signal not yet taken, or 0; taking clears it.
+// A caught signal not yet taken, or 0; taking clears it. Each signal has
+// its own flag, so none is lost to another caught after it: while more
+// wait (the lowest number is taken first, SIGCHLD after the ones that end
+// a tool), signal_fd() stays readable.
 int take_signal() noexcept;
 // The last caught signal, or 0; it stays.
 int caught_signal() noexcept;

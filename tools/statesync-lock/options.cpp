@@ -22,9 +22,9 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
   app->prefix_command();
   const char* group = "Lock";
   app->add_flag("-n,--nonblock", options.nonblock, "Fail at once (status 1, or -E's) if it is held")->group(group);
-  app->add_option("-w,--wait", options.wait, "Wait at most SECONDS for the lock (0 is -n)")
-      ->option_text("SECONDS")
-      ->check(not_negative("number of seconds"))
+  app->add_option("-w,--wait", options.wait, "Wait at most DURATION for the lock (0 is -n)")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(0)))
       ->group(group);
   app->add_option("-E,--conflict-exit-code", options.conflict_exit_code, "Exit status when not acquired (default 1)")
       ->option_text("N")
@@ -34,8 +34,8 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
       ->option_text("STRING")
       ->group(group);
   app->add_option("--ttl", options.ttl, "Lease, renewed every third of it (default 30)")
-      ->option_text("SECONDS")
-      ->check(at_least(0.01, "number of seconds"))
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(10)))
       ->group(group);
   app->add_option("--on-lost", options.on_lost, "If the lock is lost: term (default), kill, ignore")
       ->option_text("ACTION")
@@ -48,13 +48,13 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
       ->option_text("N")
       ->check(whole_number_in(1, 1000000))
       ->group(group);
-  app->add_option("--hold", options.hold, "Keep the lock SECONDS after the command ends")
-      ->option_text("SECONDS")
-      ->check(not_negative("number of seconds"))
+  app->add_option("--hold", options.hold, "Keep the lock DURATION after the command ends")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(0)))
       ->group(group);
-  app->add_option("--max-runtime", options.max_runtime, "Terminate the command after SECONDS")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app->add_option("--max-runtime", options.max_runtime, "Terminate the command after DURATION")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(group);
   app->add_option("--wait-replicas", options.wait_replicas, "Wait until N replicas have the lock, or fail")
       ->option_text("N")
@@ -73,15 +73,15 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
                   "After the run, write its metrics for node_exporter's textfile collector to PATH")
       ->option_text("PATH")
       ->group(operations);
-  app->add_option("--jitter", options.jitter_text, "Wait a random time up to SECONDS before trying")
-      ->option_text("SECONDS")
-      ->check(duration_text(true))
+  app->add_option("--jitter", options.jitter_text, "Wait a random time up to DURATION before trying")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(0)))
       ->group(operations);
   app->add_option("--once-per", options.once_per_text,
                   "Run at most once per window of DURATION (90s, 15m, 1h, 1d ...) across all hosts, windows "
                   "aligned to the server's clock; a failed run leaves the window open")
       ->option_text("DURATION")
-      ->check(duration_text(false))
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(operations);
   app->add_flag("--once-per-any-outcome", options.once_per_any_outcome,
                 "With --once-per: any run uses up its window, failed or lost ones too")

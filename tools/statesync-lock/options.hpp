@@ -43,8 +43,8 @@ struct LockOptions {
   std::size_t count = 0; // --history -C: at most this many records (0: all)
   int history_len = default_history_len;
   std::optional<std::string> metrics_file;
-  std::string jitter_text;   // --jitter, as given
-  std::string once_per_text; // --once-per, as given
+  std::string jitter_text;   // --jitter, in seconds (duration_option)
+  std::string once_per_text; // --once-per, in seconds (duration_option)
   bool once_per_any_outcome = false;
   std::string name; // NAME; --list's PATTERN
 

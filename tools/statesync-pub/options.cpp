@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "common/duration_text.hpp"
 #include "common/option_checks.hpp"
 #include "common/tool_main.hpp"
 
@@ -47,9 +48,9 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       ->group(input);
   const char* publishing = "Publishing";
   app->add_flag("-r,--retain", options.retain, "Keep the message as the channel's versioned state")->group(publishing);
-  app->add_option("--ttl", options.ttl, "With -r: the retained state expires after SECONDS")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app->add_option("--ttl", options.ttl, "With -r: the retained state expires after DURATION")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(publishing);
   app->add_flag("--clear", options.clear, "Delete the retained state; publish an empty one")->group(publishing);
   app->add_option("--key-prefix", options.key_prefix, "Retained-state key prefix (default statesync:)")
@@ -60,9 +61,9 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
           ->option_text("N")
           ->check(not_negative("whole number"))
           ->group(publishing);
-  app->add_option("--wait-subscribers", options.wait_subscribers, "First wait up to SECONDS for N subscribers")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app->add_option("--wait-subscribers", options.wait_subscribers, "First wait up to DURATION for N subscribers")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->needs(require)
       ->group(publishing);
   app->add_flag("--sharded", options.sharded, "Use SPUBLISH (Redis 7 sharded pub/sub)")->group(publishing);
@@ -70,18 +71,18 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       ->option_text("N")
       ->check(not_negative("whole number"))
       ->group(publishing);
-  app->add_option("--interval", options.interval, "Wait SECONDS between one message and the next")
-      ->option_text("SECONDS")
-      ->check(not_negative("number of seconds"))
+  app->add_option("--interval", options.interval, "Wait DURATION between one message and the next")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(0)))
       ->group(publishing);
   app->add_flag("--progress", options.progress, "Show a live count and rate on stderr (a terminal)")->group(publishing);
   auto* no_reconnect = app->add_flag("--no-reconnect", options.no_reconnect,
                                      "With -l, -0 or -d: exit 69 when the connection is lost, do not reconnect")
                            ->group(publishing);
   app->add_option("--give-up", options.give_up,
-                  "With -l, -0 or -d: exit 69 when the connection is not back after SECONDS")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+                  "With -l, -0 or -d: exit 69 when the connection is not back after DURATION")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->excludes(no_reconnect)
       ->group(publishing);
   add_pub_stream_options(*app, options.stream);

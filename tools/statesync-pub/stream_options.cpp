@@ -3,7 +3,7 @@
 #include "options.hpp"
 #include "run.hpp"
 
-#include "common/duration.hpp"
+#include "common/duration_text.hpp"
 #include "common/tool_main.hpp"
 
 #include <statesync/error.hpp>
@@ -18,21 +18,32 @@ namespace {
   throw Error(ErrorKind::usage, message);
 }
 
-// "N" or "~N": approximate; "=N": exact (`exact` set). The number, for
-// `Number`.
-template <class Number>
-Number parse_threshold(const std::string& text, const char* option, bool& exact) {
-  std::string_view number = text;
-  if (number.starts_with('~') || number.starts_with('=')) {
-    exact = number.front() == '=';
-    number.remove_prefix(1);
+// "N" or "~N": approximate; "=N": exact (`exact` set). What follows the mark.
+std::string_view without_exactness(std::string_view text, bool& exact) {
+  if (text.starts_with('~') || text.starts_with('=')) {
+    exact = text.front() == '=';
+    text.remove_prefix(1);
   }
-  Number value{};
+  return text;
+}
+
+std::uint64_t parse_max_length(const std::string& text, bool& exact) {
+  const std::string_view number = without_exactness(text, exact);
+  std::uint64_t value = 0;
   const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (number.empty() || error != std::errc{} || end != number.data() + number.size() || value < 0) {
-    usage(std::string(option) + ": give N or ~N (approximate) or =N (exact), not '" + text + "'");
+  if (number.empty() || error != std::errc{} || end != number.data() + number.size()) {
+    usage("--maxlen: give N or ~N (approximate) or =N (exact), not '" + text + "'");
   }
   return value;
+}
+
+std::chrono::milliseconds parse_max_age(const std::string& text, bool& exact) {
+  const auto age = parse_duration(without_exactness(text, exact));
+  if (!age) {
+    usage("--max-age: give DURATION or ~DURATION (approximate) or =DURATION (exact), where DURATION is " +
+          duration_expected(std::chrono::milliseconds(0)) + "; not '" + text + "'");
+  }
+  return *age;
 }
 
 } // namespace
@@ -51,8 +62,8 @@ void add_pub_stream_options(CLI::App& app, PubStreamArgs& args) {
       ->option_text("N")
       ->group(streams);
   app.add_option("--max-age", args.max_age,
-                 "Trim entries older than about SECONDS (~), or exactly (=), by the server's clock (MINID)")
-      ->option_text("SECONDS")
+                 "Trim entries older than about DURATION (~), or exactly (=), by the server's clock (MINID)")
+      ->option_text("DURATION")
       ->group(streams);
 }
 
@@ -74,10 +85,10 @@ StreamWriterOptions stream_writer_options(const PubOptions& options) {
     writer.id = *args.id;
   }
   if (args.maxlen) {
-    writer.trim.max_length = parse_threshold<std::uint64_t>(*args.maxlen, "--maxlen", writer.trim.exact_length);
+    writer.trim.max_length = parse_max_length(*args.maxlen, writer.trim.exact_length);
   }
   if (args.max_age) {
-    writer.trim.max_age = to_milliseconds(parse_threshold<double>(*args.max_age, "--max-age", writer.trim.exact_age));
+    writer.trim.max_age = parse_max_age(*args.max_age, writer.trim.exact_age);
   }
   return writer;
 }

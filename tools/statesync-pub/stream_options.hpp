@@ -21,7 +21,7 @@ struct PubStreamArgs {
   std::string field{"payload"};
   std::optional<std::string> id;
   std::optional<std::string> maxlen;  // N, ~N or =N
-  std::optional<std::string> max_age; // SECONDS, ~SECONDS or =SECONDS
+  std::optional<std::string> max_age; // DURATION, ~DURATION or =DURATION
 };
 
 void add_pub_stream_options(CLI::App& app, PubStreamArgs& args);

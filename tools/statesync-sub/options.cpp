@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "common/duration_text.hpp"
 #include "common/option_checks.hpp"
 #include "common/tool_main.hpp"
 
@@ -36,13 +37,13 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
       ->option_text("N")
       ->check(positive("number"))
       ->group(stopping);
-  app->add_option("-w,-W,--wait", options.wait, "Stop after SECONDS: exit 1 if -C was not reached")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app->add_option("-w,-W,--wait", options.wait, "Stop after DURATION: exit 1 if -C was not reached")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(stopping);
-  app->add_option("--idle", options.idle, "Stop after SECONDS idle: exit 1 if -C was not reached")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app->add_option("--idle", options.idle, "Stop after DURATION idle: exit 1 if -C was not reached")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(stopping);
 
   const char* output = "Output";
@@ -67,14 +68,14 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   const char* reconnecting = "Reconnecting";
   auto* no_reconnect =
       app->add_flag("--no-reconnect", options.no_reconnect, "Exit 69 when the connection is lost")->group(reconnecting);
-  app->add_option("--give-up", options.give_up, "Exit 69 if not reconnected within SECONDS")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app->add_option("--give-up", options.give_up, "Exit 69 if not reconnected within DURATION")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->excludes(no_reconnect)
       ->group(reconnecting);
-  app->add_option("--keepalive", options.keepalive, "PING after SECONDS of silence (finds dead links)")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app->add_option("--keepalive", options.keepalive, "PING after DURATION of silence (finds dead links)")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(reconnecting);
   add_readiness_options(*app, options.ready);
   add_watch_options(*app, options.watch);

@@ -1,5 +1,6 @@
 #include "stream_options.hpp"
 
+#include "common/duration_text.hpp"
 #include "options.hpp"
 
 #include "common/duration.hpp"
@@ -53,9 +54,9 @@ void add_sub_stream_options(CLI::App& app, SubStreamArgs& args) {
   app.add_option("--consumer", args.consumer, "This consumer's name in the group (default host:pid)")
       ->option_text("NAME")
       ->group(streams);
-  app.add_option("--claim-idle", args.claim_idle, "Take over entries other consumers left pending SECONDS")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app.add_option("--claim-idle", args.claim_idle, "Take over entries other consumers left pending DURATION")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(streams);
   app.add_option("--max-deliveries", args.max_deliveries, "Move an entry delivered N times to --dead-letter")
       ->option_text("N")

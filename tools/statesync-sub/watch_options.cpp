@@ -1,5 +1,6 @@
 #include "watch_options.hpp"
 
+#include "common/duration_text.hpp"
 #include "options.hpp"
 
 #include "common/option_checks.hpp"
@@ -14,9 +15,9 @@ void add_watch_options(CLI::App& app, WatchArgs& args) {
   const char* watching = "Watching keys";
   auto* watch = app.add_flag("--watch", args.enabled, "Watch keys (-P: patterns): values now and at each change")
                     ->group(watching);
-  app.add_option("--debounce", args.debounce, "Act on a key once it is quiet for SECONDS")
-      ->option_text("SECONDS")
-      ->check(positive("number of seconds"))
+  app.add_option("--debounce", args.debounce, "Act on a key once it is quiet for DURATION")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
       ->needs(watch)
       ->group(watching);
 }

@@ -109,7 +109,8 @@ public:
   // cluster redirections are followed (MOVED: to the slot's owner, learnt
   // for later; ASK: this command only, after ASKING). An error reply is
   // returned, not thrown. Throws Error(unavailable) for a lost connection
-  // or no reply: see recover().
+  // or no reply: see recover(). A connection whose command failed is
+  // forgotten (it may still owe the reply): the next call connects again.
   Reply command(std::span<const std::string_view> args, std::string_view key = {});
   Reply command(std::initializer_list<std::string_view> args, std::string_view key = {});
 

@@ -9,6 +9,7 @@
 #include "topology/failover.hpp"
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
+#include <statesync/retained.hpp>
 #include <statesync/subscriber.hpp>
 
 #include <fmt/format.h>
@@ -90,13 +91,19 @@ struct Subscriber::Impl {
   std::size_t next_to_read = 0;            // round robin over several
   std::deque<SubscriberEvent> pending;
   std::optional<detail::VersionPairing> versions; // with `retained`
-  std::optional<Error> lost;                      // while disconnected: why
+  // statesync's own channels (the versions of retained publishes): never
+  // the user's through a pattern, whatever the pattern; named exactly, a
+  // channel is delivered as asked.
+  std::string internal_prefix;
+  std::optional<Error> lost; // while disconnected: why
   // After a node ended a sharded subscription (its slot moved): the other
   // nodes may not know the new owner yet, so the slot map is read again
   // only after the first backoff.
   std::optional<Clock::time_point> settle_until;
 
-  explicit Impl(SubscriberOptions o) : options(std::move(o)), link(link_options(options)) {
+  explicit Impl(SubscriberOptions o)
+      : options(std::move(o)), link(link_options(options)),
+        internal_prefix(retained_version_channel(options.key_prefix, "")) {
     if (options.retained) {
       versions.emplace(options.key_prefix, options.mode);
     }
@@ -192,7 +199,9 @@ struct Subscriber::Impl {
         // channels subscribed first before the last one is confirmed.
         Message message;
         detail::read_push(reply, message);
-        pending.push_back(message_event(std::move(message)));
+        if (for_the_user(message)) {
+          pending.push_back(message_event(std::move(message)));
+        }
         continue;
       }
       detail::expect_confirmation(reply, names[confirmed]);
@@ -433,13 +442,22 @@ struct Subscriber::Impl {
     }
   }
 
+  // False for a version kept for the message after it, and for an internal
+  // channel that matched a pattern.
+  bool for_the_user(Message& message) {
+    if (versions && versions->absorb(message)) {
+      return false;
+    }
+    return options.mode != SubscriptionMode::patterns || !message.channel.starts_with(internal_prefix);
+  }
+
   // The event a reply on `subscription` makes, if any.
   std::optional<SubscriberEvent> take(Reply& reply, Subscription& subscription) {
     subscription.last_traffic = Clock::now();
     Message message;
     switch (detail::read_push(reply, message)) {
     case PushKind::message:
-      if (versions && versions->absorb(message)) {
+      if (!for_the_user(message)) {
         return std::nullopt;
       }
       return message_event(std::move(message));

@@ -31,36 +31,33 @@ void create_group(Connection& connection, const std::string& key, const StreamGr
   throw_if_error(connection, fmt::format("cannot create group '{}' of stream '{}'", group.name, key), reply);
 }
 
-std::vector<PendingEntry> over_delivered(Connection& connection, const std::string& key,
-                                         const StreamGroupOptions& group, bool own, std::size_t batch) {
-  const std::string count = std::to_string(batch);
+PendingBatch dead_letter_batch(Connection& connection, const std::string& key, const StreamGroupOptions& group,
+                               bool claim, StreamId& cursor, std::size_t batch) {
+  const std::string most = std::to_string(group.max_deliveries.value_or(UINT64_MAX));
   const std::string idle = milliseconds(group.claim_idle.value_or(std::chrono::milliseconds(0)));
-  const Reply reply = own ? connection.command({"XPENDING", key, group.name, "-", "+", count, group.consumer})
-                          : connection.command({"XPENDING", key, group.name, "IDLE", idle, "-", "+", count});
-  throw_if_error(connection, fmt::format("cannot list the pending entries of '{}'", key), reply);
-  if (reply.type != Reply::Type::array) {
-    unexpected_reply(connection, "XPENDING", reply);
+  const std::string from = cursor.str();
+  const std::string count = std::to_string(batch);
+  const std::array<std::string_view, 9> keys_and_args = {
+      key, group.dead_letter, group.name, most, claim ? "claim" : "own", group.consumer, idle, from, count};
+  Reply reply = dead_letter_script().run(connection, keys_and_args);
+  throw_if_error(connection,
+                 fmt::format("cannot move the entries of '{}' delivered too often to '{}'", key, group.dead_letter),
+                 reply);
+  if (reply.type != Reply::Type::array || reply.elements.size() != 3 || reply.elements[0].type != Reply::Type::string ||
+      reply.elements[2].type != Reply::Type::array) {
+    unexpected_reply(connection, "the dead-letter script", reply);
   }
-  std::vector<PendingEntry> over;
-  for (const Reply& item : reply.elements) {
-    if (item.type != Reply::Type::array || item.elements.size() != 4 || item.elements[3].type != Reply::Type::integer) {
-      unexpected_reply(connection, "XPENDING", item);
+  PendingBatch result;
+  for (const Reply& item : reply.elements[2].elements) {
+    if (item.type != Reply::Type::array || item.elements.size() != 2 || item.elements[1].type != Reply::Type::integer) {
+      unexpected_reply(connection, "the dead-letter script", item);
     }
-    const auto deliveries = static_cast<std::uint64_t>(item.elements[3].integer);
-    if (deliveries >= group.max_deliveries.value_or(UINT64_MAX)) {
-      over.push_back({StreamId::parse(item.elements[0].str), deliveries});
-    }
+    result.moved.push_back(
+        {StreamId::parse(item.elements[0].str), static_cast<std::uint64_t>(item.elements[1].integer)});
   }
-  return over;
-}
-
-void move_to_dead_letter(Connection& connection, const std::string& key, const StreamGroupOptions& group,
-                         const PendingEntry& pending) {
-  const std::string id = pending.id.str();
-  const std::string deliveries = std::to_string(pending.deliveries);
-  const std::array<std::string_view, 5> keys_and_args = {key, group.dead_letter, group.name, id, deliveries};
-  const Reply reply = dead_letter_script().run(connection, keys_and_args);
-  throw_if_error(connection, fmt::format("cannot move entry {} of '{}' to '{}'", id, key, group.dead_letter), reply);
+  result.claimed = parse_entries(connection, key, reply.elements[1]);
+  cursor = StreamId::parse(reply.elements[0].str);
+  return result;
 }
 
 std::vector<ReadEntry> claim_idle(Connection& connection, const std::string& key, const StreamGroupOptions& group,

@@ -23,14 +23,18 @@ struct PendingEntry {
   std::uint64_t deliveries = 0;
 };
 
-// Pending entries delivered at least `group.max_deliveries` times: of
-// `consumer` when given, else of anyone and idle for `group.claim_idle`.
-std::vector<PendingEntry> over_delivered(Connection& connection, const std::string& key,
-                                         const StreamGroupOptions& group, bool own, std::size_t batch);
-
-// Moves one entry to the dead-letter stream and acknowledges it here.
-void move_to_dead_letter(Connection& connection, const std::string& key, const StreamGroupOptions& group,
-                         const PendingEntry& pending);
+// One batch of pending entries from `cursor` on, through dead_letter.lua:
+// those delivered `group.max_deliveries` times or more are moved to the
+// dead-letter stream (returned), checked and moved in one step. `claim`:
+// anyone's entries idle for `group.claim_idle`, the rest of them claimed
+// for the consumer (into `claimed`); else the consumer's own, none
+// claimed. Advances `cursor` (back to 0-0 after the last batch).
+struct PendingBatch {
+  std::vector<PendingEntry> moved;
+  std::vector<ReadEntry> claimed;
+};
+PendingBatch dead_letter_batch(Connection& connection, const std::string& key, const StreamGroupOptions& group,
+                               bool claim, StreamId& cursor, std::size_t batch);
 
 // XAUTOCLAIM from `cursor` on; advances it (back to 0-0 after the end).
 std::vector<ReadEntry> claim_idle(Connection& connection, const std::string& key, const StreamGroupOptions& group,

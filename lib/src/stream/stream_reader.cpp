@@ -162,14 +162,17 @@ struct StreamReader::Impl {
     stream.own_pending = true;
     stream.position = {};
     if (first && group.max_deliveries) {
-      for (const auto& pending : detail::over_delivered(connection, stream.key, group, true, options.batch)) {
-        dead_letter(connection, stream, pending);
-      }
+      StreamId cursor;
+      do {
+        for (const auto& moved :
+             detail::dead_letter_batch(connection, stream.key, group, false, cursor, options.batch).moved) {
+          dead_lettered(stream, moved);
+        }
+      } while (cursor != StreamId());
     }
   }
 
-  void dead_letter(Connection& connection, const Stream& stream, const detail::PendingEntry& pending) {
-    detail::move_to_dead_letter(connection, stream.key, *options.group, pending);
+  void dead_lettered(const Stream& stream, const detail::PendingEntry& pending) {
     StreamEvent event{StreamEvent::Type::dead_lettered, {}, {}};
     event.entry.stream = stream.key;
     event.entry.id = pending.id;
@@ -440,14 +443,18 @@ struct StreamReader::Impl {
       send_acks(server); // what this consumer handled must not be claimed back
       for (const std::size_t i : server.streams) {
         Stream& stream = streams[i];
+        std::vector<detail::ReadEntry> claimed;
         if (options.group->max_deliveries) {
-          for (const auto& pending :
-               detail::over_delivered(connection, stream.key, *options.group, false, options.batch)) {
-            dead_letter(connection, stream, pending);
+          auto batch = detail::dead_letter_batch(connection, stream.key, *options.group, true, stream.claim_cursor,
+                                                 options.batch);
+          for (const auto& moved : batch.moved) {
+            dead_lettered(stream, moved);
           }
+          claimed = std::move(batch.claimed);
+        } else {
+          claimed = detail::claim_idle(connection, stream.key, *options.group, stream.claim_cursor, options.batch);
         }
-        for (auto& read :
-             detail::claim_idle(connection, stream.key, *options.group, stream.claim_cursor, options.batch)) {
+        for (auto& read : claimed) {
           if (admit(stream, read.entry.id, read.deleted)) {
             ready.push_back({StreamEvent::Type::entry, std::move(read.entry), {}});
           }

@@ -171,7 +171,7 @@ struct Link::Impl {
 
   Reply command(std::span<const std::string_view> args, std::string_view key) {
     Connection* at = &connection(key);
-    Reply reply = at->command(args);
+    Reply reply = command_on(*at, args);
     for (int hop = 0; hop < max_hops; ++hop) {
       const auto to = detail::redirection(reply);
       if (!to) {
@@ -182,9 +182,30 @@ struct Link::Impl {
         continue;
       }
       at = &moved_to(to->node, at->endpoint());
-      reply = at->command(args);
+      reply = command_on(*at, args);
     }
     return reply;
+  }
+
+  // A connection whose command failed (lost, no reply in time, a reply that
+  // cannot be read) may still owe that reply: it is never used again, and
+  // the next call connects afresh, whether or not the caller recovers.
+  Reply command_on(Connection& at, std::span<const std::string_view> args) {
+    try {
+      return at.command(args);
+    } catch (const Error&) {
+      forget(at);
+      throw;
+    }
+  }
+
+  void forget(const Connection& failed) noexcept {
+    if (single.get() == &failed) {
+      single.reset();
+    }
+    std::replace_if(
+        node_of_slot.begin(), node_of_slot.end(), [&failed](const Connection* c) { return c == &failed; }, nullptr);
+    std::erase_if(nodes, [&failed](const auto& node) { return node.get() == &failed; });
   }
 
   Reply ask(const Connection& asking, const HostPort& to, std::span<const std::string_view> args) {
