@@ -86,12 +86,22 @@ std::string status_json(const LockStatus& status, std::string_view more) {
 namespace {
 
 int show_history(Link& link, const LockOptions& options) {
-  const auto records = lock_history(link, options.key_prefix, options.name, options.count);
+  HistoryQuery query;
+  query.count = options.count;
+  query.refusals = options.all;
+  query.host = options.run_host;
+  query.outcome = options.outcome;
+  const LockHistory history = lock_history(link, options.key_prefix, options.name, query);
   std::string out;
-  for (const RunRecord& record : records) {
+  for (const RunRecord& record : history.records) {
     out += options.json ? (out.empty() ? "" : ",") + record_json(record) : record_text(record) + "\n";
   }
-  write_stdout(options.json ? "[" + out + "]\n" : out);
+  if (options.json) {
+    out = "[" + out + "]\n";
+  } else if (!options.all && history.refusals_kept > 0) {
+    out += fmt::format("({} refused or skipped attempts kept apart: --all shows them)\n", history.refusals_kept);
+  }
+  write_stdout(out);
   return exit_ok;
 }
 
@@ -131,6 +141,7 @@ int inspect(Link& link, const LockOptions& options) {
   case LockMode::history:
     return show_history(link, options);
   case LockMode::run:
+  case LockMode::check:
     break;
   }
   return exit_status_for(ErrorKind::internal);

@@ -2,6 +2,7 @@
 // and release locks.
 
 #include "common/connection_options.hpp"
+#include "check.hpp"
 #include "common/tool_main.hpp"
 #include "inspect.hpp"
 #include "options.hpp"
@@ -27,6 +28,9 @@ int main(int argc, char** argv) {
     link_options.client_name = client_name("statesync-lock");
     link_options.reconnect.enabled = link_options.endpoint.topology != Topology::standalone;
     Link link(link_options);
+    if (options.mode == LockMode::check) {
+      return check_lock(link, options); // an unreachable server is UNKNOWN (3), not 69
+    }
     // Connected now, so that an unreachable server is reported first. In a
     // cluster, every key of one lock hashes to its {NAME} tag's slot.
     link.connection(options.mode == LockMode::list ? std::string() : lock_keys(options.key_prefix, options.name).lock);

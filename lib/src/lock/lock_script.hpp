@@ -1,5 +1,5 @@
 #pragma once
-// Calls of lib/src/lock/lock.lua (see script.hpp) with the lock's nine keys.
+// Calls of lib/src/lock/lock.lua (see script.hpp) with the lock's ten keys.
 
 #include <statesync/link.hpp>
 #include <statesync/lock.hpp>
