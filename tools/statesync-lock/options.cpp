@@ -19,7 +19,7 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
   auto app = make_app("statesync-lock",
                       "Run a command while holding a lock in Redis, so that it runs on one host at a time; or "
                       "inspect and release locks.",
-                      {"[OPTIONS] NAME -- COMMAND [ARGS...]", "[OPTIONS] -c STRING NAME", "--status NAME [--json]",
+                      {"[OPTIONS] NAME -- COMMAND [ARGS...]", "[OPTIONS] -c STRING NAME", "[OPTIONS] NAME", "--status NAME [--json]",
                        "--list [PATTERN] [--json]", "--release NAME [--json]",
                        "--history NAME [--all] [--on-host HOST] [--outcome OUTCOME] [-C N] [--json]",
                        "--check NAME --max-age DURATION [--warn-age DURATION] [--once-per DURATION]"});
@@ -277,18 +277,22 @@ void finish_lock_options(const CLI::App& app, LockOptions& options) {
     throw Error(ErrorKind::usage, "--json goes with --status, --list, --release or --history");
   }
   finish_operations_options(options);
+  if (options.connection.url && options.connection.url->find("://") == std::string::npos) {
+    // flock(1)'s -u unlocks; here -u is the server's URL, as in redis-cli.
+    throw Error(ErrorKind::usage, fmt::format("-u {} is not a URL: -u is the server's URL (as in redis-cli); to "
+                                              "release a lock held elsewhere, use --release NAME",
+                                              *options.connection.url));
+  }
   if (options.name.empty()) {
-    throw Error(ErrorKind::usage, "a lock NAME and a command are needed (for help: --help)");
+    throw Error(ErrorKind::usage, "a lock NAME is needed (for help: --help)");
   }
   if (options.command_string && !rest.empty()) {
     throw Error(ErrorKind::usage, "give either -c STRING or a COMMAND after NAME, not both");
   }
   if (options.command_string) {
     options.command = {"/bin/sh", "-c", *options.command_string};
-  } else if (rest.empty()) {
-    throw Error(ErrorKind::usage, "no command to run: give one after NAME -- or with -c");
   } else {
-    options.command = std::move(rest);
+    options.command = std::move(rest); // none: held by hand (as etcdctl lock NAME)
   }
   if (options.nonblock && options.wait) {
     throw Error(ErrorKind::usage, "-n and -w do not go together");

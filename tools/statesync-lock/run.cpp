@@ -6,6 +6,7 @@
 #include "common/exit_status.hpp"
 #include "common/signals.hpp"
 #include "common/tool_main.hpp"
+#include "hand_hold.hpp"
 #include "jitter.hpp"
 #include "metrics_file.hpp"
 #include "relayed_signals.hpp"
@@ -87,6 +88,24 @@ void export_lock_environment(const Lock& lock) {
   ::setenv("STATESYNC_LOCK_TTL_MS", std::to_string(lock.spec().ttl.count()).c_str(), 1);
 }
 
+// No command: held until a signal or the end of standard input; recorded
+// as a run (ok), released.
+int held_by_hand(Lock& lock, const LockOptions& options, MetricsFile* metrics) {
+  const HandHoldEnd end = hold_by_hand(lock);
+  RunEnd run;
+  if (end.lost) {
+    run.outcome = RunOutcome::lost;
+  }
+  const FinishedRun done = finish_run(lock, run, std::chrono::milliseconds(0), end.signal);
+  const bool lost = end.lost || !done.released;
+  const int status = lost ? exit_status_for(ErrorKind::lock_lost) : end.signal != 0 ? exit_signal_base + end.signal : 0;
+  if (!lost) {
+    report_verbose(fmt::format("lock '{}' (fencing token {}) released", options.name, lock.fence()));
+  }
+  report_run_metrics(metrics, options, lock, done, status, lost);
+  return status;
+}
+
 } // namespace
 
 int run_locked(Link& link, const LockOptions& options) {
@@ -118,6 +137,9 @@ int run_locked(Link& link, const LockOptions& options) {
                               replicas, options.wait_replicas));
     }
     report_verbose(fmt::format("lock '{}' is on {} replicas", options.name, replicas));
+  }
+  if (options.command.empty()) {
+    return held_by_hand(lock, options, metrics);
   }
   export_lock_environment(lock);
   Child child(options.command);
