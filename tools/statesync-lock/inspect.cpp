@@ -3,7 +3,9 @@
 #include "common/encoding.hpp"
 #include "common/exit_status.hpp"
 #include "common/output.hpp"
+#include "common/terminal.hpp"
 #include "history_output.hpp"
+#include "timeline.hpp"
 #include "wait_display.hpp"
 
 #include <statesync/lock_history.hpp>
@@ -92,6 +94,11 @@ int show_history(Link& link, const LockOptions& options) {
   query.host = options.run_host;
   query.outcome = options.outcome;
   const LockHistory history = lock_history(link, options.key_prefix, options.name, query);
+  if (options.timeline) {
+    write_stdout(draw_timeline(history.records, timeline_span(history.records, options.since.count()),
+                               terminal_size().columns, colour_wanted()));
+    return exit_ok;
+  }
   std::string out;
   for (const RunRecord& record : history.records) {
     out += options.json ? (out.empty() ? "" : ",") + record_json(record) : record_text(record) + "\n";

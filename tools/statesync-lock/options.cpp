@@ -22,6 +22,7 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
                       {"[OPTIONS] NAME -- COMMAND [ARGS...]", "[OPTIONS] -c STRING NAME", "[OPTIONS] NAME", "--status NAME [--json]",
                        "--list [PATTERN] [--json]", "--release NAME [--json]",
                        "--history NAME [--all] [--on-host HOST] [--outcome OUTCOME] [-C N] [--json]",
+                       "--history NAME --timeline [--since DURATION]",
                        "--check NAME --max-age DURATION [--warn-age DURATION] [--once-per DURATION]"});
   // The command starts at the first word after NAME that is not one of
   // our options (or after "--"); from there on nothing is parsed as ours.
@@ -124,6 +125,13 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
       ->option_text("OUTCOME")
       ->transform(one_of({"ok", "failed", "signal", "lost", "vanished", "released", "refused", "skipped"}))
       ->group(inspect);
+  app->add_flag("--timeline", options.timeline,
+                "With --history: draw the runs, a lane per host, time left to right, fitted to the terminal")
+      ->group(inspect);
+  app->add_option("--since", options.since_text, "With --timeline: draw the last DURATION (default: every record)")
+      ->option_text("DURATION")
+      ->check(duration_text(false))
+      ->group(inspect);
   app->add_flag("--json", options.json, "Inspection output as JSON")->group(inspect);
   app->add_option("NAME", options.name, "The lock's name (--list: a glob PATTERN), then the command and its arguments")
       ->type_name("");
@@ -165,13 +173,25 @@ void finish_history_options(LockOptions& options) {
   if (options.mode != LockMode::history) {
     for (const auto& [given, name] : {std::pair{options.count > 0, "-C"}, std::pair{options.all, "--all"},
                                       std::pair{!options.run_host.empty(), "--on-host"},
-                                      std::pair{!options.outcome_text.empty(), "--outcome"}}) {
+                                      std::pair{!options.outcome_text.empty(), "--outcome"},
+                                      std::pair{options.timeline, "--timeline"},
+                                      std::pair{!options.since_text.empty(), "--since"}}) {
       if (given) {
         throw Error(ErrorKind::usage, std::string(name) + " goes with --history");
       }
     }
     return;
   }
+  if (!options.since_text.empty()) {
+    if (!options.timeline) {
+      throw Error(ErrorKind::usage, "--since goes with --history --timeline");
+    }
+    options.since = *parse_duration(options.since_text);
+  }
+  if (options.timeline && (options.json || options.count > 0)) {
+    throw Error(ErrorKind::usage, "--timeline draws every record kept: not with --json or -C");
+  }
+  options.all = options.all || options.timeline; // refusals and skips are marked on it
   for (const RunOutcome outcome : outcomes) {
     if (!options.outcome_text.empty() && outcome_name(outcome) == options.outcome_text) {
       options.outcome = outcome;

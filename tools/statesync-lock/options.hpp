@@ -47,6 +47,8 @@ struct LockOptions {
   bool all = false;       // --history: the refusals and skips too
   std::string run_host;   // --history --on-host: one host's records
   std::string outcome_text;
+  bool timeline = false;  // --history --timeline
+  std::string since_text; // --timeline --since, as given
   int history_len = default_history_len;
   std::optional<std::string> metrics_file;
   std::string jitter_text;   // --jitter, as given
@@ -60,6 +62,7 @@ struct LockOptions {
   std::chrono::milliseconds jitter{0};
   std::chrono::milliseconds once_per{0};
   std::optional<RunOutcome> outcome; // --history --outcome
+  std::chrono::milliseconds since{0};
   std::chrono::milliseconds max_age{0};
   std::optional<std::chrono::milliseconds> warn_age;
   std::string host; // STATESYNC_HOSTNAME (tests, containers), else the library's gethostname()
