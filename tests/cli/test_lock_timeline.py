@@ -32,11 +32,11 @@ def on_screen(port, args, columns, rows, env=None):
     screen = pyte.Screen(columns, rows)
     stream = pyte.ByteStream(screen)
     pid, fd = pty.fork()
-    if pid == 0:
+    if pid == 0:  # the size is set before the tool can ask for it
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         os.execve(tool_path("statesync-lock"), ["statesync-lock", "-p", str(port), *args],
                   clean_env({"TERM": "xterm", **(env or {})}))
     try:
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         output = b""
         for _ in range(1000):  # bounded: a tool that never ends fails the test
             ready, _, _ = select.select([fd], [], [], 0.5)

@@ -10,6 +10,7 @@ std::span<const ExitStatusRow> exit_status_table() {
       ExitStatusRow{"1", "--require-subscribers was not met", for_pub},
       ExitStatusRow{"1", "-w or --idle ended it before -C was reached", for_sub},
       ExitStatusRow{"1", "the lock was not acquired (-E changes this status)", for_lock},
+      ExitStatusRow{"2 / 3", "--check: CRITICAL / UNKNOWN (0 OK, 1 WARNING), for monitoring", for_lock},
       ExitStatusRow{"64", "usage: a bad option, argument, URL or format template", for_all},
       ExitStatusRow{"65", "bad input data: a --channel-field record without its separator", for_pub},
       ExitStatusRow{"66", "an input file cannot be read", for_pub},

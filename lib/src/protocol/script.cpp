@@ -48,7 +48,7 @@ const Script& clear_retained_script() {
 }
 
 const Script& lock_script() {
-  static const Script script(lua::lock, lua::lock_sha1, "9");
+  static const Script script(lua::lock, lua::lock_sha1, "10");
   return script;
 }
 
