@@ -20,6 +20,7 @@ std::span<const ExitStatusRow> exit_status_table() {
       ExitStatusRow{"75", "the lock was lost while the command ran", for_lock},
       ExitStatusRow{"76", "protocol: a malformed or unexpected reply", for_all},
       ExitStatusRow{"77", "refused: authentication failed, NOAUTH, NOPERM", for_all},
+      ExitStatusRow{"79", "fenced: a newer holder has taken the lock (--fenced, --fence-check)", for_pub | for_lock},
       ExitStatusRow{"126 / 127", "the command cannot be executed / was not found", for_lock},
       ExitStatusRow{"128+N", "ended by signal N after a clean shutdown", for_pub | for_sub},
       ExitStatusRow{"128+N", "ended by signal N, or the command died of signal N", for_lock},

@@ -149,6 +149,7 @@ int inspect(Link& link, const LockOptions& options) {
     return show_history(link, options);
   case LockMode::run:
   case LockMode::check:
+  case LockMode::fence_check:
     break;
   }
   return exit_status_for(ErrorKind::internal);

@@ -4,6 +4,7 @@
 #include "common/connection_options.hpp"
 #include "check.hpp"
 #include "common/tool_main.hpp"
+#include "fence_check.hpp"
 #include "inspect.hpp"
 #include "options.hpp"
 #include "run.hpp"
@@ -34,6 +35,18 @@ int main(int argc, char** argv) {
     // Connected now, so that an unreachable server is reported first. In a
     // cluster, every key of one lock hashes to its {NAME} tag's slot.
     link.connection(options.mode == LockMode::list ? std::string() : lock_keys(options.key_prefix, options.name).lock);
-    return options.mode == LockMode::run ? run_locked(link, options) : inspect(link, options);
+    switch (options.mode) {
+    case LockMode::run:
+      return run_locked(link, options);
+    case LockMode::fence_check:
+      return fence_check(link, options);
+    case LockMode::status:
+    case LockMode::list:
+    case LockMode::release:
+    case LockMode::history:
+    case LockMode::check:
+      break;
+    }
+    return inspect(link, options);
   });
 }

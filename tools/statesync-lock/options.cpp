@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <charconv>
 #include <cstdlib>
 #include <utility>
 #include <map>
@@ -23,7 +24,8 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
                        "--list [PATTERN] [--json]", "--release NAME [--json]",
                        "--history NAME [--all] [--on-host HOST] [--outcome OUTCOME] [-C N] [--json]",
                        "--history NAME --timeline [--since DURATION]",
-                       "--check NAME --max-age DURATION [--warn-age DURATION] [--once-per DURATION]"});
+                       "--check NAME --max-age DURATION [--warn-age DURATION] [--once-per DURATION]",
+                       "--fence-check NAME TOKEN"});
   // The command starts at the first word after NAME that is not one of
   // our options (or after "--"); from there on nothing is parsed as ours.
   app->prefix_command();
@@ -100,6 +102,9 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
   app->add_flag("--history", options.history, "Show NAME's last runs on every host, newest first")->group(inspect);
   app->add_flag("--check", options.check,
                 "Check NAME's last runs for a monitoring system: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
+      ->group(inspect);
+  app->add_flag("--fence-check", options.fence_check,
+                "Exit 0 while TOKEN is NAME's newest fencing token, else 79 (a newer holder took it)")
       ->group(inspect);
   app->add_option("--max-age", options.max_age_text,
                   "With --check: CRITICAL when the last success is older than DURATION")
@@ -213,6 +218,8 @@ const char* mode_flag(LockMode mode) {
     return "--history";
   case LockMode::check:
     return "--check";
+  case LockMode::fence_check:
+    return "--fence-check";
   case LockMode::run:
     break;
   }
@@ -232,6 +239,20 @@ void refuse_run_options(const LockOptions& options) {
       throw Error(ErrorKind::usage, fmt::format("{} goes with running a command, not with {}", name, mode_flag(options.mode)));
     }
   }
+}
+
+// --fence-check NAME TOKEN: the word after NAME.
+void take_fence_token(std::vector<std::string>& rest, LockOptions& options) {
+  long long token = 0;
+  const std::string text = rest.empty() ? std::string() : rest.front();
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), token);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || token < 1) {
+    throw Error(ErrorKind::usage, fmt::format("--fence-check needs NAME TOKEN, a fencing token (1, 2 ...) after "
+                                              "the name{}",
+                                              text.empty() ? std::string() : ", not '" + text + "'"));
+  }
+  options.fence_token = token;
+  rest.erase(rest.begin());
 }
 
 // --check's ages (--max-age needed), and its --once-per: the window a
@@ -267,21 +288,26 @@ void finish_lock_options(const CLI::App& app, LockOptions& options) {
   } else if (!rest.empty() && rest.front().starts_with("-")) {
     throw Error(ErrorKind::usage, "unknown option " + rest.front() + " (for help: --help)");
   }
-  const int modes =
-      int{options.status} + int{options.list} + int{options.release} + int{options.history} + int{options.check};
+  const int modes = int{options.status} + int{options.list} + int{options.release} + int{options.history} +
+                    int{options.check} + int{options.fence_check};
   if (modes > 1) {
-    throw Error(ErrorKind::usage, "--status, --list, --release, --history and --check do not go together");
+    throw Error(ErrorKind::usage,
+                "--status, --list, --release, --history, --check and --fence-check do not go together");
   }
   options.mode = options.status    ? LockMode::status
                  : options.list    ? LockMode::list
                  : options.release ? LockMode::release
                  : options.history ? LockMode::history
                  : options.check   ? LockMode::check
-                                   : LockMode::run;
+                 : options.fence_check ? LockMode::fence_check
+                                       : LockMode::run;
   finish_check_options(options);
   finish_history_options(options);
   if (options.mode != LockMode::run) {
     refuse_run_options(options);
+    if (options.mode == LockMode::fence_check) {
+      take_fence_token(rest, options);
+    }
     if (!rest.empty() || options.command_string) {
       throw Error(ErrorKind::usage, std::string(mode_flag(options.mode)) + " runs no command");
     }

@@ -20,7 +20,7 @@ namespace statesync::tools {
 enum class OnLost { term, kill, ignore };
 
 // Run a command under the lock, or one of the operators' inspections.
-enum class LockMode { run, status, list, release, history, check };
+enum class LockMode { run, status, list, release, history, check, fence_check };
 
 struct LockOptions {
   ConnectionArgs connection;
@@ -41,6 +41,7 @@ struct LockOptions {
   bool json = false;
   bool history = false;
   bool check = false;
+  bool fence_check = false; // --fence-check NAME TOKEN
   std::string max_age_text;  // --check --max-age, as given
   std::string warn_age_text; // --check --warn-age, as given
   std::size_t count = 0; // --history -C: at most this many records (0: all)
@@ -62,6 +63,7 @@ struct LockOptions {
   std::chrono::milliseconds jitter{0};
   std::chrono::milliseconds once_per{0};
   std::optional<RunOutcome> outcome; // --history --outcome
+  long long fence_token = 0; // --fence-check's TOKEN
   std::chrono::milliseconds since{0};
   std::chrono::milliseconds max_age{0};
   std::optional<std::chrono::milliseconds> warn_age;
