@@ -12,7 +12,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-#include <map>
 
 namespace statesync::tools {
 namespace {
@@ -124,7 +123,7 @@ CheckResult judge_runs(const LockOptions& options, const LockHistory& history, l
                            seconds_value(success->duration().count()));
   }
   perfdata += fmt::format("'runs'={};;;0;", runs.size());
-  result.line = fmt::format("{} - {} | {}", state_names.at(result.state), text, perfdata);
+  result.line = fmt::format("{} - {} | {}", state_names.at(static_cast<std::size_t>(result.state)), text, perfdata);
   return result;
 }
 

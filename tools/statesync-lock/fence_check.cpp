@@ -33,7 +33,7 @@ int fence_check(Link& link, const LockOptions& options) {
                        newest, options.fence_token));
     return exit_status_for(ErrorKind::fenced);
   }
-  report_verbose(fmt::format("fencing token {} is lock '{}''s newest", options.fence_token, options.name));
+  report_verbose(fmt::format("fencing token {} is still the newest of lock '{}'", options.fence_token, options.name));
   return exit_ok;
 }
 

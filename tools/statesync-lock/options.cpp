@@ -22,9 +22,9 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
                       "inspect and release locks.",
                       {"[OPTIONS] NAME -- COMMAND [ARGS...]", "[OPTIONS] -c STRING NAME", "[OPTIONS] NAME", "--status NAME [--json]",
                        "--list [PATTERN] [--json]", "--release NAME [--json]",
-                       "--history NAME [--all] [--on-host HOST] [--outcome OUTCOME] [-C N] [--json]",
+                       "--history NAME [--all] [--outcome OUTCOME] [--on-host H]",
                        "--history NAME --timeline [--since DURATION]",
-                       "--check NAME --max-age DURATION [--warn-age DURATION] [--once-per DURATION]",
+                       "--check NAME --max-age DURATION [--warn-age DURATION]",
                        "--fence-check NAME TOKEN"});
   // The command starts at the first word after NAME that is not one of
   // our options (or after "--"); from there on nothing is parsed as ours.
