@@ -24,8 +24,7 @@ constexpr std::array<const char*, 4> state_names = {"OK", "WARNING", "CRITICAL",
 // an age at a glance.
 std::string age_text(long long ms) {
   long long seconds = std::max(0LL, ms) / 1000;
-  constexpr std::array<std::pair<long long, char>, 4> units = {
-      {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}}};
+  constexpr std::array<std::pair<long long, char>, 4> units = {{{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}}};
   std::string out;
   int shown = 0;
   for (const auto& [size, letter] : units) {
@@ -103,8 +102,8 @@ CheckResult judge_runs(const LockOptions& options, const LockHistory& history, l
                          runs.front().host, age_text(now_ms - runs.front().end_ms), text);
     } else if (const RunRecord* twice = second_in_window(options, runs, *success)) {
       result.state = check_critical;
-      text += fmt::format("; it also ran on {} (fence {}) in the same --once-per {} window", twice->host,
-                          twice->fence, options.once_per_text);
+      text += fmt::format("; it also ran on {} (fence {}) in the same --once-per {} window", twice->host, twice->fence,
+                          options.once_per_text);
     } else if (age > max_age) {
       result.state = check_critical;
       text += fmt::format(", older than --max-age {}", options.max_age_text);
@@ -137,8 +136,7 @@ int check_lock(Link& link, const LockOptions& options) {
     if (time.type != Reply::Type::array || time.elements.size() != 2) {
       throw Error(ErrorKind::protocol, "TIME: unexpected reply " + time.describe());
     }
-    const long long now_ms =
-        std::stoll(time.elements[0].str) * 1000 + std::stoll(time.elements[1].str) / 1000;
+    const long long now_ms = std::stoll(time.elements[0].str) * 1000 + std::stoll(time.elements[1].str) / 1000;
     result = judge_runs(options, history, now_ms);
   } catch (const Error& error) {
     result = {check_unknown, fmt::format("UNKNOWN - {}: {}", options.name, error.what())};

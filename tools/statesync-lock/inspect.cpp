@@ -105,7 +105,8 @@ int show_history(Link& link, const LockOptions& options) {
   }
   if (options.json) {
     out = "[" + out + "]\n";
-  } else if (!options.all && history.refusals_kept > 0) {
+  } else if (!options.all && !options.outcome && options.run_host.empty() && history.refusals_kept > 0) {
+    // Unfiltered: say what is kept apart (a filter's count would mislead).
     out += fmt::format("({} refused or skipped attempts kept apart: --all shows them)\n", history.refusals_kept);
   }
   write_stdout(out);

@@ -1,8 +1,8 @@
 // statesync-lock: run a command while holding a lock in Redis, or inspect
 // and release locks.
 
-#include "common/connection_options.hpp"
 #include "check.hpp"
+#include "common/connection_options.hpp"
 #include "common/tool_main.hpp"
 #include "fence_check.hpp"
 #include "inspect.hpp"

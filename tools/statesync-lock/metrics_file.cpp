@@ -125,9 +125,9 @@ void apply(std::map<std::string, double>& series, const MetricsUpdate& update) {
   // Counters are there at 0 from the first write (a rate() or an alert on
   // them needs the series), and so is the last success: 0 until there is
   // one, so that an alert on its age fires for a job that never succeeded.
-  for (const char* counted : {"statesync_lock_runs_total", "statesync_lock_refusals_total",
-                              "statesync_lock_losses_total", "statesync_lock_skips_total",
-                              "statesync_lock_last_success_timestamp_seconds"}) {
+  for (const char* counted :
+       {"statesync_lock_runs_total", "statesync_lock_refusals_total", "statesync_lock_losses_total",
+        "statesync_lock_skips_total", "statesync_lock_last_success_timestamp_seconds"}) {
     series.try_emplace(counted, 0.0);
   }
   if (update.event != MetricsEvent::run) {

@@ -11,8 +11,8 @@
 #include <array>
 #include <charconv>
 #include <cstdlib>
-#include <utility>
 #include <map>
+#include <utility>
 
 namespace statesync::tools {
 
@@ -20,12 +20,11 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
   auto app = make_app("statesync-lock",
                       "Run a command while holding a lock in Redis, so that it runs on one host at a time; or "
                       "inspect and release locks.",
-                      {"[OPTIONS] NAME -- COMMAND [ARGS...]", "[OPTIONS] -c STRING NAME", "[OPTIONS] NAME", "--status NAME [--json]",
-                       "--list [PATTERN] [--json]", "--release NAME [--json]",
+                      {"[OPTIONS] NAME -- COMMAND [ARGS...]", "[OPTIONS] -c STRING NAME", "[OPTIONS] NAME",
+                       "--status NAME [--json]", "--list [PATTERN] [--json]", "--release NAME [--json]",
                        "--history NAME [--all] [--outcome OUTCOME] [--on-host H]",
                        "--history NAME --timeline [--since DURATION]",
-                       "--check NAME --max-age DURATION [--warn-age DURATION]",
-                       "--fence-check NAME TOKEN"});
+                       "--check NAME --max-age DURATION [--warn-age DURATION]", "--fence-check NAME TOKEN"});
   // The command starts at the first word after NAME that is not one of
   // our options (or after "--"); from there on nothing is parsed as ours.
   app->prefix_command();
@@ -169,18 +168,16 @@ void finish_operations_options(LockOptions& options) {
   }
 }
 
-constexpr std::array outcomes = {RunOutcome::ok,       RunOutcome::failed,  RunOutcome::signal,
-                                 RunOutcome::lost,     RunOutcome::vanished, RunOutcome::refused,
-                                 RunOutcome::released, RunOutcome::skipped};
+constexpr std::array outcomes = {RunOutcome::ok,       RunOutcome::failed,  RunOutcome::signal,   RunOutcome::lost,
+                                 RunOutcome::vanished, RunOutcome::refused, RunOutcome::released, RunOutcome::skipped};
 
 // --history's filters: only there, and an outcome read as the library's.
 void finish_history_options(LockOptions& options) {
   if (options.mode != LockMode::history) {
-    for (const auto& [given, name] : {std::pair{options.count > 0, "-C"}, std::pair{options.all, "--all"},
-                                      std::pair{!options.run_host.empty(), "--on-host"},
-                                      std::pair{!options.outcome_text.empty(), "--outcome"},
-                                      std::pair{options.timeline, "--timeline"},
-                                      std::pair{!options.since_text.empty(), "--since"}}) {
+    for (const auto& [given, name] :
+         {std::pair{options.count > 0, "-C"}, std::pair{options.all, "--all"},
+          std::pair{!options.run_host.empty(), "--on-host"}, std::pair{!options.outcome_text.empty(), "--outcome"},
+          std::pair{options.timeline, "--timeline"}, std::pair{!options.since_text.empty(), "--since"}}) {
       if (given) {
         throw Error(ErrorKind::usage, std::string(name) + " goes with --history");
       }
@@ -231,12 +228,13 @@ const char* mode_flag(LockMode mode) {
 void refuse_run_options(const LockOptions& options) {
   for (const auto& [given, name] :
        {std::pair{options.nonblock, "-n"}, std::pair{options.wait.has_value(), "-w"},
-        std::pair{!options.jitter_text.empty(), "--jitter"}, std::pair{options.metrics_file.has_value(), "--metrics-file"},
+        std::pair{!options.jitter_text.empty(), "--jitter"},
+        std::pair{options.metrics_file.has_value(), "--metrics-file"},
         std::pair{!options.once_per_text.empty() && options.mode != LockMode::check, "--once-per"},
-        std::pair{options.max_runtime.has_value(), "--max-runtime"},
-        std::pair{options.hold > 0, "--hold"}}) {
+        std::pair{options.max_runtime.has_value(), "--max-runtime"}, std::pair{options.hold > 0, "--hold"}}) {
     if (given) {
-      throw Error(ErrorKind::usage, fmt::format("{} goes with running a command, not with {}", name, mode_flag(options.mode)));
+      throw Error(ErrorKind::usage,
+                  fmt::format("{} goes with running a command, not with {}", name, mode_flag(options.mode)));
     }
   }
 }
@@ -294,11 +292,11 @@ void finish_lock_options(const CLI::App& app, LockOptions& options) {
     throw Error(ErrorKind::usage,
                 "--status, --list, --release, --history, --check and --fence-check do not go together");
   }
-  options.mode = options.status    ? LockMode::status
-                 : options.list    ? LockMode::list
-                 : options.release ? LockMode::release
-                 : options.history ? LockMode::history
-                 : options.check   ? LockMode::check
+  options.mode = options.status        ? LockMode::status
+                 : options.list        ? LockMode::list
+                 : options.release     ? LockMode::release
+                 : options.history     ? LockMode::history
+                 : options.check       ? LockMode::check
                  : options.fence_check ? LockMode::fence_check
                                        : LockMode::run;
   finish_check_options(options);

@@ -41,12 +41,12 @@ struct LockOptions {
   bool json = false;
   bool history = false;
   bool check = false;
-  bool fence_check = false; // --fence-check NAME TOKEN
+  bool fence_check = false;  // --fence-check NAME TOKEN
   std::string max_age_text;  // --check --max-age, as given
   std::string warn_age_text; // --check --warn-age, as given
-  std::size_t count = 0; // --history -C: at most this many records (0: all)
-  bool all = false;       // --history: the refusals and skips too
-  std::string run_host;   // --history --on-host: one host's records
+  std::size_t count = 0;     // --history -C: at most this many records (0: all)
+  bool all = false;          // --history: the refusals and skips too
+  std::string run_host;      // --history --on-host: one host's records
   std::string outcome_text;
   bool timeline = false;  // --history --timeline
   std::string since_text; // --timeline --since, as given
@@ -63,7 +63,7 @@ struct LockOptions {
   std::chrono::milliseconds jitter{0};
   std::chrono::milliseconds once_per{0};
   std::optional<RunOutcome> outcome; // --history --outcome
-  long long fence_token = 0; // --fence-check's TOKEN
+  long long fence_token = 0;         // --fence-check's TOKEN
   std::chrono::milliseconds since{0};
   std::chrono::milliseconds max_age{0};
   std::optional<std::chrono::milliseconds> warn_age;

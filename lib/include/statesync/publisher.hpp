@@ -30,8 +30,8 @@ namespace statesync {
 // lock's slot: give it the lock's hash tag, {NAME}; else Error(usage). A
 // plain channel's publish runs on the lock's node.
 struct STATESYNC_API Fence {
-  std::string lock;                    // the lock's name (STATESYNC_LOCK_NAME)
-  long long token = 0;                 // the writer's fencing token (STATESYNC_LOCK_TOKEN)
+  std::string lock;                      // the lock's name (STATESYNC_LOCK_NAME)
+  long long token = 0;                   // the writer's fencing token (STATESYNC_LOCK_TOKEN)
   std::string lock_prefix{"statesync:"}; // the lock's key prefix (statesync-lock --key-prefix)
 };
 

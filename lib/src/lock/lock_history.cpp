@@ -22,7 +22,7 @@ namespace {
 using Type = Reply::Type;
 using std::chrono::milliseconds;
 
-constexpr std::array<std::string_view, 8> outcome_names = {"ok",      "failed",   "signal",  "lost",
+constexpr std::array<std::string_view, 8> outcome_names = {"ok",       "failed",  "signal",   "lost",
                                                            "vanished", "refused", "released", "skipped"};
 
 long long number(std::string_view text, std::string_view what) {
@@ -172,10 +172,10 @@ LockHistory lock_history(Link& link, std::string_view prefix, std::string_view n
   const std::string what = fmt::format("cannot read the history of lock '{}'", name);
   // A filter may drop any record: then every kept one is read.
   const bool filtered = !query.host.empty() || query.outcome;
-  const Reply reply =
-      expect_ok(detail::run_lock_script(link, lock_keys(prefix, name),
-                                        {"history", std::to_string(filtered ? 0 : query.count), query.refusals ? "1" : "0"}),
-                what);
+  const Reply reply = expect_ok(
+      detail::run_lock_script(link, lock_keys(prefix, name),
+                              {"history", std::to_string(filtered ? 0 : query.count), query.refusals ? "1" : "0"}),
+      what);
   if (reply.type != Type::array || reply.elements.size() != 3) {
     throw Error(ErrorKind::protocol, fmt::format("{}: unexpected reply {}", what, reply.describe()));
   }

@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <vector>
 #include <memory>
+#include <vector>
 
 namespace statesync {
 namespace detail {
@@ -44,7 +44,8 @@ struct Publisher::Impl {
 
   // The retain or clear script, fenced: the lock's fencing counter as its
   // second key, the lock's name and the token as its last arguments.
-  template <typename Args> Reply run_fenced(const detail::Script& script, const Args& args) {
+  template <typename Args>
+  Reply run_fenced(const detail::Script& script, const Args& args) {
     const std::string fence = fence_key(args.key);
     const std::string token = std::to_string(options.fence->token);
     std::vector<std::string_view> keys_and_args(args.keys_and_args.begin(), args.keys_and_args.end());
@@ -82,7 +83,7 @@ long long Publisher::publish(std::string_view channel, std::string_view payload)
   if (impl_->options.fence) {
     const std::string fence = impl_->fence_key(impl_->options.sharded ? channel : std::string_view());
     const std::string token = std::to_string(impl_->options.fence->token);
-    const std::array<std::string_view, 6> fenced = {fence,   impl_->options.fence->lock, token, args[0], args[1],
+    const std::array<std::string_view, 6> fenced = {fence,  impl_->options.fence->lock, token, args[0], args[1],
                                                     args[2]};
     reply = detail::fence_script(false).run(impl_->link, fence, fenced);
   } else {
@@ -99,8 +100,9 @@ long long Publisher::publish(std::string_view channel, std::string_view payload)
 
 Retained Publisher::retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
   const detail::RetainArgs args(impl_->options, channel, payload, ttl);
-  const Reply reply = impl_->options.fence ? impl_->run_fenced(detail::retain_publish_script(true), args)
-                                           : detail::retain_publish_script().run(impl_->link, args.key, args.keys_and_args);
+  const Reply reply = impl_->options.fence
+                          ? impl_->run_fenced(detail::retain_publish_script(true), args)
+                          : detail::retain_publish_script().run(impl_->link, args.key, args.keys_and_args);
   if (reply.is_error()) {
     refused(impl_->link, channel, reply);
   }
@@ -112,8 +114,9 @@ Retained Publisher::retain(std::string_view channel, std::string_view payload, s
 
 Cleared Publisher::clear(std::string_view channel) {
   const detail::ClearArgs args(impl_->options, channel);
-  const Reply reply = impl_->options.fence ? impl_->run_fenced(detail::clear_retained_script(true), args)
-                                           : detail::clear_retained_script().run(impl_->link, args.key, args.keys_and_args);
+  const Reply reply = impl_->options.fence
+                          ? impl_->run_fenced(detail::clear_retained_script(true), args)
+                          : detail::clear_retained_script().run(impl_->link, args.key, args.keys_and_args);
   if (reply.is_error()) {
     refused(impl_->link, channel, reply);
   }
