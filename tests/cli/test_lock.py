@@ -553,14 +553,15 @@ def test_force_release(redis):
 # --- usage ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args,message", [
-    ([], b"a lock NAME and a command are needed"),
-    (["name"], b"no command to run"),
+    ([], b"a lock NAME is needed"),
+    (["-u", "name"], b"-u name is not a URL: -u is the server's URL (as in redis-cli); to release a lock held "
+                     b"elsewhere, use --release NAME"),
     (["-c", "true", "name", "--", "true"], b"give either -c STRING or a COMMAND"),
     (["-n", "-w", "1", "name", "--", "true"], b"-n and -w do not go together"),
     (["--json", "name", "--", "true"], b"--json goes with --status, --list, --release or --history"),
     (["--status", "--release", "name"], b"do not go together"),
     (["--status"], b"--status needs a lock NAME"),
-    (["--status", "name", "--", "true"], b"run no command"),
+    (["--status", "name", "--", "true"], b"--status runs no command"),
     (["--bogus", "name", "--", "true"], b"unknown option --bogus"),
     (["--on-lost", "later", "name", "--", "true"], b"--on-lost"),
     (["--limit", "0", "name", "--", "true"], b"--limit"),

@@ -75,13 +75,15 @@ def test_fifty_runs_on_three_hosts_with_killed_holders_leave_one_record_each(red
                 read_ready(holder)
                 refused = lock(redis, "-n", "job", "--", "true", host="other")
                 assert refused.returncode == 1, refused.stderr
-                expected.append(("other", "refused", 0, 0))
                 holder.stdin.close()
                 assert holder.wait(timeout=30) == 0
             finally:
                 stop(holder)
+            # Sorted by start (a refusal by when it was refused): the run
+            # started before the refusal.
             expected.append((host, "ok", 0, 0))
-    records = history(redis, "job")[::-1]  # oldest first
+            expected.append(("other", "refused", 0, 0))
+    records = history(redis, "job", "--all")[::-1]  # oldest first
     assert [(r["host"], r["outcome"], r["exit_status"], r["signal"]) for r in records] == expected
     fences = [r["fence"] for r in records if r["outcome"] != "refused"]
     assert fences == list(range(1, len(fences) + 1))
@@ -157,7 +159,8 @@ def test_hold_and_semaphore_runs_leave_one_record_each(redis):
         if len(records) == 2:
             break
         subprocess.run(["sleep", "0.01"])
-    assert [(r["host"], r["outcome"]) for r in records] == [("k", "vanished"), ("a", "ok")]
+    # Sorted by start: k started first.
+    assert [(r["host"], r["outcome"]) for r in records] == [("a", "ok"), ("k", "vanished")]
 
 
 def test_history_len_caps_the_stream_and_zero_turns_it_off(redis):
@@ -222,7 +225,8 @@ def test_metrics_file_after_success_failure_loss_and_refusal(redis, tmp_path):
     start_s = first[("statesync_lock_last_start_timestamp_seconds", "backup", "a")]
     end_s = first[("statesync_lock_last_end_timestamp_seconds", "backup", "a")]
     assert first[("statesync_lock_last_success_timestamp_seconds", "backup", "a")] == end_s
-    assert first[("statesync_lock_last_duration_seconds", "backup", "a")] == pytest.approx(end_s - start_s)
+    # Whole milliseconds: the duration is exact, the difference of two floats is not.
+    assert first[("statesync_lock_last_duration_seconds", "backup", "a")] == pytest.approx(end_s - start_s, abs=1e-6)
     record = history(redis, "backup")[0]
     # The server's clock: the record's end, from the same script's TIME (the
     # entry ID's milliseconds come from XADD's own reading, which may be one
@@ -366,6 +370,123 @@ def test_once_per_failed_run_leaves_the_window_open_unless_any_outcome(redis):
     (["--history"], b"--history needs a lock NAME"),
 ])
 def test_bad_operations_options_are_usage_errors(redis, args, message):
+    result = lock(redis, *args)
+    assert result.returncode == 64, result.stderr
+    assert message in result.stderr and result.stderr.count(b"\n") == 1, result.stderr
+
+
+# --- every run that ends is counted; refusals kept apart from the runs ---------------------
+
+def held_by(redis, name, host):
+    """A holder of `name` on `host`, ended by closing its stdin."""
+    holder = start(redis, name, "-c", "echo ready; read line || true", host=host, stdin=subprocess.PIPE)
+    read_ready(holder)
+    return holder
+
+
+def release_holder(holder):
+    holder.stdin.close()
+    assert holder.wait(timeout=30) == 0
+    stop(holder)
+
+
+def test_a_skip_and_a_refusal_write_their_metrics_with_every_counter_at_zero(redis, tmp_path):
+    """README's crontab line on 500 hosts: the 499 that skip write their
+    file too, and every series has its counters and its last success (0)
+    from the first write, so that an alert on them fires."""
+    prom = tmp_path / "fleet.prom"
+    wait_for_window_start(redis, 3600000, 10000)
+    assert lock(redis, "--metrics-file", prom, "--once-per", "1h", "nightly", "--", "true", host="a").returncode == 0
+    skipped = lock(redis, "--metrics-file", prom, "--once-per", "1h", "nightly", "--", "true", host="b")
+    assert skipped.returncode == 1 and b"already ran in this window" in skipped.stderr
+    holder = held_by(redis, "other", "h")
+    try:
+        assert lock(redis, "--metrics-file", prom, "-n", "other", "--", "true", host="c").returncode == 1
+    finally:
+        release_holder(holder)
+    samples = metrics(prom)
+    for name, series_host, skips, refusals in [("nightly", "b", 1, 0), ("other", "c", 0, 1)]:
+        assert samples[("statesync_lock_skips_total", name, series_host)] == skips
+        assert samples[("statesync_lock_refusals_total", name, series_host)] == refusals
+        assert samples[("statesync_lock_runs_total", name, series_host)] == 0
+        assert samples[("statesync_lock_losses_total", name, series_host)] == 0
+        assert samples[("statesync_lock_last_success_timestamp_seconds", name, series_host)] == 0
+    assert samples[("statesync_lock_skips_total", "nightly", "a")] == 0
+    [skip] = history(redis, "nightly", "--outcome", "skipped")
+    assert re.fullmatch(r"a:\d+", skip["refused_by"]) and skip["host"] == "b"
+    assert b"skipped (its --once-per window ran on a:" in lock(redis, "--history", "--all", "nightly").stdout
+
+
+def test_metrics_values_are_printed_as_prometheus_does(redis, tmp_path):
+    """Times and durations are whole milliseconds: no float noise such as
+    0.10099983215332031 in the file."""
+    prom = tmp_path / "clean.prom"
+    for _ in range(3):
+        assert lock(redis, "--metrics-file", prom, "tidy", "-c", "sleep 0.05").returncode == 0
+    values = [line.rsplit(" ", 1)[1] for line in prom.read_text().splitlines() if not line.startswith("#")]
+    assert values and all(re.fullmatch(r"\d+(\.\d{1,3})?", v) for v in values), values
+
+
+def test_a_metrics_file_that_cannot_be_created_fails_before_the_job_runs(redis, tmp_path):
+    """/proc's directory passes an access() check as root, but no file can
+    be created there: found before the lock, not after the job."""
+    result = lock(redis, "--metrics-file", "/proc/statesync-test.prom", "m", "-c", f"touch {tmp_path}/ran")
+    assert (result.returncode, result.stdout) == (74, b""), result.stderr
+    assert result.stderr.startswith(b"statesync-lock: cannot write the metrics file /proc/statesync-test.prom: ")
+    assert result.stderr.count(b"\n") == 1
+    assert not (tmp_path / "ran").exists()
+    assert redis.command("EXISTS", key("m", "fence"), key("m", "history")) == 0
+
+
+def test_refusals_do_not_crowd_the_runs_out_of_the_history(redis):
+    """With --history-len 3 and five refusals after every run, the history
+    still holds the last three runs; the refusals have a bound of their own."""
+    for _ in range(4):
+        holder = start(redis, "--history-len", "3", "crowded", "-c", "echo ready; read line || true", host="winner",
+                       stdin=subprocess.PIPE)
+        try:
+            read_ready(holder)
+            for i in range(5):
+                assert lock(redis, "--history-len", "3", "-n", "crowded", "--", "true", host=f"h{i}").returncode == 1
+        finally:
+            release_holder(holder)
+    runs = history(redis, "crowded")
+    assert [(r["host"], r["fence"]) for r in runs] == [("winner", 4), ("winner", 3), ("winner", 2)]
+    everything = history(redis, "crowded", "--all")
+    assert [r["outcome"] for r in everything].count("refused") == 3
+    assert len(everything) == 6
+    text = lock(redis, "--history", "crowded").stdout.decode().splitlines()
+    assert len(text) == 4 and text[-1] == "(3 refused or skipped attempts kept apart: --all shows them)", text
+
+
+def test_history_sorted_by_start_and_filtered_by_host_and_outcome(redis):
+    """A semaphore's run that started first but ended last is listed by its
+    start (the time the line shows), not by when its record was written."""
+    first = start(redis, "--limit", "2", "pool", "-c", "echo ready; read line || true", host="early",
+                  stdin=subprocess.PIPE)
+    try:
+        read_ready(first)
+        assert lock(redis, "--limit", "2", "pool", "-c", "exit 4", host="late").returncode == 4
+    finally:
+        release_holder(first)
+    lines = lock(redis, "--history", "pool").stdout.decode().splitlines()
+    assert [line.split()[1].split(":")[0] for line in lines] == ["late", "early"], lines
+    assert lines == sorted(lines, reverse=True)  # the times shown, newest first
+    assert [r["host"] for r in history(redis, "pool", "--on-host", "early")] == ["early"]
+    assert [r["host"] for r in history(redis, "pool", "--outcome", "failed")] == ["late"]
+    assert history(redis, "pool", "--outcome", "lost") == []
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--status", "-n", "x"], b"-n goes with running a command, not with --status"),
+    (["--history", "-w", "5", "x"], b"-w goes with running a command, not with --history"),
+    (["--list", "--jitter", "5s"], b"--jitter goes with running a command, not with --list"),
+    (["--release", "--metrics-file", "/tmp/x.prom", "x"], b"--metrics-file goes with running a command"),
+    (["--all", "x", "--", "true"], b"--all goes with --history"),
+    (["--outcome", "ok", "--status", "x"], b"--outcome goes with --history"),
+    (["--history", "--outcome", "fine", "x"], b"--outcome"),
+])
+def test_inspections_refuse_run_options(redis, args, message):
     result = lock(redis, *args)
     assert result.returncode == 64, result.stderr
     assert message in result.stderr and result.stderr.count(b"\n") == 1, result.stderr

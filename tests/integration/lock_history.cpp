@@ -52,7 +52,7 @@ TEST_CASE("finish records the run with the release; the summary finds the last s
     REQUIRE(lock.try_acquire().acquired);
     CHECK(lock.finish(RunEnd{RunOutcome::failed, 3}).released);
   }
-  const auto records = lock_history(connection, "statesync:", "job");
+  const auto records = lock_history(connection, "statesync:", "job").records;
   REQUIRE(records.size() == 2);
   CHECK(records[0].host == "web2");
   CHECK(records[0].outcome == RunOutcome::failed);
@@ -60,7 +60,11 @@ TEST_CASE("finish records the run with the release; the summary finds the last s
   CHECK(records[0].fence == 2);
   CHECK(records[1].host == "web1");
   CHECK(records[1].pid == ::getpid());
-  CHECK(lock_history(connection, "statesync:", "job", 1).size() == 1);
+  CHECK(lock_history(connection, "statesync:", "job", HistoryQuery{.count = 1}).records.size() == 1);
+  const auto web1 = lock_history(connection, "statesync:", "job", HistoryQuery{.host = "web1"}).records;
+  REQUIRE(web1.size() == 1);
+  CHECK(web1[0].fence == 1);
+  CHECK(lock_history(connection, "statesync:", "job", HistoryQuery{.outcome = RunOutcome::failed}).records.size() == 1);
   const RunSummary summary = lock_run_summary(connection, "statesync:", "job");
   REQUIRE(summary.last);
   CHECK(summary.last->host == "web2");
@@ -85,18 +89,23 @@ TEST_CASE("a holder that vanished is recorded by the next acquirer; a refusal na
   // `gone` never renews: its lease ends, and the next acquirer records it.
   CHECK(next.acquire(Clock::now() + milliseconds(5000)) == AcquireResult::acquired);
   next.finish(RunEnd{});
-  const auto records = lock_history(b, "statesync:", "job");
+  // Refusals are kept apart from the runs; asked for, they are sorted in
+  // by when they were refused (runs by their start).
+  const LockHistory runs = lock_history(b, "statesync:", "job");
+  CHECK(runs.records.size() == 2);
+  CHECK(runs.refusals_kept == 1);
+  const auto records = lock_history(b, "statesync:", "job", HistoryQuery{.refusals = true}).records;
   REQUIRE(records.size() == 3);
-  CHECK(records[2].outcome == RunOutcome::refused);
-  CHECK(records[2].refused_by == "lost-host:" + std::to_string(::getpid()));
-  CHECK(records[1].outcome == RunOutcome::vanished);
-  CHECK(records[1].host == "lost-host");
-  CHECK(records[1].end_ms - records[1].start_ms >= 100);
+  CHECK(records[1].outcome == RunOutcome::refused);
+  CHECK(records[1].refused_by == "lost-host:" + std::to_string(::getpid()));
+  CHECK(records[2].outcome == RunOutcome::vanished);
+  CHECK(records[2].host == "lost-host");
+  CHECK(records[2].end_ms - records[2].start_ms >= 100);
   CHECK(records[0].outcome == RunOutcome::ok);
   CHECK(records[0].waited() >= milliseconds(0));
   // The vanished holder's own late finish adds nothing.
   CHECK_FALSE(gone.finish(RunEnd{}).released);
-  CHECK(lock_history(b, "statesync:", "job").size() == 3);
+  CHECK(lock_history(b, "statesync:", "job").records.size() == 2);
 }
 
 TEST_CASE("a plain release is recorded as released; history length 0 keeps nothing") {
@@ -105,14 +114,14 @@ TEST_CASE("a plain release is recorded as released; history length 0 keeps nothi
   Lock lock(connection, spec("plain", "h"));
   REQUIRE(lock.try_acquire().acquired);
   CHECK(lock.release());
-  REQUIRE(lock_history(connection, "statesync:", "plain").size() == 1);
-  CHECK(lock_history(connection, "statesync:", "plain")[0].outcome == RunOutcome::released);
+  REQUIRE(lock_history(connection, "statesync:", "plain").records.size() == 1);
+  CHECK(lock_history(connection, "statesync:", "plain").records[0].outcome == RunOutcome::released);
   LockSpec off = spec("off", "h");
   off.history_len = 0;
   Lock quiet(connection, off);
   REQUIRE(quiet.try_acquire().acquired);
   CHECK(quiet.finish(RunEnd{}).start_ms == 0);
-  CHECK(lock_history(connection, "statesync:", "off").empty());
+  CHECK(lock_history(connection, "statesync:", "off").records.empty());
   CHECK_FALSE(lock_run_summary(connection, "statesync:", "off").last);
 }
 

@@ -14,7 +14,7 @@ namespace {
 
 constexpr ErrorKind every_kind[] = {ErrorKind::usage,  ErrorKind::bad_data, ErrorKind::no_input, ErrorKind::unavailable,
                                     ErrorKind::server, ErrorKind::refused,  ErrorKind::protocol, ErrorKind::lock_lost,
-                                    ErrorKind::output, ErrorKind::internal};
+                                    ErrorKind::output, ErrorKind::internal, ErrorKind::fenced};
 
 } // namespace
 
@@ -29,6 +29,7 @@ TEST_CASE("every kind has its own name, spelled as its enumerator") {
   CHECK(std::string(error_kind_name(ErrorKind::lock_lost)) == "lock_lost");
   CHECK(std::string(error_kind_name(ErrorKind::output)) == "output");
   CHECK(std::string(error_kind_name(ErrorKind::internal)) == "internal");
+  CHECK(std::string(error_kind_name(ErrorKind::fenced)) == "fenced");
   std::set<std::string> names;
   for (const auto kind : every_kind) {
     names.insert(error_kind_name(kind));
@@ -47,4 +48,5 @@ TEST_CASE("every kind maps to the tools' documented exit status") {
   CHECK(exit_status_for(ErrorKind::lock_lost) == 75);
   CHECK(exit_status_for(ErrorKind::protocol) == 76);
   CHECK(exit_status_for(ErrorKind::refused) == 77);
+  CHECK(exit_status_for(ErrorKind::fenced) == 79);
 }

@@ -14,9 +14,9 @@ TEST_CASE("the documented table lists every status the code can return") {
     documented.insert(row.status);
   }
   // An error's status is the library's; the others are the tools' own.
-  for (const auto kind :
-       {ErrorKind::usage, ErrorKind::bad_data, ErrorKind::no_input, ErrorKind::unavailable, ErrorKind::server,
-        ErrorKind::refused, ErrorKind::protocol, ErrorKind::lock_lost, ErrorKind::output, ErrorKind::internal}) {
+  for (const auto kind : {ErrorKind::usage, ErrorKind::bad_data, ErrorKind::no_input, ErrorKind::unavailable,
+                          ErrorKind::server, ErrorKind::refused, ErrorKind::protocol, ErrorKind::lock_lost,
+                          ErrorKind::output, ErrorKind::internal, ErrorKind::fenced}) {
     CAPTURE(error_kind_name(kind));
     CHECK(documented.count(std::to_string(exit_status_for(kind))) == 1);
   }

@@ -89,14 +89,14 @@ TEST_CASE("inspection forms") {
 }
 
 TEST_CASE("options that do not go together are usage errors") {
-  CHECK(usage_error({}).find("a lock NAME and a command are needed") != std::string::npos);
-  CHECK(usage_error({"job"}).find("no command to run") != std::string::npos);
+  CHECK(usage_error({}).find("a lock NAME is needed") != std::string::npos);
+  CHECK(usage_error({"-u", "job"}).find("-u job is not a URL") != std::string::npos);
   CHECK(usage_error({"-c", "x", "job", "y"}).find("either -c STRING or a COMMAND") != std::string::npos);
   CHECK(usage_error({"-n", "-w", "1", "job", "x"}).find("-n and -w") != std::string::npos);
   CHECK(usage_error({"--json", "job", "x"}).find("--json goes with") != std::string::npos);
   CHECK(usage_error({"--status", "--list"}).find("do not go together") != std::string::npos);
   CHECK(usage_error({"--release"}).find("--release needs a lock NAME") != std::string::npos);
-  CHECK(usage_error({"--status", "-c", "x", "job"}).find("run no command") != std::string::npos);
+  CHECK(usage_error({"--status", "-c", "x", "job"}).find("--status runs no command") != std::string::npos);
   CHECK(usage_error({"--nope", "job", "x"}) == "unknown option --nope (for help: --help)");
 }
 

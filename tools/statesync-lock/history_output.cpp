@@ -36,6 +36,8 @@ std::string how_it_ended(const RunRecord& record) {
     return "lost, holder vanished";
   case RunOutcome::refused:
     return record.refused_by.empty() ? "refused" : fmt::format("refused (held by {})", record.refused_by);
+  case RunOutcome::skipped:
+    return fmt::format("skipped (its --once-per window ran on {})", record.refused_by);
   }
   return "unknown";
 }
@@ -47,8 +49,8 @@ std::string optional_json(const std::optional<RunRecord>& record) {
 } // namespace
 
 std::string record_text(const RunRecord& record) {
-  const bool ran = record.outcome != RunOutcome::refused;
-  std::string line = fmt::format("{} {}:{}", utc_time(ran ? record.start_ms : record.end_ms), record.host, record.pid);
+  const bool ran = record.ran();
+  std::string line = fmt::format("{} {}:{}", utc_time(record.shown_ms()), record.host, record.pid);
   if (ran) {
     line += fmt::format(" fence {}", record.fence);
   }
@@ -63,7 +65,7 @@ std::string record_text(const RunRecord& record) {
 }
 
 std::string record_json(const RunRecord& record) {
-  const bool ran = record.outcome != RunOutcome::refused;
+  const bool ran = record.ran();
   return fmt::format(R"({{"id":{},"host":{},"pid":{},"fence":{},"waiting_since":{},"start":{},"end":{},)"
                      R"("duration_ms":{},"waited_ms":{},"outcome":{},"exit_status":{},"signal":{},)"
                      R"("max_runtime_hit":{},"refused_by":{}}})",

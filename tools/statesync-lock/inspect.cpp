@@ -3,7 +3,9 @@
 #include "common/encoding.hpp"
 #include "common/exit_status.hpp"
 #include "common/output.hpp"
+#include "common/terminal.hpp"
 #include "history_output.hpp"
+#include "timeline.hpp"
 #include "wait_display.hpp"
 
 #include <statesync/lock_history.hpp>
@@ -86,12 +88,28 @@ std::string status_json(const LockStatus& status, std::string_view more) {
 namespace {
 
 int show_history(Link& link, const LockOptions& options) {
-  const auto records = lock_history(link, options.key_prefix, options.name, options.count);
+  HistoryQuery query;
+  query.count = options.count;
+  query.refusals = options.all;
+  query.host = options.run_host;
+  query.outcome = options.outcome;
+  const LockHistory history = lock_history(link, options.key_prefix, options.name, query);
+  if (options.timeline) {
+    write_stdout(draw_timeline(history.records, timeline_span(history.records, options.since.count()),
+                               terminal_size().columns, colour_wanted()));
+    return exit_ok;
+  }
   std::string out;
-  for (const RunRecord& record : records) {
+  for (const RunRecord& record : history.records) {
     out += options.json ? (out.empty() ? "" : ",") + record_json(record) : record_text(record) + "\n";
   }
-  write_stdout(options.json ? "[" + out + "]\n" : out);
+  if (options.json) {
+    out = "[" + out + "]\n";
+  } else if (!options.all && !options.outcome && options.run_host.empty() && history.refusals_kept > 0) {
+    // Unfiltered: say what is kept apart (a filter's count would mislead).
+    out += fmt::format("({} refused or skipped attempts kept apart: --all shows them)\n", history.refusals_kept);
+  }
+  write_stdout(out);
   return exit_ok;
 }
 
@@ -131,6 +149,8 @@ int inspect(Link& link, const LockOptions& options) {
   case LockMode::history:
     return show_history(link, options);
   case LockMode::run:
+  case LockMode::check:
+  case LockMode::fence_check:
     break;
   }
   return exit_status_for(ErrorKind::internal);

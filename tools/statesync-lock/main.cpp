@@ -1,8 +1,10 @@
 // statesync-lock: run a command while holding a lock in Redis, or inspect
 // and release locks.
 
+#include "check.hpp"
 #include "common/connection_options.hpp"
 #include "common/tool_main.hpp"
+#include "fence_check.hpp"
 #include "inspect.hpp"
 #include "options.hpp"
 #include "run.hpp"
@@ -27,9 +29,24 @@ int main(int argc, char** argv) {
     link_options.client_name = client_name("statesync-lock");
     link_options.reconnect.enabled = link_options.endpoint.topology != Topology::standalone;
     Link link(link_options);
+    if (options.mode == LockMode::check) {
+      return check_lock(link, options); // an unreachable server is UNKNOWN (3), not 69
+    }
     // Connected now, so that an unreachable server is reported first. In a
     // cluster, every key of one lock hashes to its {NAME} tag's slot.
     link.connection(options.mode == LockMode::list ? std::string() : lock_keys(options.key_prefix, options.name).lock);
-    return options.mode == LockMode::run ? run_locked(link, options) : inspect(link, options);
+    switch (options.mode) {
+    case LockMode::run:
+      return run_locked(link, options);
+    case LockMode::fence_check:
+      return fence_check(link, options);
+    case LockMode::status:
+    case LockMode::list:
+    case LockMode::release:
+    case LockMode::history:
+    case LockMode::check:
+      break;
+    }
+    return inspect(link, options);
   });
 }

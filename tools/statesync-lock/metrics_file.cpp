@@ -26,7 +26,7 @@ struct Metric {
 
 // In the file's order. Names follow Prometheus's conventions: a prefix,
 // base units (seconds), _total for counters.
-constexpr std::array<Metric, 10> metrics = {{
+constexpr std::array<Metric, 11> metrics = {{
     {"statesync_lock_last_start_timestamp_seconds", "gauge", "When the last run started (server clock)."},
     {"statesync_lock_last_end_timestamp_seconds", "gauge", "When the last run ended (server clock)."},
     {"statesync_lock_last_duration_seconds", "gauge", "How long the last run held the lock."},
@@ -37,6 +37,7 @@ constexpr std::array<Metric, 10> metrics = {{
     {"statesync_lock_runs_total", "counter", "Runs under the lock."},
     {"statesync_lock_refusals_total", "counter", "Attempts that did not get the lock."},
     {"statesync_lock_losses_total", "counter", "Runs that lost the lock."},
+    {"statesync_lock_skips_total", "counter", "Attempts that did not run: their --once-per window had run."},
 }};
 
 using Series = std::pair<std::string, std::string>; // lock, host
@@ -116,20 +117,32 @@ Samples read_previous(const std::string& path) {
   return samples;
 }
 
+double seconds(long long ms) {
+  return static_cast<double>(ms) / 1000.0;
+}
+
 void apply(std::map<std::string, double>& series, const MetricsUpdate& update) {
-  if (update.refused) {
-    series["statesync_lock_refusals_total"] += 1;
-    series["statesync_lock_last_wait_seconds"] = update.wait;
+  // Counters are there at 0 from the first write (a rate() or an alert on
+  // them needs the series), and so is the last success: 0 until there is
+  // one, so that an alert on its age fires for a job that never succeeded.
+  for (const char* counted :
+       {"statesync_lock_runs_total", "statesync_lock_refusals_total", "statesync_lock_losses_total",
+        "statesync_lock_skips_total", "statesync_lock_last_success_timestamp_seconds"}) {
+    series.try_emplace(counted, 0.0);
+  }
+  if (update.event != MetricsEvent::run) {
+    series[update.event == MetricsEvent::refused ? "statesync_lock_refusals_total" : "statesync_lock_skips_total"] += 1;
+    series["statesync_lock_last_wait_seconds"] = seconds(update.wait_ms);
     return;
   }
-  series["statesync_lock_last_start_timestamp_seconds"] = update.start;
-  series["statesync_lock_last_end_timestamp_seconds"] = update.end;
-  series["statesync_lock_last_duration_seconds"] = update.end - update.start;
+  series["statesync_lock_last_start_timestamp_seconds"] = seconds(update.start_ms);
+  series["statesync_lock_last_end_timestamp_seconds"] = seconds(update.end_ms);
+  series["statesync_lock_last_duration_seconds"] = seconds(update.end_ms - update.start_ms);
   series["statesync_lock_last_exit_status"] = update.exit_status;
   series["statesync_lock_last_lost"] = update.lost ? 1 : 0;
-  series["statesync_lock_last_wait_seconds"] = update.wait;
+  series["statesync_lock_last_wait_seconds"] = seconds(update.wait_ms);
   if (update.exit_status == 0) {
-    series["statesync_lock_last_success_timestamp_seconds"] = update.end;
+    series["statesync_lock_last_success_timestamp_seconds"] = seconds(update.end_ms);
   }
   series["statesync_lock_runs_total"] += 1;
   if (update.lost) {
@@ -160,25 +173,36 @@ std::string render(const Samples& samples) {
 
 } // namespace
 
-void check_metrics_directory(const std::string& path) {
-  const std::string directory = directory_of(path);
+MetricsFile::MetricsFile(std::string path) : path_(std::move(path)) {
+  const std::string directory = directory_of(path_);
   if (::access(directory.c_str(), W_OK | X_OK) != 0) {
-    cannot_write(path, fmt::format("directory {}: {}", directory, std::strerror(errno)));
+    cannot_write(path_, fmt::format("directory {}: {}", directory, std::strerror(errno)));
+  }
+  // Not ending in .prom, so that the collector never reads it half written.
+  const auto slash = path_.rfind('/');
+  temporary_ = fmt::format("{}.{}.{}.tmp", path_.substr(0, slash + 1) + ".", path_.substr(slash + 1), ::getpid());
+  fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    cannot_write(path_, std::strerror(errno));
   }
 }
 
-void write_metrics_file(const std::string& path, const MetricsUpdate& update) {
-  Samples samples = read_previous(path);
+MetricsFile::~MetricsFile() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(temporary_.c_str());
+  }
+}
+
+void MetricsFile::write(const MetricsUpdate& update) {
+  Samples samples = read_previous(path_);
   apply(samples[{update.lock, update.host}], update);
   const std::string text = render(samples);
-  // Not ending in .prom, so that the collector never reads it half written.
-  const auto slash = path.rfind('/');
-  const std::string temporary =
-      fmt::format("{}.{}.{}.tmp", path.substr(0, slash + 1) + ".", path.substr(slash + 1), ::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    cannot_write(path, std::strerror(errno));
-  }
+  const int fd = std::exchange(fd_, -1);
+  const auto fail = [&](int error) {
+    ::unlink(temporary_.c_str());
+    cannot_write(path_, std::strerror(error));
+  };
   std::size_t done = 0;
   while (done < text.size()) {
     const auto n = ::write(fd, text.data() + done, text.size() - done);
@@ -188,15 +212,12 @@ void write_metrics_file(const std::string& path, const MetricsUpdate& update) {
     if (n < 0) {
       const int error = errno;
       ::close(fd);
-      ::unlink(temporary.c_str());
-      cannot_write(path, std::strerror(error));
+      fail(error);
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::close(fd) != 0 || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temporary.c_str());
-    cannot_write(path, std::strerror(error));
+  if (::close(fd) != 0 || ::rename(temporary_.c_str(), path_.c_str()) != 0) {
+    fail(errno);
   }
 }
 

@@ -20,7 +20,7 @@ namespace statesync::tools {
 enum class OnLost { term, kill, ignore };
 
 // Run a command under the lock, or one of the operators' inspections.
-enum class LockMode { run, status, list, release, history };
+enum class LockMode { run, status, list, release, history, check, fence_check };
 
 struct LockOptions {
   ConnectionArgs connection;
@@ -40,7 +40,16 @@ struct LockOptions {
   bool release = false;
   bool json = false;
   bool history = false;
-  std::size_t count = 0; // --history -C: at most this many records (0: all)
+  bool check = false;
+  bool fence_check = false;  // --fence-check NAME TOKEN
+  std::string max_age_text;  // --check --max-age, as given
+  std::string warn_age_text; // --check --warn-age, as given
+  std::size_t count = 0;     // --history -C: at most this many records (0: all)
+  bool all = false;          // --history: the refusals and skips too
+  std::string run_host;      // --history --on-host: one host's records
+  std::string outcome_text;
+  bool timeline = false;  // --history --timeline
+  std::string since_text; // --timeline --since, as given
   int history_len = default_history_len;
   std::optional<std::string> metrics_file;
   std::string jitter_text;   // --jitter, in seconds (duration_option)
@@ -53,6 +62,11 @@ struct LockOptions {
   std::vector<std::string> command; // argv to execvp, or sh -c STRING
   std::chrono::milliseconds jitter{0};
   std::chrono::milliseconds once_per{0};
+  std::optional<RunOutcome> outcome; // --history --outcome
+  long long fence_token = 0;         // --fence-check's TOKEN
+  std::chrono::milliseconds since{0};
+  std::chrono::milliseconds max_age{0};
+  std::optional<std::chrono::milliseconds> warn_age;
   std::string host; // STATESYNC_HOSTNAME (tests, containers), else the library's gethostname()
 };
 

@@ -6,6 +6,7 @@
 #include "common/exit_status.hpp"
 #include "common/signals.hpp"
 #include "common/tool_main.hpp"
+#include "hand_hold.hpp"
 #include "jitter.hpp"
 #include "metrics_file.hpp"
 #include "relayed_signals.hpp"
@@ -21,6 +22,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <unistd.h>
 
 namespace statesync::tools {
@@ -34,7 +36,7 @@ std::string already_ran_message(const LockOptions& options, const WindowRun& run
 }
 
 // nullopt once acquired; else the exit status (conflict, timeout, signal).
-std::optional<int> acquire(Lock& lock, const LockOptions& options) {
+std::optional<int> acquire(Lock& lock, const LockOptions& options, MetricsFile* metrics) {
   std::optional<Clock::time_point> deadline;
   if (options.nonblock) {
     deadline = Clock::now();
@@ -58,12 +60,16 @@ std::optional<int> acquire(Lock& lock, const LockOptions& options) {
     case AcquireResult::timed_out:
       display.done();
       report_verbose(fmt::format("'{}' not acquired", options.name));
-      report_refusal(lock, options, last);
+      report_refusal(metrics, lock, options, last);
       return options.conflict_exit_code;
-    case AcquireResult::already_ran:
+    case AcquireResult::already_ran: {
       display.done();
       report(already_ran_message(options, *lock.window_run()));
+      Attempt skipped;
+      skipped.window_run = lock.window_run();
+      report_refusal(metrics, lock, options, skipped);
       return options.conflict_exit_code;
+    }
     case AcquireResult::interrupted:
       if (const int signal = take_signal(); is_relayed(signal)) {
         display.done();
@@ -82,34 +88,58 @@ void export_lock_environment(const Lock& lock) {
   ::setenv("STATESYNC_LOCK_TTL_MS", std::to_string(lock.spec().ttl.count()).c_str(), 1);
 }
 
+// No command: held until a signal or the end of standard input; recorded
+// as a run (ok), released.
+int held_by_hand(Lock& lock, const LockOptions& options, MetricsFile* metrics) {
+  const HandHoldEnd end = hold_by_hand(lock);
+  RunEnd run;
+  if (end.lost) {
+    run.outcome = RunOutcome::lost;
+  }
+  const FinishedRun done = finish_run(lock, run, std::chrono::milliseconds(0), end.signal);
+  const bool lost = end.lost || !done.released;
+  const int status = lost ? exit_status_for(ErrorKind::lock_lost) : end.signal != 0 ? exit_signal_base + end.signal : 0;
+  if (!lost) {
+    report_verbose(fmt::format("lock '{}' (fencing token {}) released", options.name, lock.fence()));
+  }
+  report_run_metrics(metrics, options, lock, done, status, lost);
+  return status;
+}
+
 } // namespace
 
 int run_locked(Link& link, const LockOptions& options) {
   catch_signals(relayed_signals);
   catch_signals({SIGCHLD});
   link.set_wake_fd(signal_fd());
+  std::optional<MetricsFile> metrics_file;
   if (options.metrics_file) {
-    check_metrics_directory(*options.metrics_file);
+    metrics_file.emplace(*options.metrics_file);
   }
+  MetricsFile* const metrics = metrics_file ? &*metrics_file : nullptr;
   Lock lock(link, lock_spec(options));
   if (options.jitter.count() > 0) {
     if (const auto status = wait_jitter(options.name, options.jitter)) {
       return *status;
     }
   }
-  if (const auto status = acquire(lock, options)) {
+  if (const auto status = acquire(lock, options, metrics)) {
     return *status;
   }
   if (options.wait_replicas > 0) {
     const long long replicas = lock.wait_replicas(options.wait_replicas);
     if (replicas < options.wait_replicas) {
-      finish_run(lock, RunEnd{RunOutcome::failed, exit_status_for(ErrorKind::unavailable)},
-                 std::chrono::milliseconds(0));
+      const int status = exit_status_for(ErrorKind::unavailable);
+      const FinishedRun done = finish_run(lock, RunEnd{RunOutcome::failed, status}, std::chrono::milliseconds(0));
+      report_run_metrics(metrics, options, lock, done, status, false);
       throw Error(ErrorKind::unavailable,
                   fmt::format("lock '{}' reached {} of {} replicas within the reply timeout; released it", options.name,
                               replicas, options.wait_replicas));
     }
     report_verbose(fmt::format("lock '{}' is on {} replicas", options.name, replicas));
+  }
+  if (options.command.empty()) {
+    return held_by_hand(lock, options, metrics);
   }
   export_lock_environment(lock);
   Child child(options.command);
@@ -118,7 +148,7 @@ int run_locked(Link& link, const LockOptions& options) {
     report(fmt::format("cannot run '{}': {}", options.command.front(), std::strerror(*error)));
     const int status = *error == ENOENT ? exit_not_found : exit_cannot_execute;
     const FinishedRun done = finish_run(lock, RunEnd{RunOutcome::failed, status}, std::chrono::milliseconds(0));
-    report_run_metrics(options, lock, done, status, false);
+    report_run_metrics(metrics, options, lock, done, status, false);
     return status;
   }
   const auto result =
@@ -136,7 +166,7 @@ int run_locked(Link& link, const LockOptions& options) {
     report_verbose(fmt::format("lock '{}' (fencing token {}) released", options.name, lock.fence()));
   }
   const int status = lost ? exit_status_for(ErrorKind::lock_lost) : exit_status_of(result.wait_status);
-  report_run_metrics(options, lock, done, status, lost);
+  report_run_metrics(metrics, options, lock, done, status, lost);
   return status;
 }
 

@@ -22,12 +22,12 @@ constexpr std::chrono::milliseconds signalled_release_wait{1000};
 
 // With --history-len 0 the server keeps no run entry to take times from:
 // the host's clock stands in.
-double unix_seconds(long long server_ms) {
+long long unix_ms(long long server_ms) {
   if (server_ms > 0) {
-    return static_cast<double>(server_ms) / 1000.0;
+    return server_ms;
   }
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) / 1000.0;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
 }
 
 } // namespace
@@ -92,28 +92,28 @@ FinishedRun finish_run(Lock& lock, const RunEnd& end, std::chrono::milliseconds 
   }
 }
 
-void report_run_metrics(const LockOptions& options, const Lock& lock, const FinishedRun& done, int exit_status,
-                        bool lost) {
-  if (!options.metrics_file) {
+void report_run_metrics(MetricsFile* metrics, const LockOptions& options, const Lock& lock, const FinishedRun& done,
+                        int exit_status, bool lost) {
+  if (metrics == nullptr) {
     return;
   }
   MetricsUpdate update{options.name, lock.spec().host};
-  update.start = unix_seconds(done.start_ms);
-  update.end = unix_seconds(done.end_ms);
-  update.wait = done.start_ms > 0 ? static_cast<double>(done.start_ms - done.wait_start_ms) / 1000.0 : 0.0;
+  update.start_ms = unix_ms(done.start_ms);
+  update.end_ms = unix_ms(done.end_ms);
+  update.wait_ms = done.start_ms > 0 ? done.start_ms - done.wait_start_ms : 0;
   update.exit_status = exit_status;
   update.lost = lost;
-  write_metrics_file(*options.metrics_file, update);
+  metrics->write(update);
 }
 
-void report_refusal(Lock& lock, const LockOptions& options, const Attempt& refused) {
+void report_refusal(MetricsFile* metrics, Lock& lock, const LockOptions& options, const Attempt& refused) {
   const long long wait_start = lock.wait_start_ms();
   const long long now = lock.record_refusal(refused);
-  if (options.metrics_file) {
+  if (metrics != nullptr) {
     MetricsUpdate update{options.name, lock.spec().host};
-    update.refused = true;
-    update.wait = wait_start > 0 ? static_cast<double>(now - wait_start) / 1000.0 : 0.0;
-    write_metrics_file(*options.metrics_file, update);
+    update.event = refused.window_run ? MetricsEvent::skipped : MetricsEvent::refused;
+    update.wait_ms = wait_start > 0 ? now - wait_start : 0;
+    metrics->write(update);
   }
 }
 

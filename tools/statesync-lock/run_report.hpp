@@ -2,6 +2,7 @@
 // After a run (or a refusal): its record in the lock's history, written
 // with the release, and --metrics-file.
 
+#include "metrics_file.hpp"
 #include "options.hpp"
 #include "supervise.hpp"
 
@@ -26,11 +27,13 @@ RunEnd run_end(const SupervisionResult& result);
 // user asked to stop, and the lease ends on its own anyway.
 FinishedRun finish_run(Lock& lock, const RunEnd& end, std::chrono::milliseconds hold, int relayed_signal = 0);
 
-// --metrics-file, if given, after a run that ended with `exit_status`.
-void report_run_metrics(const LockOptions& options, const Lock& lock, const FinishedRun& done, int exit_status,
-                        bool lost);
+// --metrics-file (`metrics`, when given) after a run that ended with
+// `exit_status`.
+void report_run_metrics(MetricsFile* metrics, const LockOptions& options, const Lock& lock, const FinishedRun& done,
+                        int exit_status, bool lost);
 
-// The refusal's record (-n, or -w's time up) and --metrics-file.
-void report_refusal(Lock& lock, const LockOptions& options, const Attempt& refused);
+// The record of a refusal (-n, or -w's time up) or of a --once-per skip
+// (`refused` has a window_run), and --metrics-file.
+void report_refusal(MetricsFile* metrics, Lock& lock, const LockOptions& options, const Attempt& refused);
 
 } // namespace statesync::tools

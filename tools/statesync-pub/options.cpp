@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include "fence_option.hpp"
+
 #include "common/duration_text.hpp"
 #include "common/option_checks.hpp"
 #include "common/tool_main.hpp"
@@ -67,6 +69,12 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       ->needs(require)
       ->group(publishing);
   app->add_flag("--sharded", options.sharded, "Use SPUBLISH (Redis 7 sharded pub/sub)")->group(publishing);
+  app->add_flag("--fenced", options.fenced,
+                "Write only while STATESYNC_LOCK_TOKEN is the newest holder's of STATESYNC_LOCK_NAME")
+      ->group(publishing);
+  app->add_option("--fence", options.fence_text, "Write only while TOKEN is the newest holder's of lock NAME")
+      ->option_text("NAME:TOKEN")
+      ->group(publishing);
   app->add_option("--repeat", options.repeat, "Publish N times (0: until interrupted)")
       ->option_text("N")
       ->check(not_negative("whole number"))
@@ -198,6 +206,7 @@ PubPlan plan_pub(const PubOptions& options) {
     usage("--ttl is for retained messages: add -r");
   }
   stream_writer_options(options); // checks the --stream options
+  plan.fence = fence_for(options);
   return plan;
 }
 

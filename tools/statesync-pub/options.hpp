@@ -5,6 +5,7 @@
 
 #include "common/connection_options.hpp"
 
+#include <statesync/publisher.hpp>
 #include <statesync/retained.hpp>
 
 #include <CLI/CLI.hpp>
@@ -40,6 +41,8 @@ struct PubOptions {
   std::optional<double> give_up;
   std::string key_prefix{default_key_prefix};
   PubStreamArgs stream;
+  bool fenced = false;                   // --fenced
+  std::optional<std::string> fence_text; // --fence NAME:TOKEN
 };
 
 std::unique_ptr<CLI::App> make_pub_app(PubOptions& options);
@@ -62,6 +65,7 @@ struct PubPlan {
   std::vector<std::string> messages;        // InputMode::arguments
   char separator = '\n';                    // lines and records
   std::optional<std::string> channel_field; // decoded
+  std::optional<Fence> fence;               // --fenced, --fence
 };
 
 PubPlan plan_pub(const PubOptions& options);

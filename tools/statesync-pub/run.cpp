@@ -36,7 +36,7 @@ std::string plural(long long count, const char* noun) {
 class PubRun {
 public:
   PubRun(const PubOptions& options, const PubPlan& plan, Link& link)
-      : options_(options), plan_(plan), publisher_(link, {options.key_prefix, options.sharded}),
+      : options_(options), plan_(plan), publisher_(link, {options.key_prefix, options.sharded, plan.fence}),
         progress_(options.progress), ttl_(options.ttl ? to_milliseconds(*options.ttl) : 0ms),
         interval_(to_milliseconds(options.interval)) {
     auto on_ack = [this](const Acknowledgement& ack) {
@@ -45,7 +45,9 @@ public:
     if (options.stream.enabled) {
       // A stream writer routes its own keys, over its own link.
       stream_ = make_stream_writer(options, link, on_ack);
-    } else if (plan.mode != InputMode::clear) {
+    } else if (plan.mode != InputMode::clear && !plan.fence) {
+      // Fenced messages go one at a time through the publisher: each is
+      // checked against the lock on the server as it is written.
       stream_ = std::make_unique<RecordStream>(link, publisher_.options(), on_ack);
     }
   }
@@ -82,7 +84,7 @@ public:
   }
 
 private:
-  std::uint64_t published() const { return (stream_ ? stream_->acknowledged() : 0) + cleared_; }
+  std::uint64_t published() const { return (stream_ ? stream_->acknowledged() : 0) + one_shot_; }
 
   void finish() {
     if (stream_) {
@@ -155,7 +157,9 @@ private:
         return;
       }
       // Before waiting for input, what is buffered goes out.
-      stream_->send();
+      if (stream_) {
+        stream_->send();
+      }
       progress_.update(published(), true);
       if (caught_signal() != 0) {
         return;
@@ -176,17 +180,33 @@ private:
       }
     }
     ++put_;
-    if (options_.retain) {
+    if (!stream_) {
+      put_one(channel, message);
+    } else if (options_.retain) {
       stream_->retain(channel, message, ttl_);
     } else {
       stream_->publish(channel, message);
     }
   }
 
+  // A fenced message, written and acknowledged before the next.
+  void put_one(std::string_view channel, std::string_view message) {
+    Acknowledgement ack;
+    if (options_.retain) {
+      const Retained retained = publisher_.retain(channel, message, ttl_);
+      ack.receivers = retained.receivers;
+      ack.version = retained.version;
+    } else {
+      ack.receivers = publisher_.publish(channel, message);
+    }
+    ack.message = ++one_shot_;
+    acknowledged(ack);
+  }
+
   void clear() {
     total_ = 1;
     const Cleared cleared = publisher_.clear(plan_.channel);
-    cleared_ = 1;
+    one_shot_ = 1;
     report_verbose(fmt::format("{} the retained state of '{}'; the empty message reached {}",
                                cleared.existed ? "cleared" : "there was no", plan_.channel,
                                plural(cleared.receivers, "subscriber")));
@@ -241,14 +261,14 @@ private:
 
   const PubOptions& options_;
   const PubPlan& plan_;
-  Publisher publisher_;                   // --clear
-  std::unique_ptr<MessageStream> stream_; // everything but a --clear
+  Publisher publisher_;                   // --clear, and fenced messages
+  std::unique_ptr<MessageStream> stream_; // everything else
   Progress progress_;
   std::chrono::milliseconds ttl_;
   std::chrono::milliseconds interval_;
   std::optional<std::uint64_t> total_; // how many records there are, once known
   std::uint64_t put_ = 0;
-  std::uint64_t cleared_ = 0;
+  std::uint64_t one_shot_ = 0; // acknowledged by the publisher: --clear, fenced messages
   std::uint64_t too_few_ = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "stream_options.hpp"
 
+#include "fence_option.hpp"
 #include "options.hpp"
 #include "run.hpp"
 
@@ -80,6 +81,7 @@ StreamWriterOptions stream_writer_options(const PubOptions& options) {
     usage("--stream adds entries to a stream: no -r, --ttl, --clear, --require-subscribers or --sharded");
   }
   writer.field = args.field;
+  writer.fence = fence_for(options);
   if (args.id) {
     StreamId::parse(*args.id, "--id"); // "ms-seq", "ms", or "ms-*"
     writer.id = *args.id;

@@ -2,10 +2,10 @@
 
 #include "common/output.hpp"
 #include "common/signals.hpp"
+#include "common/terminal.hpp"
 
 #include <statesync/error.hpp>
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace statesync::tools {
@@ -23,19 +23,6 @@ constexpr std::string_view erase_line_rest = "\033[K";
 constexpr std::string_view erase_screen_rest = "\033[J";
 constexpr std::string_view bold = "\033[1m";
 constexpr std::string_view plain = "\033[0m";
-
-struct Size {
-  std::size_t columns = 80;
-  std::size_t rows = 24;
-};
-
-Size terminal_size() {
-  winsize size{};
-  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0 && size.ws_row > 0) {
-    return {size.ws_col, size.ws_row};
-  }
-  return {};
-}
 
 } // namespace
 
@@ -93,7 +80,7 @@ void LiveView::draw_if_due() {
 }
 
 void LiveView::draw(Clock::time_point now) {
-  const Size size = terminal_size();
+  const TerminalSize size = terminal_size();
   const std::size_t rows = notice_.empty() ? size.rows : size.rows - 1;
   const auto lines = table_.lines(size.columns, rows, now);
   std::string screen(home);

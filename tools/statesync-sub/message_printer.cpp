@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
-#include <unistd.h>
-
 namespace statesync::tools {
 namespace {
 
@@ -24,11 +21,6 @@ void append_json_field(std::string& out, std::string_view name, std::string_view
     append_base64(out, bytes);
     out += '"';
   }
-}
-
-bool colour_wanted() {
-  const char* no_colour = std::getenv("NO_COLOR");
-  return ::isatty(STDOUT_FILENO) == 1 && (no_colour == nullptr || *no_colour == '\0');
 }
 
 void append_json(std::string& out, const Message& message, SystemTime received) {

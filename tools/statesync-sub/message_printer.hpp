@@ -4,6 +4,7 @@
 // newline, a NUL (-0) or nothing (-N). Appends to a buffer that the tool
 // writes once per burst.
 
+#include "common/terminal.hpp"
 #include "format_template.hpp"
 #include "options.hpp"
 
@@ -38,10 +39,6 @@ private:
   bool colour_;
   bool needs_time_;
 };
-
-// Whether -v should colour: standard output is a terminal and NO_COLOR is
-// unset or empty.
-bool colour_wanted();
 
 // One JSON object (without terminator): channel, pattern, retained state's
 // version, receive time, payload; a field whose bytes are not valid UTF-8

@@ -26,6 +26,7 @@ enum class ErrorKind {
   refused,     // authentication failed, NOAUTH, NOPERM
   protocol,    // a reply that is malformed or not what the command should get
   lock_lost,   // a held lock was lost
+  fenced,      // a fenced write refused: a newer holder has taken the lock since
   output,      // cannot write output
   internal,    // a bug
 };
@@ -53,6 +54,7 @@ enum class ServerError {
   nogroup,     // a stream's consumer group does not exist
   busygroup,   // a stream's consumer group exists already
   execabort,   // a transaction was discarded
+  fenced,      // statesync's fenced write refused (FENCED, from fence.lua)
   err,         // the generic ERR
   other,
 };

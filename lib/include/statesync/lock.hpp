@@ -28,6 +28,9 @@
 //                                record is written (history or --once-per)
 //   <prefix>lock:{NAME}:window   --once-per: the window that has run, and
 //                                who ran it; expires with the window
+//   <prefix>lock:{NAME}:refusals stream: refused attempts and --once-per
+//                                skips, capped apart from the runs (see
+//                                lock_history.hpp)
 
 #include <statesync/export.hpp>
 #include <statesync/link.hpp>
@@ -44,7 +47,7 @@
 namespace statesync {
 
 struct STATESYNC_API LockKeys {
-  std::string lock, fence, signal, info, holders, limit, history, runs, window;
+  std::string lock, fence, signal, info, holders, limit, history, runs, window, refusals;
 };
 
 STATESYNC_API LockKeys lock_keys(std::string_view prefix, std::string_view name);

@@ -1,7 +1,9 @@
 #pragma once
-// A lock's run history: one record per run under the lock (and per
-// refused attempt), kept in a capped stream in the lock's slot, so that
-// the whole fleet's runs of one job can be read in one place. Every time
+// A lock's run history: one record per run under the lock, kept in a
+// capped stream in the lock's slot, so that the whole fleet's runs of one
+// job can be read in one place. Refused attempts and --once-per skips go
+// to a second stream with its own cap (the same length): a fleet of 300
+// hosts refused 299 times a night still keeps its runs. Every time
 // is the server's clock (Unix milliseconds), so hosts' clocks never
 // matter.
 //
@@ -28,19 +30,24 @@ struct STATESYNC_API RunRecord {
   std::string id; // the stream entry's ID
   std::string host;
   long long pid = 0;
-  long long fence = 0;         // the fencing token (0: refused)
+  long long fence = 0;         // the fencing token (0: refused, skipped)
   long long wait_start_ms = 0; // when it started waiting
-  long long start_ms = 0;      // when it acquired the lock (0: refused)
+  long long start_ms = 0;      // when it acquired the lock (0: refused, skipped)
   long long end_ms = 0;        // when it released, gave up, or its lease ended (vanished)
   RunOutcome outcome = RunOutcome::ok;
   int exit_status = 0;
   int signal = 0;
   bool max_runtime_hit = false;
-  std::string refused_by; // refused: the holder, "host:pid"
+  std::string refused_by; // refused: the holder; skipped: who ran the window ("host:pid")
 
   std::chrono::milliseconds duration() const;
   std::chrono::milliseconds waited() const;
   bool success() const { return outcome == RunOutcome::ok || outcome == RunOutcome::released; }
+  // False for a refusal or a skip.
+  bool ran() const { return outcome != RunOutcome::refused && outcome != RunOutcome::skipped; }
+  // The time a record is shown and sorted by: its start, or when a
+  // refusal or skip ended.
+  long long shown_ms() const { return ran() ? start_ms : end_ms; }
 };
 
 // Each call below runs one script on the server of the lock's key through
@@ -48,9 +55,21 @@ struct STATESYNC_API RunRecord {
 // throws Error as Link::command does (protocol: a history key that is not
 // a stream). Use from the link's thread.
 
-// The newest records first; `count` 0: all that are kept.
-STATESYNC_API std::vector<RunRecord> lock_history(Link& link, std::string_view prefix, std::string_view name,
-                                                  std::size_t count = 0);
+// Which records lock_history() reads.
+struct STATESYNC_API HistoryQuery {
+  std::size_t count = 0;             // at most this many, after the filters (0: all that are kept)
+  bool refusals = false;             // the refusals and skips too, not only the runs
+  std::string host;                  // only this host's ("": every host's)
+  std::optional<RunOutcome> outcome; // only records that ended so
+};
+
+struct STATESYNC_API LockHistory {
+  std::vector<RunRecord> records; // newest first by shown_ms()
+  std::size_t refusals_kept = 0;  // refusals and skips in their stream, asked for or not
+};
+
+STATESYNC_API LockHistory lock_history(Link& link, std::string_view prefix, std::string_view name,
+                                       const HistoryQuery& query = {});
 
 struct STATESYNC_API RunSummary {
   std::optional<RunRecord> last; // refusals are not runs

@@ -20,6 +20,7 @@ enum class RunOutcome {
   vanished, // the holder vanished: its lease ended without a record
   refused,  // not acquired (-n, or the wait's time ran out)
   released, // released by a library user that gave no outcome
+  skipped,  // not run: its --once-per window had run already
 };
 
 STATESYNC_API std::string_view outcome_name(RunOutcome outcome);

@@ -15,14 +15,30 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace statesync {
 
+// A fenced writer: its writes are made only while no newer holder has
+// taken the lock since it got `token` (the lock's fencing counter is not
+// above it), checked and written in one script on the server, so that a
+// holder paused past its lease cannot overwrite its successor's result.
+// A refused write throws Error(fenced), naming both tokens. In a cluster
+// the written key (the retained state, a sharded channel) must be in the
+// lock's slot: give it the lock's hash tag, {NAME}; else Error(usage). A
+// plain channel's publish runs on the lock's node.
+struct STATESYNC_API Fence {
+  std::string lock;                      // the lock's name (STATESYNC_LOCK_NAME)
+  long long token = 0;                   // the writer's fencing token (STATESYNC_LOCK_TOKEN)
+  std::string lock_prefix{"statesync:"}; // the lock's key prefix (statesync-lock --key-prefix)
+};
+
 struct STATESYNC_API PublisherOptions {
   std::string key_prefix{default_key_prefix}; // where retained state is kept
   bool sharded = false;                       // SPUBLISH (Redis 7 sharded pub/sub) instead of PUBLISH
+  std::optional<Fence> fence;                 // one-shot calls only (Publisher): see Fence
 };
 
 // What the server said about one retained publish.

@@ -103,7 +103,8 @@ LockKeys lock_keys(std::string_view prefix, std::string_view name) {
           base + ":limit",
           base + ":history",
           base + ":runs",
-          base + ":window"};
+          base + ":window",
+          base + ":refusals"};
 }
 
 Lock::Impl::Impl(Link& on, LockSpec asked) : link(on), spec(std::move(asked)) {

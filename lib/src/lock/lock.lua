@@ -1,10 +1,11 @@
 -- Every operation on one lock (or counting semaphore), in one script so the
 -- helpers are shared and each operation is atomic. See lock.hpp for the keys.
--- KEYS: lock, fence, signal, info, holders, limit, history, runs, window
+-- KEYS: lock, fence, signal, info, holders, limit, history, runs, window,
+-- refusals
 -- ARGV[1]: the operation; the rest depends on it (below).
 -- Times are the server's (TIME), so hosts' clocks never matter.
 local lock, fence, signal, info, holders, limit_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local history, runs, window = KEYS[7], KEYS[8], KEYS[9]
+local history, runs, window, refusals = KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local op = ARGV[1]
 
 local t = redis.call('TIME')
@@ -303,32 +304,47 @@ if op == 'release' or op == 'finish' then
   return {released, times[1], times[2], times[3]}
 end
 
--- A refused attempt (-n, or -w's time up). ARGV: op, "pid host",
--- history_len, wait start (ms), who holds it. Reply: the server time.
+-- A refused attempt (-n, or -w's time up), or a --once-per skip. ARGV: op,
+-- "pid host", history_len, wait start (ms), who holds it (or ran the
+-- window), outcome ('refused' or 'skipped'). They go to a stream of their
+-- own with its own bound, so that a fleet's refusals never push the runs
+-- out of the history. Reply: the server time.
 if op == 'refused' then
   local pid, host = string.match(ARGV[2], '^(%S+) (.*)$')
   local wrong = history_type_error()
   if wrong then
     return wrong
   end
-  append(tonumber(ARGV[3]), {'host', host, 'pid', pid, 'fence', '0', 'wait', ARGV[4], 'start', '0',
-                             'end', string.format('%d', now), 'outcome', 'refused', 'exit', '0', 'signal', '0',
-                             'max_runtime', '0', 'by', ARGV[5]})
+  local len = tonumber(ARGV[3])
+  if len > 0 then
+    redis.call('XADD', refusals, 'MAXLEN', len, '*', 'host', host, 'pid', pid, 'fence', '0', 'wait', ARGV[4],
+               'start', '0', 'end', string.format('%d', now), 'outcome', ARGV[6] or 'refused', 'exit', '0',
+               'signal', '0', 'max_runtime', '0', 'by', ARGV[5])
+  end
   return now
 end
 
--- ARGV: op, count (0: all). The newest records first, as XREVRANGE.
+-- ARGV: op, count (0: all), '1' to read the refusals and skips too.
+-- {runs, refusals and skips (empty unless asked), how many of those are
+-- kept}: each newest first, as XREVRANGE.
 if op == 'history' then
   local wrong = history_type_error()
   if wrong then
     return wrong
   end
   sweep()
-  local count = tonumber(ARGV[2])
-  if count > 0 then
-    return redis.call('XREVRANGE', history, '+', '-', 'COUNT', count)
+  local function newest(key)
+    local count = tonumber(ARGV[2])
+    if count > 0 then
+      return redis.call('XREVRANGE', key, '+', '-', 'COUNT', count)
+    end
+    return redis.call('XREVRANGE', key, '+', '-')
   end
-  return redis.call('XREVRANGE', history, '+', '-')
+  local apart = {}
+  if ARGV[3] == '1' then
+    apart = newest(refusals)
+  end
+  return {newest(history), apart, redis.call('XLEN', refusals)}
 end
 
 -- {last run, last success, last failure}: records as XREVRANGE gives them,

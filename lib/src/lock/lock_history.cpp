@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -21,8 +22,8 @@ namespace {
 using Type = Reply::Type;
 using std::chrono::milliseconds;
 
-constexpr std::array<std::string_view, 7> outcome_names = {"ok",       "failed",  "signal",  "lost",
-                                                           "vanished", "refused", "released"};
+constexpr std::array<std::string_view, 8> outcome_names = {"ok",       "failed",  "signal",   "lost",
+                                                           "vanished", "refused", "released", "skipped"};
 
 long long number(std::string_view text, std::string_view what) {
   long long value = 0;
@@ -144,11 +145,15 @@ FinishedRun Lock::Impl::finish(const RunEnd& end, milliseconds hold, std::option
 
 long long Lock::Impl::record_refusal(const Attempt& refused) {
   const std::string what = fmt::format("cannot record the refusal of lock '{}'", spec.name);
-  const std::string by = refused.holders.empty() ? std::string() : refused.holders.front().who();
+  const std::string by = refused.window_run ? fmt::format("{}:{}", refused.window_run->host, refused.window_run->pid)
+                         : refused.holders.empty() ? std::string()
+                                                   : refused.holders.front().who();
   const std::string wait_start = std::to_string(wait_start_ms);
   wait_start_ms = 0;
   finish_pending();
-  const Reply reply = expect_ok(run({"refused", meta, std::to_string(spec.history_len), wait_start, by}), what);
+  const Reply reply = expect_ok(run({"refused", meta, std::to_string(spec.history_len), wait_start, by,
+                                     outcome_name(refused.window_run ? RunOutcome::skipped : RunOutcome::refused)}),
+                                what);
   if (reply.type != Type::integer) {
     throw Error(ErrorKind::protocol, fmt::format("{}: unexpected reply {}", what, reply.describe()));
   }
@@ -163,18 +168,35 @@ long long Lock::record_refusal(const Attempt& refused) {
   return impl_->record_refusal(refused);
 }
 
-std::vector<RunRecord> lock_history(Link& link, std::string_view prefix, std::string_view name, std::size_t count) {
+LockHistory lock_history(Link& link, std::string_view prefix, std::string_view name, const HistoryQuery& query) {
   const std::string what = fmt::format("cannot read the history of lock '{}'", name);
-  const Reply reply =
-      expect_ok(detail::run_lock_script(link, lock_keys(prefix, name), {"history", std::to_string(count)}), what);
-  if (reply.type != Type::array) {
+  // A filter may drop any record: then every kept one is read.
+  const bool filtered = !query.host.empty() || query.outcome;
+  const Reply reply = expect_ok(
+      detail::run_lock_script(link, lock_keys(prefix, name),
+                              {"history", std::to_string(filtered ? 0 : query.count), query.refusals ? "1" : "0"}),
+      what);
+  if (reply.type != Type::array || reply.elements.size() != 3) {
     throw Error(ErrorKind::protocol, fmt::format("{}: unexpected reply {}", what, reply.describe()));
   }
-  std::vector<RunRecord> records;
-  for (const Reply& entry : reply.elements) {
-    records.push_back(detail::parse_run_record(entry, what));
+  LockHistory history;
+  for (std::size_t stream = 0; stream < 2; ++stream) {
+    for (const Reply& entry : detail::lock_reply_element(reply, stream, Type::array, what).elements) {
+      RunRecord record = detail::parse_run_record(entry, what);
+      if ((query.host.empty() || record.host == query.host) && (!query.outcome || record.outcome == *query.outcome)) {
+        history.records.push_back(std::move(record));
+      }
+    }
   }
-  return records;
+  history.refusals_kept = static_cast<std::size_t>(detail::lock_reply_element(reply, 2, Type::integer, what).integer);
+  // Runs are written when they end: sorted by start (or a refusal's end),
+  // a list reads the same way whatever order they ended in.
+  std::stable_sort(history.records.begin(), history.records.end(),
+                   [](const RunRecord& a, const RunRecord& b) { return a.shown_ms() > b.shown_ms(); });
+  if (query.count > 0 && history.records.size() > query.count) {
+    history.records.resize(query.count);
+  }
+  return history;
 }
 
 RunSummary lock_run_summary(Link& link, std::string_view prefix, std::string_view name) {

@@ -24,6 +24,8 @@ const char* error_kind_name(ErrorKind kind) noexcept {
     return "protocol";
   case ErrorKind::lock_lost:
     return "lock_lost";
+  case ErrorKind::fenced:
+    return "fenced";
   case ErrorKind::output:
     return "output";
   case ErrorKind::internal:
@@ -49,6 +51,8 @@ int exit_status_for(ErrorKind kind) noexcept {
     return 74;
   case ErrorKind::lock_lost:
     return 75;
+  case ErrorKind::fenced:
+    return 79;
   case ErrorKind::protocol:
     return 76;
   case ErrorKind::refused:

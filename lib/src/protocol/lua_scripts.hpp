@@ -10,6 +10,8 @@ extern const std::string_view retain_publish; // publisher: store state, bump ve
 extern const std::string_view retain_publish_sha1;
 extern const std::string_view clear_retained; // publisher: delete state, publish an empty message
 extern const std::string_view clear_retained_sha1;
+extern const std::string_view fence; // a command written only by a lock's newest holder (fencing)
+extern const std::string_view fence_sha1;
 extern const std::string_view lock; // lock and semaphore: every operation (lock.hpp)
 extern const std::string_view lock_sha1;
 extern const std::string_view dead_letter; // stream reader: a poison entry to the dead-letter stream

@@ -37,18 +37,26 @@ Reply call(Connection& connection, std::span<const std::string_view> args) {
   return follow_redirections(connection, args, connection.command(args));
 }
 
-const Script& retain_publish_script() {
+const Script& retain_publish_script(bool fenced) {
   static const Script script(lua::retain_publish, lua::retain_publish_sha1, "1");
-  return script;
+  static const Script with_fence(lua::retain_publish, lua::retain_publish_sha1, "2");
+  return fenced ? with_fence : script;
 }
 
-const Script& clear_retained_script() {
+const Script& clear_retained_script(bool fenced) {
   static const Script script(lua::clear_retained, lua::clear_retained_sha1, "1");
-  return script;
+  static const Script with_fence(lua::clear_retained, lua::clear_retained_sha1, "2");
+  return fenced ? with_fence : script;
+}
+
+const Script& fence_script(bool with_key) {
+  static const Script counter_only(lua::fence, lua::fence_sha1, "1");
+  static const Script with_written_key(lua::fence, lua::fence_sha1, "2");
+  return with_key ? with_written_key : counter_only;
 }
 
 const Script& lock_script() {
-  static const Script script(lua::lock, lua::lock_sha1, "9");
+  static const Script script(lua::lock, lua::lock_sha1, "10");
   return script;
 }
 

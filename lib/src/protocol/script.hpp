@@ -43,9 +43,12 @@ bool is_noscript(const Reply& reply);
 // MOVED replaces `connection` with one to the slot's owner.
 Reply call(Connection& connection, std::span<const std::string_view> args);
 
-// The scripts in lib/src/*.lua.
-const Script& retain_publish_script();
-const Script& clear_retained_script();
+// The scripts in lib/src/*.lua. `fenced`: with a lock's fencing counter as
+// a second key (see fence.lua).
+const Script& retain_publish_script(bool fenced = false);
+const Script& clear_retained_script(bool fenced = false);
+// fence.lua with one key (the counter) or two (the counter, the key written).
+const Script& fence_script(bool with_key);
 const Script& lock_script();
 
 } // namespace statesync::detail

@@ -28,6 +28,7 @@ constexpr std::array codes = {
     std::pair{"NOGROUP"sv, ServerError::nogroup},
     std::pair{"BUSYGROUP"sv, ServerError::busygroup},
     std::pair{"EXECABORT"sv, ServerError::execabort},
+    std::pair{"FENCED"sv, ServerError::fenced},
     std::pair{"ERR"sv, ServerError::err},
 };
 
@@ -64,6 +65,8 @@ ErrorKind kind_of(ServerError code) noexcept {
   case ServerError::wrongpass:
   case ServerError::noperm:
     return ErrorKind::refused;
+  case ServerError::fenced:
+    return ErrorKind::fenced;
   default:
     return ErrorKind::server;
   }

@@ -7,6 +7,15 @@
 -- ARGV[1]  channel          ARGV[2]  PUBLISH or SPUBLISH
 -- ARGV[3]  the index of retained channels
 -- ARGV[4]  the channel's version channel
+-- Fenced (lib/src/lock/fence.lua): KEYS[2] the lock's fencing counter,
+-- ARGV[5] the lock's name, ARGV[6] the writer's fencing token.
+if KEYS[2] then
+  local newest = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if newest > tonumber(ARGV[6]) then
+    return redis.error_reply(string.format("FENCED lock '%s' has fencing token %d now, newer than this writer's %s",
+                                           ARGV[5], newest, ARGV[6]))
+  end
+end
 local existed = redis.call('DEL', KEYS[1])
 -- The index, where retain_publish.lua keeps it (not in a cluster).
 local info = redis.pcall('INFO', 'cluster')

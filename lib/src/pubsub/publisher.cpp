@@ -1,6 +1,7 @@
 // Publishing one message: PUBLISH or SPUBLISH, the retain and clear
 // scripts, on the server the link routes each to.
 
+#include "lock/fence.hpp"
 #include "protocol/script.hpp"
 #include "pubsub/publish_commands.hpp"
 #include "util/printable.hpp"
@@ -12,6 +13,7 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 namespace statesync {
 namespace detail {
@@ -35,6 +37,23 @@ using detail::printable;
 struct Publisher::Impl {
   Link& link;
   PublisherOptions options;
+
+  std::string fence_key(std::string_view written) {
+    return detail::fence_counter_key(link.topology(), *options.fence, written);
+  }
+
+  // The retain or clear script, fenced: the lock's fencing counter as its
+  // second key, the lock's name and the token as its last arguments.
+  template <typename Args>
+  Reply run_fenced(const detail::Script& script, const Args& args) {
+    const std::string fence = fence_key(args.key);
+    const std::string token = std::to_string(options.fence->token);
+    std::vector<std::string_view> keys_and_args(args.keys_and_args.begin(), args.keys_and_args.end());
+    keys_and_args.insert(keys_and_args.begin() + 1, fence);
+    keys_and_args.push_back(options.fence->lock);
+    keys_and_args.push_back(token);
+    return script.run(link, args.key, keys_and_args);
+  }
 };
 
 Publisher::Publisher(Link& link, PublisherOptions options)
@@ -60,7 +79,16 @@ Link& Publisher::link() noexcept {
 
 long long Publisher::publish(std::string_view channel, std::string_view payload) {
   const std::array<std::string_view, 3> args = {detail::publish_command(impl_->options), channel, payload};
-  const Reply reply = impl_->link.command(args, channel);
+  Reply reply;
+  if (impl_->options.fence) {
+    const std::string fence = impl_->fence_key(impl_->options.sharded ? channel : std::string_view());
+    const std::string token = std::to_string(impl_->options.fence->token);
+    const std::array<std::string_view, 6> fenced = {fence,  impl_->options.fence->lock, token, args[0], args[1],
+                                                    args[2]};
+    reply = detail::fence_script(false).run(impl_->link, fence, fenced);
+  } else {
+    reply = impl_->link.command(args, channel);
+  }
   if (reply.is_error()) {
     refused(impl_->link, channel, reply);
   }
@@ -72,7 +100,9 @@ long long Publisher::publish(std::string_view channel, std::string_view payload)
 
 Retained Publisher::retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
   const detail::RetainArgs args(impl_->options, channel, payload, ttl);
-  const Reply reply = detail::retain_publish_script().run(impl_->link, args.key, args.keys_and_args);
+  const Reply reply = impl_->options.fence
+                          ? impl_->run_fenced(detail::retain_publish_script(true), args)
+                          : detail::retain_publish_script().run(impl_->link, args.key, args.keys_and_args);
   if (reply.is_error()) {
     refused(impl_->link, channel, reply);
   }
@@ -84,7 +114,9 @@ Retained Publisher::retain(std::string_view channel, std::string_view payload, s
 
 Cleared Publisher::clear(std::string_view channel) {
   const detail::ClearArgs args(impl_->options, channel);
-  const Reply reply = detail::clear_retained_script().run(impl_->link, args.key, args.keys_and_args);
+  const Reply reply = impl_->options.fence
+                          ? impl_->run_fenced(detail::clear_retained_script(true), args)
+                          : detail::clear_retained_script().run(impl_->link, args.key, args.keys_and_args);
   if (reply.is_error()) {
     refused(impl_->link, channel, reply);
   }

@@ -11,6 +11,15 @@
 -- ARGV[5]  payload field    ARGV[6]  version field  (retained.hpp names them)
 -- ARGV[7]  the index of retained channels
 -- ARGV[8]  the channel's version channel
+-- Fenced (lib/src/lock/fence.lua): KEYS[2] the lock's fencing counter,
+-- ARGV[9] the lock's name, ARGV[10] the writer's fencing token.
+if KEYS[2] then
+  local newest = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if newest > tonumber(ARGV[10]) then
+    return redis.error_reply(string.format("FENCED lock '%s' has fencing token %d now, newer than this writer's %s",
+                                           ARGV[9], newest, ARGV[10]))
+  end
+end
 redis.call('HSET', KEYS[1], ARGV[5], ARGV[2])
 local version = redis.call('HINCRBY', KEYS[1], ARGV[6], 1)
 local ttl = tonumber(ARGV[3])

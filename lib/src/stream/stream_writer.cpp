@@ -3,6 +3,8 @@
 // both; and, when its link can reconnect, the healing that adds what a
 // lost connection or a failover left unconfirmed where its key lives now.
 
+#include "lock/fence.hpp"
+#include "protocol/lua_scripts.hpp"
 #include "stream/stream_link.hpp"
 #include "stream/stream_reply.hpp"
 
@@ -134,9 +136,9 @@ struct StreamWriter::Impl {
   // XADD's arguments, trimming by length or else by age (with both, an
   // XTRIM by age follows: xtrim()).
   struct Xadd {
-    std::array<std::string_view, 9> args{};
+    std::array<std::string_view, 16> args{};
     std::size_t n = 0;
-    std::string length, oldest;
+    std::string length, oldest, fence_key, token;
     std::span<const std::string_view> span() const { return std::span(args.data(), n); }
   };
 
@@ -149,6 +151,20 @@ struct StreamWriter::Impl {
   // `out` is filled in place: its views point into its own strings.
   void xadd(Xadd& out, const Lane& at, std::string_view key, std::string_view payload) const {
     const StreamTrim& trim = options.trim;
+    if (options.fence) {
+      // Fenced: the XADD runs inside fence.lua, sent whole (EVAL, not
+      // EVALSHA: a pipeline cannot stop to load it), with the lock's
+      // fencing counter and the stream as its keys.
+      out.fence_key = detail::fence_counter_key(link.endpoint().topology, *options.fence, key);
+      out.token = std::to_string(options.fence->token);
+      out.args[out.n++] = "EVAL";
+      out.args[out.n++] = detail::lua::fence;
+      out.args[out.n++] = "2";
+      out.args[out.n++] = out.fence_key;
+      out.args[out.n++] = key;
+      out.args[out.n++] = options.fence->lock;
+      out.args[out.n++] = out.token;
+    }
     out.args[out.n++] = "XADD";
     out.args[out.n++] = key;
     if (trim.max_length) {
