@@ -593,6 +593,9 @@ void StreamReader::close() noexcept {
     // Unacknowledged entries stay pending: read again at the next start.
   }
   impl_->events.clear();
+  for (auto& server : impl_->servers) {
+    server.aside.reset();
+  }
   impl_->link.reset();
 }
 
