@@ -1,10 +1,11 @@
 // The subscriber: the connections of a link kept subscribed, subscribed
 // again whenever the link reconnects.
 
+#include "events/connection_watch.hpp"
+#include "events/recover_by.hpp"
 #include "protocol/lua_scripts.hpp"
 #include "pubsub/subscriber_protocol.hpp"
 #include "pubsub/version_pairing.hpp"
-#include "util/deadline.hpp"
 
 #include "topology/failover.hpp"
 #include <statesync/cluster.hpp>
@@ -14,25 +15,13 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <deque>
-#include <poll.h>
 
 namespace statesync {
 
 using detail::PushKind;
 
 namespace {
-
-std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a, std::optional<Clock::time_point> b) {
-  if (!a) {
-    return b;
-  }
-  if (!b) {
-    return a;
-  }
-  return std::min(*a, *b);
-}
 
 SubscriberEvent message_event(Message message) {
   SubscriberEvent event;
@@ -65,13 +54,10 @@ void validate(const SubscriberOptions& options) {
   }
 }
 
-// One subscribed connection of the link and its names, with its own
-// keepalive: traffic on one node of a cluster says nothing of another.
+// One subscribed connection of the link and its names.
 struct Subscription {
   Connection* connection;
   std::vector<std::string> names;
-  Clock::time_point last_traffic;
-  std::optional<Clock::time_point> pong_due; // a keepalive PING unanswered
 };
 
 LinkOptions link_options(const SubscriberOptions& options) {
@@ -88,7 +74,10 @@ struct Subscriber::Impl {
   SubscriberOptions options;
   Link link;
   std::vector<Subscription> subscriptions; // empty while disconnected
-  std::size_t next_to_read = 0;            // round robin over several
+  // The subscribed connections, numbered as `subscriptions`, each with
+  // its own keepalive: traffic on one node of a cluster says nothing of
+  // another.
+  detail::ConnectionWatch events;
   std::deque<SubscriberEvent> pending;
   std::optional<detail::VersionPairing> versions; // with `retained`
   // statesync's own channels (the versions of retained publishes): never
@@ -102,7 +91,7 @@ struct Subscriber::Impl {
   std::optional<Clock::time_point> settle_until;
 
   explicit Impl(SubscriberOptions o)
-      : options(std::move(o)), link(link_options(options)),
+      : options(std::move(o)), link(link_options(options)), events(options.keepalive),
         internal_prefix(retained_version_channel(options.key_prefix, "")) {
     if (options.retained) {
       versions.emplace(options.key_prefix, options.mode);
@@ -128,7 +117,7 @@ struct Subscriber::Impl {
       auto placement =
           std::find_if(result.begin(), result.end(), [&](const Subscription& s) { return s.connection == at; });
       if (placement == result.end()) {
-        result.push_back({at, {}, Clock::now(), std::nullopt});
+        result.push_back({at, {}});
         placement = result.end() - 1;
       }
       placement->names.push_back(name);
@@ -148,7 +137,7 @@ struct Subscriber::Impl {
       // it had been named one.
       options.endpoint.topology = Topology::cluster;
       validate(options);
-      subscriptions.clear();
+      drop_subscriptions();
       if (!link.recover(error)) { // subscribes (on_reconnect)
         throw Error(ErrorKind::unavailable, fmt::format("subscribing at {} was interrupted", link.where()));
       }
@@ -163,10 +152,12 @@ struct Subscriber::Impl {
       } else {
         subscribe(*subscription.connection, subscription.names);
       }
-      subscription.last_traffic = Clock::now();
     }
+    drop_subscriptions();
     subscriptions = std::move(fresh);
-    next_to_read = 0;
+    for (const Subscription& subscription : subscriptions) {
+      events.add(*subscription.connection);
+    }
     link.progress();
   }
 
@@ -270,47 +261,13 @@ struct Subscriber::Impl {
     }
   }
 
-  // When a subscription's keepalive is next due (its PING, or the answer
-  // to it); nullopt without keepalive.
-  std::optional<Clock::time_point> keepalive_point() const {
-    std::optional<Clock::time_point> point;
-    if (options.keepalive) {
-      for (const auto& subscription : subscriptions) {
-        point = earliest(point, subscription.pong_due ? *subscription.pong_due
-                                                      : subscription.last_traffic + *options.keepalive);
-      }
-    }
-    return point;
-  }
-
-  // After a wait ended without a reply: sends a keepalive PING on each
-  // connection silent for the keepalive time (true: wait again), throws
-  // when one went unanswered.
-  bool keep_alive() {
-    if (!options.keepalive) {
-      return false;
-    }
-    const auto now = Clock::now();
-    bool sent = false;
-    for (auto& subscription : subscriptions) {
-      Connection& c = *subscription.connection;
-      if (subscription.pong_due) {
-        if (now >= *subscription.pong_due) {
-          throw Error(ErrorKind::unavailable, fmt::format("no answer to a keepalive PING from {} within {}", c.where(),
-                                                          detail::seconds_text(c.endpoint().reply_timeout)));
-        }
-      } else if (now >= subscription.last_traffic + *options.keepalive) {
-        c.append({"PING"});
-        c.flush();
-        subscription.pong_due = now + c.endpoint().reply_timeout;
-        sent = true;
-      }
-    }
-    return sent;
+  void drop_subscriptions() noexcept {
+    events.clear();
+    subscriptions.clear();
   }
 
   SubscriberEvent lose(const Error& error) {
-    subscriptions.clear();
+    drop_subscriptions();
     if (!options.reconnect.enabled) {
       link.reset();
       throw error;
@@ -333,7 +290,7 @@ struct Subscriber::Impl {
       }
       settle_until.reset();
     }
-    if (!link.recover(*lost, deadline)) {
+    if (!detail::recover_by(link, *lost, deadline)) {
       return false;
     }
     lost.reset();
@@ -356,15 +313,11 @@ struct Subscriber::Impl {
         continue;
       }
       try {
-        std::size_t from = 0;
-        std::optional<Reply> reply = read_any(earliest(deadline, keepalive_point()), from);
-        if (!reply) {
-          if (keep_alive()) {
-            continue;
-          }
+        auto received = events.next(deadline, link.wake_fd());
+        if (!received) {
           return std::nullopt;
         }
-        if (auto event = take(*reply, subscriptions[from])) {
+        if (auto event = take(received->reply, subscriptions[received->from])) {
           return event;
         }
       } catch (const Error& error) {
@@ -389,57 +342,15 @@ struct Subscriber::Impl {
     if (auto event = take_pending()) {
       return event;
     }
-    for (std::size_t i = 0; i < subscriptions.size(); ++i) {
-      while (std::optional<Reply> reply = subscriptions[i].connection->buffered_reply()) {
-        if (auto event = take(*reply, subscriptions[i])) {
-          return event;
-        }
-        if (subscriptions.empty()) {
-          return std::nullopt;
-        }
+    while (auto received = events.buffered()) {
+      if (auto event = take(received->reply, subscriptions[received->from])) {
+        return event;
       }
-    }
-    return std::nullopt;
-  }
-
-  // The next reply on any connection (its subscription's index in
-  // `from`), waiting until `deadline`; nothing when it passes or the wait
-  // is interrupted.
-  std::optional<Reply> read_any(std::optional<Clock::time_point> deadline, std::size_t& from) {
-    if (subscriptions.size() == 1) {
-      from = 0;
-      return subscriptions.front().connection->read_reply_until(deadline);
-    }
-    std::vector<pollfd> fds;
-    for (;;) {
-      // Without waiting first: a reply may be decoded or buffered already
-      // (TLS keeps decrypted bytes the socket no longer shows).
-      for (std::size_t n = 0; n < subscriptions.size(); ++n) {
-        from = next_to_read;
-        next_to_read = (next_to_read + 1) % subscriptions.size();
-        if (auto reply = subscriptions[from].connection->read_reply_until(Clock::now())) {
-          return reply;
-        }
-      }
-      fds.clear();
-      for (const auto& subscription : subscriptions) {
-        fds.push_back({subscription.connection->fd(), POLLIN, 0});
-      }
-      const int wake_fd = link.wake_fd();
-      fds.push_back({wake_fd, POLLIN, 0});
-      int timeout = -1;
-      if (deadline) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
-        if (left <= 0) {
-          return std::nullopt;
-        }
-        timeout = static_cast<int>(std::min<long long>(left, 1 << 30));
-      }
-      const int ready = ::poll(fds.data(), fds.size(), timeout);
-      if ((ready < 0 && errno == EINTR) || (wake_fd >= 0 && fds.back().revents != 0)) {
+      if (subscriptions.empty()) {
         return std::nullopt;
       }
     }
+    return std::nullopt;
   }
 
   // False for a version kept for the message after it, and for an internal
@@ -452,8 +363,7 @@ struct Subscriber::Impl {
   }
 
   // The event a reply on `subscription` makes, if any.
-  std::optional<SubscriberEvent> take(Reply& reply, Subscription& subscription) {
-    subscription.last_traffic = Clock::now();
+  std::optional<SubscriberEvent> take(Reply& reply, const Subscription& subscription) {
     Message message;
     switch (detail::read_push(reply, message)) {
     case PushKind::message:
@@ -461,8 +371,7 @@ struct Subscriber::Impl {
         return std::nullopt;
       }
       return message_event(std::move(message));
-    case PushKind::pong:
-      subscription.pong_due.reset();
+    case PushKind::pong: // a keepalive's, taken by the ConnectionWatch
       return std::nullopt;
     case PushKind::subscribed:
       return std::nullopt;
@@ -486,7 +395,7 @@ struct Subscriber::Impl {
         // Closing the socket unsubscribes too.
       }
     }
-    subscriptions.clear();
+    drop_subscriptions();
     link.reset();
   }
 };

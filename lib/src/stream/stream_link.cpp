@@ -1,5 +1,7 @@
 #include "stream/stream_link.hpp"
 
+#include "events/recover_by.hpp"
+
 namespace statesync::detail {
 
 StreamLink::StreamLink(LinkOptions options) : link_(std::move(options)) {}
@@ -19,9 +21,9 @@ Connection& StreamLink::connection(std::size_t index) {
   return link_.connection(keys_.at(index));
 }
 
-bool StreamLink::recover(const Error& error) {
+bool StreamLink::recover(const Error& error, std::optional<Clock::time_point> deadline) {
   keys_.clear();
-  return link_.recover(error);
+  return recover_by(link_, error, deadline);
 }
 
 void StreamLink::reset() noexcept {

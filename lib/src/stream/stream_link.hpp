@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,8 +29,9 @@ public:
   Connection& connection(std::size_t index);
 
   // After `error`: connects again where the keys are now (Link::recover);
-  // the server numbers start over. False when the wake fd ended a wait.
-  bool recover(const Error& error);
+  // the server numbers start over. False when the wake fd ended a wait or
+  // `deadline` came (detail::recover_by).
+  bool recover(const Error& error, std::optional<Clock::time_point> deadline = std::nullopt);
   // Closes every connection; the numbers start over.
   void reset() noexcept;
 

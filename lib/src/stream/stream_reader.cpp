@@ -3,6 +3,7 @@
 // handed out one by one, each stream going on after the last ID read, and
 // reconnecting with backoff when a server is lost.
 
+#include "events/connection_watch.hpp"
 #include "stream/stream_group.hpp"
 #include "stream/stream_link.hpp"
 #include "stream/stream_reply.hpp"
@@ -15,7 +16,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <poll.h>
 
 namespace statesync {
 namespace {
@@ -23,8 +23,19 @@ namespace {
 using namespace std::chrono_literals;
 
 // How long a read blocks on the server: the longest silence after which
-// a lost server is noticed (with the reply timeout) and claims are due.
+// a lost server is noticed (with the reply timeout) and claims are due. A
+// blocked connection cannot be pinged: its read is its keepalive, so it
+// must end within the keepalive interval.
 constexpr std::chrono::milliseconds longest_block{1000};
+static_assert(longest_block <= detail::reader_keepalive);
+
+// A reply a server's connection owes, in the order the commands went out:
+// an XACK's (for `count` entries of stream `stream`) or a read's.
+struct Owed {
+  enum class Kind { ack, read } kind;
+  std::size_t stream = 0;
+  std::size_t count = 0;
+};
 
 } // namespace
 
@@ -51,12 +62,18 @@ struct StreamReader::Impl {
   struct Server {
     std::size_t index = 0;
     std::vector<std::size_t> streams;
-    std::deque<std::pair<std::size_t, std::size_t>> acks_owed; // per XACK sent: stream, how many
-    bool reading = false;
+    std::deque<Owed> owed; // on its connection, in order
+    bool reading = false;  // a read is owed
     bool blocking = false;
     std::vector<std::size_t> read_streams; // what the read in flight asked for
-    Clock::time_point read_sent;
     Clock::time_point next_claim;
+    // flush() while a blocking read is in flight: the acknowledgements go
+    // here, as behind the read they would wait for its end.
+    std::optional<Connection> aside;
+
+    bool owes_ack() const {
+      return std::any_of(owed.begin(), owed.end(), [](const Owed& o) { return o.kind == Owed::Kind::ack; });
+    }
   };
 
   StreamReaderOptions options;
@@ -71,6 +88,9 @@ struct StreamReader::Impl {
   bool connected = false;
   std::optional<Error> lost_by; // while not connected: what was lost
   int wake_fd = -1;
+  // Each server's connection, numbered as `servers`; a read in flight is
+  // its own keepalive (block_time()).
+  detail::ConnectionWatch events{std::nullopt};
 
   explicit Impl(StreamReaderOptions reader_options)
       : options(std::move(reader_options)),
@@ -106,6 +126,7 @@ struct StreamReader::Impl {
 
   // Where each stream's server is now, connected; then the streams set up.
   void connect(bool first) {
+    events.clear();
     servers.clear();
     for (std::size_t i = 0; i < streams.size(); ++i) {
       const std::size_t index = link.server_for(streams[i].key);
@@ -121,6 +142,9 @@ struct StreamReader::Impl {
       for (const std::size_t i : server.streams) {
         options.group ? set_up_group(connection, streams[i], first) : set_up_plain(connection, streams[i], first);
       }
+    }
+    for (Server& server : servers) {
+      events.add(link.connection(server.index));
     }
     connected = true;
   }
@@ -190,7 +214,7 @@ struct StreamReader::Impl {
         return std::nullopt;
       }
       if (!connected) {
-        if (!reconnect()) {
+        if (!reconnect(deadline)) {
           return std::nullopt;
         }
         continue;
@@ -234,7 +258,9 @@ struct StreamReader::Impl {
     return event;
   }
 
-  void append_acks(Connection& connection, Server& server) {
+  // XACKs for what `server`'s streams handled, appended to `connection`;
+  // the replies they owe added to `owed`.
+  void append_acks(Connection& connection, Server& server, std::deque<Owed>& owed) {
     for (const std::size_t i : server.streams) {
       Stream& stream = streams[i];
       if (stream.unsent_acks.empty()) {
@@ -248,7 +274,7 @@ struct StreamReader::Impl {
       std::vector<std::string_view> args = {"XACK", stream.key, options.group->name};
       args.insert(args.end(), ids.begin(), ids.end());
       connection.append(args);
-      server.acks_owed.emplace_back(i, stream.unsent_acks.size());
+      owed.push_back({Owed::Kind::ack, i, stream.unsent_acks.size()});
       stream.sent_acks.insert(stream.sent_acks.end(), stream.unsent_acks.begin(), stream.unsent_acks.end());
       stream.unsent_acks.clear();
     }
@@ -279,7 +305,7 @@ struct StreamReader::Impl {
       std::vector<std::string> positions;
       std::vector<std::string_view> args;
       if (options.group) {
-        append_acks(connection, server);
+        append_acks(connection, server, server.owed);
         args = {"XREADGROUP", "GROUP", options.group->name, options.group->consumer, "COUNT", count};
       } else {
         args = {"XREAD", "COUNT", count};
@@ -296,8 +322,10 @@ struct StreamReader::Impl {
       args.insert(args.end(), positions.begin(), positions.end());
       connection.append(args);
       connection.flush();
+      server.owed.push_back({Owed::Kind::read});
       server.reading = true;
-      server.read_sent = Clock::now();
+      events.awaiting(static_cast<std::size_t>(&server - servers.data()),
+                      server.blocking ? block_time() : std::chrono::milliseconds{0});
     }
   }
 
@@ -309,71 +337,43 @@ struct StreamReader::Impl {
   }
 
   // Reads what has come. False when the deadline passed or the wake fd
-  // woke it first.
+  // woke it first. Throws Error for a gap on any server (ConnectionWatch).
   bool wait_for_replies(std::optional<Clock::time_point> deadline) {
-    bool any = false;
-    for (Server& server : servers) {
-      while (auto reply = link.connection(server.index).buffered_reply()) {
-        take_reply(server, std::move(*reply));
-        any = true;
-      }
-    }
-    if (any) {
+    if (take_buffered()) {
       return true;
     }
-    std::vector<pollfd> fds;
-    std::vector<Server*> waiting;
-    std::optional<Clock::time_point> silent_until;
-    for (Server& server : servers) {
-      if (server.reading || !server.acks_owed.empty()) {
-        fds.push_back({link.connection(server.index).fd(), POLLIN, 0});
-        waiting.push_back(&server);
-        const auto limit = server.read_sent + block_time() + options.endpoint.reply_timeout;
-        silent_until = silent_until ? std::min(*silent_until, limit) : limit;
-      }
-    }
-    if (waiting.empty()) {
+    if (std::none_of(servers.begin(), servers.end(), [](const Server& s) { return !s.owed.empty(); })) {
       return true; // every stream has ended
     }
-    if (wake_fd >= 0) {
-      fds.push_back({wake_fd, POLLIN, 0});
+    auto received = events.next(deadline, wake_fd);
+    if (!received) {
+      return false;
     }
-    const auto until = deadline ? std::min(*deadline, *silent_until) : *silent_until;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
-    const int ready_fds =
-        ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(left.count(), 0, 60'000)));
-    if (ready_fds <= 0) {
-      const auto now = Clock::now();
-      if (now >= *silent_until) {
-        throw Error(ErrorKind::unavailable, fmt::format("no reply from {} within {} ms", link.endpoint().where(),
-                                                        options.endpoint.reply_timeout.count()));
-      }
-      // A timeout before the deadline: look again. EINTR: a signal to see to.
-      return ready_fds == 0 && !(deadline && now >= *deadline);
-    }
-    for (std::size_t i = 0; i < waiting.size(); ++i) {
-      if (fds[i].revents == 0) {
-        continue;
-      }
-      Connection& connection = link.connection(waiting[i]->index);
-      if (auto reply = connection.read_reply_until(Clock::now())) {
-        take_reply(*waiting[i], std::move(*reply));
-        while (auto more = connection.buffered_reply()) {
-          take_reply(*waiting[i], std::move(*more));
-        }
-      }
-    }
-    return !(wake_fd >= 0 && fds.back().revents != 0);
+    take_reply(servers[received->from], std::move(received->reply));
+    take_buffered();
+    return true;
   }
 
+  bool take_buffered() {
+    bool any = false;
+    while (auto received = events.buffered()) {
+      take_reply(servers[received->from], std::move(received->reply));
+      any = true;
+    }
+    return any;
+  }
+
+  // One reply of `server`'s connection: the first it owes.
   void take_reply(Server& server, Reply&& reply) {
     Connection& connection = link.connection(server.index);
-    if (!server.acks_owed.empty()) {
-      const auto [i, count] = server.acks_owed.front();
-      server.acks_owed.pop_front();
-      detail::throw_if_error(connection, fmt::format("cannot acknowledge entries of '{}'", streams[i].key), reply);
-      auto& sent = streams[i].sent_acks;
-      sent.erase(sent.begin(), sent.begin() + static_cast<std::ptrdiff_t>(std::min(count, sent.size())));
+    if (server.owed.empty()) {
+      throw Error(ErrorKind::protocol,
+                  fmt::format("unexpected reply from {}: {}", connection.where(), reply.describe()));
+    }
+    const Owed owed = server.owed.front();
+    server.owed.pop_front();
+    if (owed.kind == Owed::Kind::ack) {
+      take_ack(connection, owed, reply);
       return;
     }
     server.reading = false;
@@ -401,6 +401,13 @@ struct StreamReader::Impl {
         stream.done = true; // its end was trimmed away, or a group has caught up
       }
     }
+  }
+
+  void take_ack(const Connection& connection, const Owed& owed, const Reply& reply) {
+    detail::throw_if_error(connection, fmt::format("cannot acknowledge entries of '{}'", streams[owed.stream].key),
+                           reply);
+    auto& sent = streams[owed.stream].sent_acks;
+    sent.erase(sent.begin(), sent.begin() + static_cast<std::ptrdiff_t>(std::min(owed.count, sent.size())));
   }
 
   // Whether entry `id` of `stream` is to be handed out; the stream's
@@ -463,12 +470,36 @@ struct StreamReader::Impl {
     }
   }
 
+  // Sends `server`'s acknowledgements and waits for their replies. While
+  // a blocking read is in flight they go on a connection aside: behind the
+  // read they would wait for its end.
   void send_acks(Server& server) {
+    if (server.reading && server.blocking) {
+      const bool unsent = std::any_of(server.streams.begin(), server.streams.end(),
+                                      [&](std::size_t i) { return !streams[i].unsent_acks.empty(); });
+      if (unsent) {
+        send_acks_aside(server);
+      }
+      return;
+    }
     Connection& connection = link.connection(server.index);
-    append_acks(connection, server);
+    append_acks(connection, server, server.owed);
     connection.flush();
-    while (!server.acks_owed.empty()) {
+    while (server.owes_ack()) {
       take_reply(server, connection.read_reply());
+    }
+  }
+
+  void send_acks_aside(Server& server) {
+    if (!server.aside) {
+      const Connection& main = link.connection(server.index);
+      server.aside.emplace(main.open_sibling(main.endpoint()));
+    }
+    std::deque<Owed> owed;
+    append_acks(*server.aside, server, owed);
+    server.aside->flush();
+    for (; !owed.empty(); owed.pop_front()) {
+      take_ack(*server.aside, owed.front(), server.aside->read_reply());
     }
   }
 
@@ -480,12 +511,7 @@ struct StreamReader::Impl {
     }
     try {
       for (Server& server : servers) {
-        Connection& connection = link.connection(server.index);
-        append_acks(connection, server);
-        connection.flush();
-        while (server.reading || !server.acks_owed.empty()) {
-          take_reply(server, connection.read_reply());
-        }
+        send_acks(server);
       }
     } catch (const Error& error) {
       lost(error);
@@ -505,6 +531,7 @@ struct StreamReader::Impl {
       stream.unsent_acks = std::move(stream.sent_acks);
       stream.sent_acks.clear();
     }
+    events.clear();
     servers.clear();
     connected = false;
     if (!lost_by) {
@@ -514,10 +541,11 @@ struct StreamReader::Impl {
   }
 
   // Reconnects (the link waits its backoff, and throws when it gives up or
-  // reconnecting is disabled). False when the wake fd ended a wait.
-  bool reconnect() {
+  // reconnecting is disabled). False when the wake fd ended a wait or
+  // `deadline` came.
+  bool reconnect(std::optional<Clock::time_point> deadline) {
     try {
-      if (!link.recover(*lost_by)) {
+      if (!link.recover(*lost_by, deadline)) {
         return false;
       }
       connect(false);
@@ -570,6 +598,10 @@ void StreamReader::close() noexcept {
     impl_->flush();
   } catch (const Error&) {
     // Unacknowledged entries stay pending: read again at the next start.
+  }
+  impl_->events.clear();
+  for (auto& server : impl_->servers) {
+    server.aside.reset();
   }
   impl_->link.reset();
 }

@@ -1,6 +1,7 @@
 // The key watcher: change feeds at each server, the keys they say changed
 // read again, and what differs from what was last reported reported.
 
+#include "events/connection_watch.hpp"
 #include "watch/change_feed.hpp"
 #include "watch/glob.hpp"
 #include "watch/key_reader.hpp"
@@ -13,9 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <deque>
-#include <poll.h>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -94,7 +93,10 @@ struct KeyWatcher::Impl {
   KeyWatcherOptions options;
   detail::WatchLink link;
   std::unordered_set<std::string> exact;
-  std::vector<Station> stations;                      // empty while disconnected
+  std::vector<Station> stations; // empty while disconnected
+  // Each station's listener and reader, 2s and 2s + 1: a reader the server
+  // closed is as much a gap as a listener it closed.
+  detail::ConnectionWatch events{detail::reader_keepalive};
   std::unordered_map<std::string, KeyValue> reported; // keys that exist, as last reported
   std::deque<KeyWatchEvent> pending;
   int wake_fd = -1;
@@ -152,6 +154,10 @@ struct KeyWatcher::Impl {
       fresh.push_back(std::move(station));
     }
     stations = std::move(fresh);
+    for (auto& station : stations) {
+      events.add(station.feed.listener());
+      events.add(station.feed.reader());
+    }
     next_map_check = Clock::now() + slot_map_check_interval;
     read_dirty();
   }
@@ -191,7 +197,11 @@ struct KeyWatcher::Impl {
   // Reads every key marked at every server; what differs from what was
   // last reported becomes an event.
   void read_dirty() {
-    for (auto& station : stations) {
+    for (std::size_t s = 0; s < stations.size(); ++s) {
+      Station& station = stations[s];
+      if (!station.dirty.empty()) {
+        events.settle(reader_of(s));
+      }
       while (!station.dirty.empty()) {
         const std::vector<std::string> keys = station.dirty.take();
         // A cluster node's keys may be in different slots, which one MGET
@@ -251,53 +261,35 @@ struct KeyWatcher::Impl {
     }
   }
 
+  static std::size_t reader_of(std::size_t s) { return 2 * s + 1; }
+
+  // What one connection received: a listener's news, or, from a reader,
+  // which is sent nothing unasked, a protocol error.
+  void take(detail::ConnectionWatch::Received& received) {
+    const std::size_t s = received.from / 2;
+    if (received.from == reader_of(s)) {
+      throw Error(ErrorKind::protocol, fmt::format("unexpected reply from {}: {}", stations[s].feed.reader().where(),
+                                                   received.reply.describe()));
+    }
+    take(s, received.reply);
+  }
+
   // Takes what the listeners have already received, without waiting.
   void take_buffered() {
-    for (std::size_t s = 0; s < stations.size(); ++s) {
-      while (auto reply = stations[s].feed.listener().buffered_reply()) {
-        take(s, *reply);
-      }
+    while (auto received = events.buffered()) {
+      take(*received);
     }
   }
 
   // Waits for the next message on any listener until `deadline`; false
-  // when it passes or the wait is interrupted.
+  // when it passes or the wait is interrupted. Throws Error for a gap on
+  // any connection (ConnectionWatch).
   bool receive(std::optional<Clock::time_point> deadline) {
-    if (stations.size() == 1) {
-      auto reply = stations.front().feed.listener().read_reply_until(deadline);
-      if (reply) {
-        take(0, *reply);
-      }
-      return reply.has_value();
+    auto received = events.next(deadline, wake_fd);
+    if (received) {
+      take(*received);
     }
-    std::vector<pollfd> fds;
-    for (;;) {
-      // A reply may be decoded or buffered already (TLS keeps decrypted
-      // bytes the socket no longer shows).
-      for (std::size_t s = 0; s < stations.size(); ++s) {
-        if (auto reply = stations[s].feed.listener().read_reply_until(Clock::now())) {
-          take(s, *reply);
-          return true;
-        }
-      }
-      fds.clear();
-      for (auto& station : stations) {
-        fds.push_back({station.feed.listener().fd(), POLLIN, 0});
-      }
-      fds.push_back({wake_fd, POLLIN, 0});
-      int timeout = -1;
-      if (deadline) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
-        if (left <= 0) {
-          return false;
-        }
-        timeout = static_cast<int>(std::min<long long>(left, 1 << 30));
-      }
-      const int ready = ::poll(fds.data(), fds.size(), timeout);
-      if ((ready < 0 && errno == EINTR) || (wake_fd >= 0 && fds.back().revents != 0)) {
-        return false;
-      }
-    }
+    return received.has_value();
   }
 
   bool any_dirty() const {
@@ -316,7 +308,7 @@ struct KeyWatcher::Impl {
       if (!is_cluster_redirection(error) || topology() == Topology::cluster) {
         throw;
       }
-      stations.clear();
+      drop_stations();
       gap = error;
       if (!reconnect(std::nullopt)) {
         throw Error(ErrorKind::unavailable, "interrupted while connecting to the cluster's masters");
@@ -327,8 +319,13 @@ struct KeyWatcher::Impl {
     }
   }
 
-  KeyWatchEvent lose(const Error& error) {
+  void drop_stations() noexcept {
+    events.clear();
     stations.clear();
+  }
+
+  KeyWatchEvent lose(const Error& error) {
+    drop_stations();
     if (!options.reconnect.enabled && topology() == Topology::standalone && !is_cluster_redirection(error)) {
       throw error;
     }
@@ -353,7 +350,7 @@ struct KeyWatcher::Impl {
         start();
       } catch (const Error& error) {
         pending.resize(before);
-        stations.clear();
+        drop_stations();
         if (!is_gap(error)) {
           throw;
         }
@@ -465,7 +462,7 @@ void KeyWatcher::set_wake_fd(int fd) noexcept {
 }
 
 void KeyWatcher::close() noexcept {
-  impl_->stations.clear();
+  impl_->drop_stations();
 }
 
 } // namespace statesync

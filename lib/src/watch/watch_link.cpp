@@ -1,6 +1,6 @@
 #include "watch/watch_link.hpp"
 
-#include "watch/deadline_wake.hpp"
+#include "events/recover_by.hpp"
 
 #include "topology/slot_map.hpp"
 
@@ -65,22 +65,9 @@ bool WatchLink::map_unchanged() {
 }
 
 bool WatchLink::recover(const Error& error, std::optional<Clock::time_point> deadline) {
-  // The link's waits end at its wake fd only: for the time of this call,
-  // one that the deadline makes readable too.
-  const int wake_fd = link_.wake_fd();
-  const DeadlineWake wake(wake_fd, deadline);
-  link_.set_wake_fd(wake.fd());
-  bool back = false;
-  try {
-    // An ASK, met reading a key of a slot being migrated: everything is
-    // read again once the connections are back, like after a lost one.
-    back = link_.recover(suggests_failover(error) ? error : Error(ErrorKind::unavailable, error.what()));
-  } catch (...) {
-    link_.set_wake_fd(wake_fd);
-    throw;
-  }
-  link_.set_wake_fd(wake_fd);
-  return back;
+  // An ASK, met reading a key of a slot being migrated: everything is
+  // read again once the connections are back, like after a lost one.
+  return recover_by(link_, suggests_failover(error) ? error : Error(ErrorKind::unavailable, error.what()), deadline);
 }
 
 } // namespace statesync::detail

@@ -1,4 +1,4 @@
-#include "watch/deadline_wake.hpp"
+#include "events/deadline_wake.hpp"
 
 #include <statesync/error.hpp>
 
