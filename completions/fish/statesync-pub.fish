@@ -37,6 +37,8 @@ complete -c statesync-pub -l key-prefix -x -d 'Retained-state key prefix (defaul
 complete -c statesync-pub -l require-subscribers -x -d 'Exit 1 if a message reached fewer than N'
 complete -c statesync-pub -l wait-subscribers -x -d 'First wait up to SECONDS for N subscribers'
 complete -c statesync-pub -l sharded -d 'Use SPUBLISH (Redis 7 sharded pub/sub)'
+complete -c statesync-pub -l fenced -d 'Write only while STATESYNC_LOCK_TOKEN is the newest holder'\''s of STATESYNC_LOCK_NAME'
+complete -c statesync-pub -l fence -x -d 'Write only while TOKEN is the newest holder'\''s of lock NAME'
 complete -c statesync-pub -l repeat -x -d 'Publish N times (0: until interrupted)'
 complete -c statesync-pub -l interval -x -d 'Wait SECONDS between one message and the next'
 complete -c statesync-pub -l progress -d 'Show a live count and rate on stderr (a terminal)'

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 
+from cluster_fixture import Cluster
 from conftest import run, spawn, tool_path
 from test_lock import stop, wait_until
 
@@ -54,7 +55,7 @@ def test_a_paused_holder_cannot_overwrite_its_successors_result(redis):
     finally:
         stop(first)
     assert re.search(r"^statesync-pub: cannot publish to 'result' at \S+: FENCED lock 'job' has fencing token 2 now, "
-                     r"newer than this writer's 1$", errors, re.M), errors
+                     r"newer than this writer's 1; the message was not published$", errors, re.M), errors
     assert state(redis, "result") == b"from the second"
 
 
@@ -110,3 +111,32 @@ def test_fence_usage_errors(redis):
     for args in [["--fence-check", "job"], ["--fence-check", "job", "x"]]:
         result = lock(redis, *args)
         assert result.returncode == 64 and b"--fence-check needs NAME TOKEN" in result.stderr, result.stderr
+
+
+def test_in_a_cluster_the_written_key_must_share_the_locks_hash_tag(tmp_path):
+    """One script touches one slot: a fenced write whose key is in another
+    slot than the lock's is refused before anything is written (64); with
+    the lock's hash tag it is checked and written as on one server."""
+    cluster = Cluster(str(tmp_path), masters=3).start()
+    try:
+        url = cluster.url()
+
+        def cluster_run(tool, *args):
+            return run(tool, "--cluster", "-u", url, *args)
+
+        assert cluster.keyslot("statesync:state:result") != cluster.keyslot("statesync:lock:{job}:fence")
+        assert cluster_run("statesync-lock", "job", "--", "true").returncode == 0
+        elsewhere = cluster_run("statesync-pub", "--fence", "job:1", "-r", "result", "x")
+        assert elsewhere.returncode == 64
+        assert b"must be in the lock's slot" in elsewhere.stderr and b"hash tag {job}" in elsewhere.stderr
+        assert cluster_run("statesync-pub", "--fence", "job:1", "--stream", "events", "x").returncode == 64
+        assert cluster_run("statesync-pub", "--fence", "job:1", "-r", "result{job}", "ok").returncode == 0
+        assert cluster_run("statesync-pub", "--fence", "job:1", "--stream", "events{job}", "ok").returncode == 0
+        assert cluster_run("statesync-pub", "--fence", "job:1", "news", "plain").returncode == 0  # no key
+        assert cluster_run("statesync-lock", "job", "--", "true").returncode == 0
+        late = cluster_run("statesync-pub", "--fence", "job:1", "-r", "result{job}", "late")
+        assert late.returncode == FENCED, late.stderr
+        owner = cluster.owner("statesync:state:result{job}")
+        assert owner.command("HGET", "statesync:state:result{job}", "payload") == b"ok"
+    finally:
+        cluster.cleanup()
