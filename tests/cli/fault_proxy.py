@@ -115,6 +115,8 @@ class FaultProxy:
             if mode == "reset":
                 self._reset(pair)
                 continue
+            if mode == "half_close":
+                _shutdown(client, socket.SHUT_WR)
             if mode != "silent":
                 try:
                     pair[1] = socket.create_connection(self.target, timeout=5)

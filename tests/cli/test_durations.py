@@ -38,7 +38,8 @@ REFUSED = ["1e10", "inf", "nan", "-1", "-1s", "366d", "53w", "1h30", "5 parsecs"
 @pytest.mark.parametrize("tool, option, rest", OPTIONS, ids=[f"{t[10:]}{o}" for t, o, _ in OPTIONS])
 def test_a_duration_that_is_not_one_is_refused_before_connecting(tool, option, rest, value):
     # Nothing listens on the port: a tool that went on would say 69.
-    result = run(tool, "-p", free_port(), f"{option}={value}", *rest)
+    spelled = [f"{option}={value}"] if option.startswith("--") else [option, value]
+    result = run(tool, "-p", free_port(), *spelled, *rest)
     err = result.stderr.decode()
     assert result.returncode == 64, err
     assert err.startswith(f"{tool}: ") and err.count("\n") == 1, err
