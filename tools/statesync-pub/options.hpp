@@ -1,6 +1,7 @@
 #pragma once
 // statesync-pub's options, defined once for the tool and its generated docs.
 
+#include "request_options.hpp"
 #include "stream_options.hpp"
 
 #include "common/connection_options.hpp"
@@ -40,6 +41,7 @@ struct PubOptions {
   std::optional<double> give_up;
   std::string key_prefix{default_key_prefix};
   PubStreamArgs stream;
+  PubRequestArgs request; // --request
 };
 
 std::unique_ptr<CLI::App> make_pub_app(PubOptions& options);

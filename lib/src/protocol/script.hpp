@@ -47,5 +47,7 @@ Reply call(Connection& connection, std::span<const std::string_view> args);
 const Script& retain_publish_script();
 const Script& clear_retained_script();
 const Script& lock_script();
+const Script& request_publish_script();
+const Script& presence_script();
 
 } // namespace statesync::detail
