@@ -32,7 +32,7 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       make_app("statesync-pub", "Publish messages to Redis channels: one, a stream of records, or retained state.",
                {"[OPTIONS] CHANNEL MESSAGE...", "[OPTIONS] (-l | -0 | -d CHAR | -x | -f PATH) CHANNEL",
                 "[OPTIONS] --channel-field SEP (-l | -0 | -d CHAR)", "[OPTIONS] --clear CHANNEL",
-                "[OPTIONS] --request CHANNEL (PAYLOAD... | -l | -x | -f PATH)"});
+                "[OPTIONS] --request CHANNEL (PAYLOAD... | -l | -x)"});
   add_connection_options(*app, options.connection);
   const char* input = "Input";
   app->add_flag("-l,--lines", options.lines, "Publish each line of standard input")->group(input);

@@ -17,10 +17,10 @@ inline constexpr double default_request_wait = 5.0;
 
 struct PubRequestArgs {
   bool enabled = false;
-  std::optional<double> wait;          // -W: the bound of the whole run
-  std::optional<long long> replies;    // 0: all that come until -W
-  std::optional<double> timeout_each;  // -l, -0, -d: each request's own bound
-  std::optional<std::string> format;   // -F
+  std::optional<double> wait;         // -W: the bound of the whole run
+  std::optional<long long> replies;   // 0: all that come until -W
+  std::optional<double> timeout_each; // -l, -0, -d: each request's own bound
+  std::optional<std::string> format;  // -F
   bool json = false;
   bool require_all = false;
 };

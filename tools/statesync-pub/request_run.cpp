@@ -26,8 +26,7 @@ std::string host_list(const std::vector<std::string>& hosts) {
 class RequestRun {
 public:
   RequestRun(const PubOptions& options, const PubPlan& plan, Link& link)
-      : options_(options), args_(options.request), plan_(plan),
-        requester_(link, {options.sharded, options.key_prefix}),
+      : options_(options), args_(options.request), plan_(plan), requester_(link, {options.sharded, options.key_prefix}),
         printer_(options.request, options.connection.verbose),
         run_end_(Clock::now() + to_milliseconds(args_.wait.value_or(default_request_wait))) {
     requester_.set_wake_fd(signal_fd());
@@ -113,7 +112,8 @@ private:
     judge(pending, answered, counted ? wanted : receivers, failed);
   }
 
-  void judge(const PendingRequest& pending, long long answered, long long wanted, const std::vector<std::string>& failed) {
+  void judge(const PendingRequest& pending, long long answered, long long wanted,
+             const std::vector<std::string>& failed) {
     if (pending.receivers() == 0 && !args_.replies) {
       report(fmt::format("no responder received the request on '{}'", plan_.channel));
       ++unanswered_;

@@ -48,9 +48,8 @@ std::string find_program(const std::string& program) {
 // The variables statesync-sub gives its commands: never inherited, so that
 // a command sees only those that describe its own message.
 constexpr std::string_view given_variables[] = {
-    "STATESYNC_CHANNEL=", "STATESYNC_PATTERN=", "STATESYNC_RETAINED=", "STATESYNC_VERSION=",
-    "STATESYNC_KEY=",     "STATESYNC_EVENT=",   "STATESYNC_STREAM=",   "STATESYNC_ID=",
-    "STATESYNC_REQUEST_ID="};
+    "STATESYNC_CHANNEL=", "STATESYNC_PATTERN=", "STATESYNC_RETAINED=", "STATESYNC_VERSION=",   "STATESYNC_KEY=",
+    "STATESYNC_EVENT=",   "STATESYNC_STREAM=",  "STATESYNC_ID=",       "STATESYNC_REQUEST_ID="};
 
 bool is_given(const char* entry) {
   for (const auto name : given_variables) {
@@ -115,7 +114,7 @@ std::optional<std::string> CommandRunner::run(const Message& message) const {
 }
 
 pid_t CommandRunner::spawn(int input_fd, int output_fd, const std::vector<std::string>& variables, bool own_group,
-                          std::string& error) const {
+                           std::string& error) const {
   std::vector<char*> argv;
   for (const auto& word : command_) {
     argv.push_back(const_cast<char*>(word.c_str()));

@@ -38,7 +38,8 @@ public:
   // threads at once; `started` (when not null) gets the command's pid,
   // which is also its process group's, as soon as it runs.
   ReplyBody run_for_reply(std::string_view input, const std::vector<std::string>& variables,
-                          std::optional<std::chrono::milliseconds> timeout, std::atomic<pid_t>* started = nullptr) const;
+                          std::optional<std::chrono::milliseconds> timeout,
+                          std::atomic<pid_t>* started = nullptr) const;
 
 private:
   // Starts the command with `input_fd` as its standard input and, unless

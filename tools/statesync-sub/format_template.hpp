@@ -80,9 +80,9 @@ private:
     nanoseconds, // @N
     event,
     type,
-    host,       // %h
-    status,     // %s
-    latency,    // %L
+    host,    // %h
+    status,  // %s
+    latency, // %L
   };
   struct Piece {
     Field field;

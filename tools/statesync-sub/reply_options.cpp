@@ -17,7 +17,8 @@ namespace {
 
 void add_reply_options(CLI::App& app, ReplyArgs& args) {
   const char* replying = "Replying";
-  app.add_flag("--reply", args.enabled, "Answer requests on the CHANNELs with --exec's output (statesync-pub --request)")
+  app.add_flag("--reply", args.enabled,
+               "Answer requests on the CHANNELs with --exec's output (statesync-pub --request)")
       ->group(replying);
   app.add_option("--reply-timeout", args.timeout, "With --reply: stop the command after SECONDS; reply 'timeout'")
       ->option_text("SECONDS")

@@ -65,8 +65,8 @@ struct Job {
 class ReplyRun {
 public:
   ReplyRun(const SubOptions& options, const CommandRunner& runner)
-      : options_(options), runner_(runner), done_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-        wake_(signal_fd()), responder_(responder_options(options)) {
+      : options_(options), runner_(runner), done_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), wake_(signal_fd()),
+        responder_(responder_options(options)) {
     if (done_fd_ < 0) {
       throw Error(ErrorKind::internal, fmt::format("cannot create an eventfd: {}", std::strerror(errno)));
     }
@@ -116,9 +116,9 @@ private:
         continue;
       }
       job->thread.join();
-      report_verbose(fmt::format("request {} on '{}': {}", job->request.id, job->request.channel,
-                                 job->body.timed_out ? std::string("timed out")
-                                                     : fmt::format("status {}", job->body.status)));
+      report_verbose(
+          fmt::format("request {} on '{}': {}", job->request.id, job->request.channel,
+                      job->body.timed_out ? std::string("timed out") : fmt::format("status {}", job->body.status)));
       responder_.reply(job->request, job->body);
       job = jobs_.erase(job);
     }
@@ -129,8 +129,8 @@ private:
       Queued next = std::move(queue_.front());
       queue_.pop_front();
       if (next.held && !responder_.requester_waiting(next.request)) {
-        report_verbose(fmt::format("request {} on '{}': its requester has gone", next.request.id,
-                                   next.request.channel));
+        report_verbose(
+            fmt::format("request {} on '{}': its requester has gone", next.request.id, next.request.channel));
         continue;
       }
       Job& job = jobs_.emplace_back();

@@ -56,7 +56,7 @@ struct STATESYNC_API RequestReply {
   // `timed_out` the command was stopped at the responder's time limit.
   int status = 0;
   bool timed_out = false;
-  std::string output;                // its standard output, byte for byte
+  std::string output;                 // its standard output, byte for byte
   std::chrono::nanoseconds latency{}; // from the publish to this reply's arrival
 
   bool failed() const noexcept { return timed_out || status != 0; }

@@ -114,18 +114,19 @@ PendingRequest Requester::send(std::string_view channel, std::string_view payloa
   // A lost reply connection loses the replies on their way: an error, not
   // something to wait out.
   subscriber.reconnect.enabled = false;
-  auto pending = std::make_unique<PendingRequest::Impl>(PendingRequest::Impl{id, 0, {}, {}, Subscriber(subscriber), {}});
+  auto pending =
+      std::make_unique<PendingRequest::Impl>(PendingRequest::Impl{id, 0, {}, {}, Subscriber(subscriber), {}});
   pending->replies.set_wake_fd(impl_->wake_fd);
 
   const std::string key = detail::presence_key(impl_->options.key_prefix, channel);
   const std::string envelope = detail::encode_request(id, reply_to, payload);
-  const std::array<std::string_view, 4> keys_and_args = {key, impl_->options.sharded ? "SPUBLISH" : "PUBLISH",
-                                                         channel, envelope};
+  const std::array<std::string_view, 4> keys_and_args = {key, impl_->options.sharded ? "SPUBLISH" : "PUBLISH", channel,
+                                                         envelope};
   pending->sent = Clock::now();
   const Reply reply = detail::request_publish_script().run(link, key, keys_and_args);
   if (reply.is_error()) {
-    throw Error(reply, fmt::format("cannot publish the request to '{}' at {}", detail::printable(channel),
-                                   link.where()));
+    throw Error(reply,
+                fmt::format("cannot publish the request to '{}' at {}", detail::printable(channel), link.where()));
   }
   if (reply.type != Reply::Type::array || reply.elements.size() != 2 ||
       reply.elements[0].type != Reply::Type::integer || reply.elements[1].type != Reply::Type::array) {
