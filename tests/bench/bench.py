@@ -596,7 +596,8 @@ class Bench:
                 ours.append(run_measured(ask, env=self.env()).wall * 1000)
                 anchor.append(run_measured(ask_mqtt).wall * 1000)
             self.rows.append(Row("request to reply, 1 responder", "ms per request run", ours, anchor, "mosquitto_rr",
-                                 "responders: statesync-sub --reply --exec -- cat; mosquitto_sub piped to mosquitto_pub -l"))
+                                 "responders: statesync-sub --reply --exec -- cat; "
+                                 "mosquitto_sub piped to mosquitto_pub -l"))
             for n in range(1, 20):
                 responder(f"host{n}")
             ours = [run_measured(ask, env=self.env()).wall * 1000 for _ in range(runs)]

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from cluster_fixture import Cluster, wait_until
+from cluster_fixture import Cluster, SentinelGroup, wait_until
 from conftest import clean_env, run, tool_path
 
 
@@ -232,3 +232,19 @@ def test_plain_request_in_a_cluster_is_refused(cluster):
     done = request(["--cluster", "-u", cluster.masters()[0].url], "svc", "hi")
     assert done.returncode == 64
     assert done.stderr.decode().startswith("statesync-pub: a request in a Redis Cluster must be sharded")
+
+
+@pytest.fixture(scope="module")
+def sentinels(tmp_path_factory):
+    g = SentinelGroup(str(tmp_path_factory.mktemp("sentinel"))).start()
+    yield g
+    g.cleanup()
+
+
+def test_request_through_the_sentinels(sentinels, fleet):
+    url = ["-u", sentinels.url()]
+    fleet.start(url, "svc", "s1", ["cat"])
+    fleet.start(url, "svc", "s2", ["cat"])
+    done = request(url, "-F", "%h %p", "svc", "hi")
+    assert done.returncode == 0, done.stderr
+    assert sorted(done.stdout.decode().splitlines()) == ["s1 hi", "s2 hi"]
