@@ -55,3 +55,6 @@ complete -c statesync-sub -l consumer -x -d 'This consumer'\''s name in the grou
 complete -c statesync-sub -l claim-idle -x -d 'Take over entries other consumers left pending DURATION'
 complete -c statesync-sub -l max-deliveries -x -d 'Move an entry delivered N times to --dead-letter'
 complete -c statesync-sub -l dead-letter -x -d 'The stream that entries delivered too often go to'
+complete -c statesync-sub -l reply -d 'Answer requests on the CHANNELs with --exec'\''s output (statesync-pub --request)'
+complete -c statesync-sub -l reply-timeout -x -d 'With --reply: stop the command after SECONDS; reply '\''timeout'\'''
+complete -c statesync-sub -l reply-parallel -x -d 'With --reply: run up to N commands at once (default 1)'

@@ -556,6 +556,59 @@ class Bench:
             raise RuntimeError(f"a lock waiter ({argv[0]}) failed: {failures[0]}")
         return handoff_gaps(log)
 
+    # Request to reply with one responder: statesync-pub --request (and
+    # statesync-sub --reply ... --exec -- cat) against mosquitto_rr with a
+    # mosquitto broker and a `mosquitto_sub | mosquitto_pub -l` responder;
+    # then statesync's own figure for 20 responders. Each is a whole run
+    # of the requesting process, as a script pays for it.
+    def request_reply(self):
+        from test_sub_mosquitto import Broker  # the broker the mosquitto_sub test starts
+
+        runs = self.size["oneshot"]
+        broker = Broker(self.work)
+        responders = []
+        try:
+            def responder(host):
+                ready = os.path.join(self.work, f"{host}.ready")
+                env = self.env()
+                env["STATESYNC_HOSTNAME"] = host
+                responders.append(subprocess.Popen([self.tool("statesync-sub"), "--reply", "--ready-file", ready, "rr",
+                                                    "--exec", "--", "cat"], env=env, stdout=subprocess.DEVNULL))
+                for _ in range(10_000):
+                    if os.path.exists(ready):
+                        return
+                    time.sleep(0.001)
+                raise RuntimeError("statesync-sub --reply did not subscribe")
+
+            responder("host0")
+            theirs = subprocess.Popen(["mosquitto_sub", "-p", str(broker.port), "-i", "rr-responder", "-t", "rr/request"],
+                                      stdout=subprocess.PIPE)
+            responders.append(theirs)
+            responders.append(subprocess.Popen(["mosquitto_pub", "-p", str(broker.port), "-t", "rr/reply", "-l"],
+                                               stdin=theirs.stdout))
+            theirs.stdout.close()
+            broker.wait_subscribed(["rr-responder"])
+            ask = [self.tool("statesync-pub"), "--request", "rr", "ping"]
+            ask_mqtt = ["mosquitto_rr", "-p", str(broker.port), "-t", "rr/request", "-e", "rr/reply", "-m", "ping",
+                        "-W", "10"]
+            ours, anchor = [], []
+            for _ in range(runs):
+                ours.append(run_measured(ask, env=self.env()).wall * 1000)
+                anchor.append(run_measured(ask_mqtt).wall * 1000)
+            self.rows.append(Row("request to reply, 1 responder", "ms per request run", ours, anchor, "mosquitto_rr",
+                                 "responders: statesync-sub --reply --exec -- cat; "
+                                 "mosquitto_sub piped to mosquitto_pub -l"))
+            for n in range(1, 20):
+                responder(f"host{n}")
+            ours = [run_measured(ask, env=self.env()).wall * 1000 for _ in range(runs)]
+            self.rows.append(Row("request to 20 replies", "ms per request run", ours, [], "-",
+                                 "20 statesync-sub --reply responders, exit on the 20th reply"))
+        finally:
+            for proc in responders:
+                proc.terminate()
+                proc.wait()
+            broker.stop()
+
     def table(self):
         header = ["case", "unit", "statesync median (min..max)", "anchor median (min..max)", "ratio", "note"]
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -566,7 +619,7 @@ class Bench:
 
 
 CASES = ["stream", "oneshot", "fanin", "latency", "lock_overhead", "lock_handoff", "retained_pattern", "watch_latency",
-         "watch_keys", "streams"]
+         "watch_keys", "streams", "request_reply"]
 
 
 def main():

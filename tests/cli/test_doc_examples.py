@@ -718,6 +718,44 @@ STREAM_SCENARIOS = {
 SCENARIOS.update(STREAM_SCENARIOS)
 
 
+def wait_responder(sh, channel, command):
+    responder = sh.start(f"statesync-sub --reply {channel} --exec -- {command}")
+    sh.wait_subscribed(channel)
+    return responder
+
+
+def reply_responder(sh, example):
+    with open(os.path.join(sh.work, "version"), "w") as f:
+        f.write("1.4.2\n")
+    responder = sh.start(example.replace("/etc/myapp/version", "version"))
+    sh.wait_subscribed("fleet.version")
+    result = sh.run("statesync-pub --request -F %p fleet.version ''")
+    stop(responder)
+    assert (result.returncode, result.stdout) == (0, b"1.4.2\n\n"), result.stderr
+
+
+def request_format(sh, example):
+    responder = wait_responder(sh, "fleet.version", "printf 1.4.2")
+    result = sh.run(example)
+    stop(responder)
+    assert (result.returncode, result.stdout) == (0, f"{socket.gethostname()} 0 1.4.2\n".encode()), result.stderr
+
+
+def request_json(sh, example):
+    responder = wait_responder(sh, "fleet.disk", "sh -c 'cat >/dev/null; exit 3'")
+    result = sh.run(example)
+    stop(responder)
+    # The pipeline's status is jq's; statesync-pub's own complaint is on stderr.
+    assert b'"status": 3' in result.stdout and b"1 of 1 failed on 'fleet.disk'" in result.stderr, result.stderr
+
+
+SCENARIOS.update({
+    "statesync-sub --reply fleet.version --exec -- sh -c 'cat >/dev/null; cat /etc/myapp/version'": reply_responder,
+    "statesync-pub --request -F '%h %s %p' fleet.version ''": request_format,
+    "statesync-pub --request --json --require-all fleet.disk '/' | jq .": request_json,
+})
+
+
 def test_the_printed_history_has_the_real_form(redis, tmp_path):
     with open(os.path.join(SOURCE, "man", "statesync-lock.1")) as f:
         page = unroff(f.read())

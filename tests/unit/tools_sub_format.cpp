@@ -200,3 +200,21 @@ TEST_CASE("--exec takes the words after --; without it they are channels") {
   CHECK_THROWS_AS(parse({"--exec", "a"}), Error);
   CHECK_THROWS_AS(parse({"-R", "--sharded", "a"}), Error);
 }
+
+TEST_CASE("a reply's fields: %h host, %s exit status or timeout, %L latency; JSON with them") {
+  const Message m = message("fleet", "out");
+  const ReplyFields failed{"web-1", 3, 1.5};
+  std::string out;
+  FormatTemplate::parse("%h %s %L %p").render(out, m, when, {}, nullptr, &failed);
+  CHECK(out == "web-1 3 1.500 out");
+  const ReplyFields timed_out{"web-2", std::nullopt, 0.25};
+  out.clear();
+  FormatTemplate::parse("%s").render(out, m, when, {}, nullptr, &timed_out);
+  CHECK(out == "timeout");
+  CHECK(render("%h%s%L", m).empty()); // not a reply
+  CHECK(usage_error("%3h") == 64);
+  out.clear();
+  append_reply_json(out, m, when, failed);
+  CHECK(out == R"({"host":"web-1","status":3,"timed_out":false,"latency_ms":1.500,"channel":"fleet",)"
+               R"("time":"2001-09-09T01:46:40.000250Z","payload":"out"})");
+}

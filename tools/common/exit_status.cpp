@@ -7,7 +7,7 @@ namespace statesync::tools {
 std::span<const ExitStatusRow> exit_status_table() {
   static constexpr std::array rows = {
       ExitStatusRow{"0", "success", for_all},
-      ExitStatusRow{"1", "--require-subscribers was not met", for_pub},
+      ExitStatusRow{"1", "--require-subscribers was not met, or a --request went unanswered", for_pub},
       ExitStatusRow{"1", "-w or --idle ended it before -C was reached", for_sub},
       ExitStatusRow{"1", "the lock was not acquired (-E changes this status)", for_lock},
       ExitStatusRow{"2 / 3", "--check: CRITICAL / UNKNOWN (0 OK, 1 WARNING), for monitoring", for_lock},

@@ -34,7 +34,8 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
   auto app =
       make_app("statesync-pub", "Publish messages to Redis channels: one, a stream of records, or retained state.",
                {"[OPTIONS] CHANNEL MESSAGE...", "[OPTIONS] (-l | -0 | -d CHAR | -x | -f PATH) CHANNEL",
-                "[OPTIONS] --channel-field SEP (-l | -0 | -d CHAR)", "[OPTIONS] --clear CHANNEL"});
+                "[OPTIONS] --channel-field SEP (-l | -0 | -d CHAR)", "[OPTIONS] --clear CHANNEL",
+                "[OPTIONS] --request CHANNEL (PAYLOAD... | -l | -x)"});
   add_connection_options(*app, options.connection);
   const char* input = "Input";
   app->add_flag("-l,--lines", options.lines, "Publish each line of standard input")->group(input);
@@ -94,6 +95,7 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       ->excludes(no_reconnect)
       ->group(publishing);
   add_pub_stream_options(*app, options.stream);
+  add_pub_request_options(*app, options.request);
   app->add_option("CHANNEL", options.arguments, "The channel, then the messages to publish (one each)")
       ->option_text("CHANNEL [MESSAGE...]");
   return app;
@@ -207,6 +209,7 @@ PubPlan plan_pub(const PubOptions& options) {
   }
   stream_writer_options(options); // checks the --stream options
   plan.fence = fence_for(options);
+  check_request_options(options);
   return plan;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // statesync-pub's options, defined once for the tool and its generated docs.
 
+#include "request_options.hpp"
 #include "stream_options.hpp"
 
 #include "common/connection_options.hpp"
@@ -43,6 +44,7 @@ struct PubOptions {
   PubStreamArgs stream;
   bool fenced = false;                   // --fenced
   std::optional<std::string> fence_text; // --fence NAME:TOKEN
+  PubRequestArgs request; // --request
 };
 
 std::unique_ptr<CLI::App> make_pub_app(PubOptions& options);

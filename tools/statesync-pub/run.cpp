@@ -3,6 +3,7 @@
 #include "channel_field.hpp"
 #include "progress.hpp"
 #include "record_reader.hpp"
+#include "request_run.hpp"
 #include "stream_options.hpp"
 #include "wait_subscribers.hpp"
 
@@ -306,6 +307,9 @@ int run_pub(const PubOptions& options) {
   link.on_reconnect([&link] { report_verbose(unacknowledged_sent_again(link.where())); });
   if (plan.mode != InputMode::clear && !link.connect()) {
     return exit_signal_base + caught_signal(); // while retrying the first connection
+  }
+  if (options.request.enabled) {
+    return run_requests(options, plan, link);
   }
   if (options.wait_subscribers) {
     wait_subscribers(options, plan, link.connection(plan.channel));

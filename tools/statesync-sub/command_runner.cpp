@@ -48,8 +48,8 @@ std::string find_program(const std::string& program) {
 // The variables statesync-sub gives its commands: never inherited, so that
 // a command sees only those that describe its own message.
 constexpr std::string_view given_variables[] = {
-    "STATESYNC_CHANNEL=", "STATESYNC_PATTERN=", "STATESYNC_RETAINED=", "STATESYNC_VERSION=",
-    "STATESYNC_KEY=",     "STATESYNC_EVENT=",   "STATESYNC_STREAM=",   "STATESYNC_ID="};
+    "STATESYNC_CHANNEL=", "STATESYNC_PATTERN=", "STATESYNC_RETAINED=", "STATESYNC_VERSION=",   "STATESYNC_KEY=",
+    "STATESYNC_EVENT=",   "STATESYNC_STREAM=",  "STATESYNC_ID=",       "STATESYNC_REQUEST_ID="};
 
 bool is_given(const char* entry) {
   for (const auto name : given_variables) {
@@ -113,8 +113,8 @@ std::optional<std::string> CommandRunner::run(const Message& message) const {
   return run(message.payload, variables);
 }
 
-std::optional<std::string> CommandRunner::run(std::string_view input_bytes,
-                                              const std::vector<std::string>& variables) const {
+pid_t CommandRunner::spawn(int input_fd, int output_fd, const std::vector<std::string>& variables, bool own_group,
+                           std::string& error) const {
   std::vector<char*> argv;
   for (const auto& word : command_) {
     argv.push_back(const_cast<char*>(word.c_str()));
@@ -122,13 +122,12 @@ std::optional<std::string> CommandRunner::run(std::string_view input_bytes,
   argv.push_back(nullptr);
   std::vector<char*> env = child_environment(variables);
 
-  int input[2];
-  if (::pipe2(input, O_CLOEXEC) != 0) {
-    throw Error(ErrorKind::internal, fmt::format("cannot create a pipe: {}", std::strerror(errno)));
-  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, input[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, input_fd, STDIN_FILENO);
+  if (output_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, output_fd, STDOUT_FILENO);
+  }
   // We ignore SIGPIPE and catch SIGINT/SIGTERM; the command gets the
   // defaults (an ignored signal would stay ignored across exec).
   posix_spawnattr_t attributes;
@@ -139,16 +138,35 @@ std::optional<std::string> CommandRunner::run(std::string_view input_bytes,
     sigaddset(&defaults, signal);
   }
   posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+  // In a group of its own, so that a time limit stops what the command
+  // started too.
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setflags(&attributes,
+                           static_cast<short>(POSIX_SPAWN_SETSIGDEF | (own_group ? POSIX_SPAWN_SETPGROUP : 0)));
 
   pid_t pid = -1;
   const int spawned = ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
-  ::close(input[0]);
   if (spawned != 0) {
+    error = std::strerror(spawned);
+    return -1;
+  }
+  return pid;
+}
+
+std::optional<std::string> CommandRunner::run(std::string_view input_bytes,
+                                              const std::vector<std::string>& variables) const {
+  int input[2];
+  if (::pipe2(input, O_CLOEXEC) != 0) {
+    throw Error(ErrorKind::internal, fmt::format("cannot create a pipe: {}", std::strerror(errno)));
+  }
+  std::string error;
+  const pid_t pid = spawn(input[0], -1, variables, false, error);
+  ::close(input[0]);
+  if (pid < 0) {
     ::close(input[1]);
-    return fmt::format("could not be started: {}", std::strerror(spawned));
+    return fmt::format("could not be started: {}", error);
   }
   feed(input[1], input_bytes);
   ::close(input[1]);

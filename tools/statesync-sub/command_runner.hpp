@@ -3,7 +3,12 @@
 // standard input and STATESYNC_CHANNEL / STATESYNC_PATTERN in its
 // environment. No shell: the words are the program and its arguments.
 
+#include <statesync/request.hpp>
 #include <statesync/subscriber.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <sys/types.h>
 
 #include <optional>
 #include <string>
@@ -26,7 +31,23 @@ public:
   // ("NAME=value") added to its environment.
   std::optional<std::string> run(std::string_view input, const std::vector<std::string>& variables) const;
 
+  // For --reply: runs the command with `input` on its standard input and
+  // returns its standard output and exit status (128+N: died of signal N;
+  // 127: could not be started). Past `timeout` the command's process group
+  // is killed and the reply says it timed out. May be called from several
+  // threads at once; `started` (when not null) gets the command's pid,
+  // which is also its process group's, as soon as it runs.
+  ReplyBody run_for_reply(std::string_view input, const std::vector<std::string>& variables,
+                          std::optional<std::chrono::milliseconds> timeout,
+                          std::atomic<pid_t>* started = nullptr) const;
+
 private:
+  // Starts the command with `input_fd` as its standard input and, unless
+  // -1, `output_fd` as its standard output; `own_group`: in a process group
+  // of its own. Returns its pid, or -1 with `error` set.
+  pid_t spawn(int input_fd, int output_fd, const std::vector<std::string>& variables, bool own_group,
+              std::string& error) const;
+
   std::vector<std::string> command_;
 };
 

@@ -172,6 +172,18 @@ FormatTemplate FormatTemplate::parse(std::string_view text) {
       field = Field::entry_id;
       takes_spec = false;
       break;
+    case 'h':
+      field = Field::host;
+      takes_spec = false;
+      break;
+    case 's':
+      field = Field::status;
+      takes_spec = false;
+      break;
+    case 'L':
+      field = Field::latency;
+      takes_spec = false;
+      break;
     case '{': {
       const auto close = text.find('}', i + 1);
       if (close == std::string_view::npos) {
@@ -219,14 +231,14 @@ bool FormatTemplate::uses_time() const noexcept {
 }
 
 void FormatTemplate::render(std::string& out, const Message& message, SystemTime received, const WatchFields& watch,
-                            const StreamEntry* entry) const {
+                            const StreamEntry* entry, const ReplyFields* reply) const {
   for (const auto& piece : pieces_) {
-    render_piece(out, piece, message, received, watch, entry);
+    render_piece(out, piece, message, received, watch, entry, reply);
   }
 }
 
 void FormatTemplate::render_piece(std::string& out, const Piece& piece, const Message& message, SystemTime received,
-                                  const WatchFields& watch, const StreamEntry* entry) const {
+                                  const WatchFields& watch, const StreamEntry* entry, const ReplyFields* reply) const {
   switch (piece.field) {
   case Field::literal:
     out += piece.text;
@@ -267,7 +279,26 @@ void FormatTemplate::render_piece(std::string& out, const Piece& piece, const Me
     }
     break;
   case Field::json:
-    append_json(out, message, received);
+    if (reply != nullptr) {
+      append_reply_json(out, message, received, *reply);
+    } else {
+      append_json(out, message, received);
+    }
+    break;
+  case Field::host:
+    if (reply != nullptr) {
+      out += reply->host;
+    }
+    break;
+  case Field::status:
+    if (reply != nullptr) {
+      out += reply->status ? std::to_string(*reply->status) : std::string("timeout");
+    }
+    break;
+  case Field::latency:
+    if (reply != nullptr) {
+      fmt::format_to(std::back_inserter(out), "{:.3f}", reply->latency_ms);
+    }
     break;
   case Field::event:
     out += watch.event;

@@ -16,6 +16,9 @@
 //   --watch: %e event (set, deleted)  %y type (string, hash, ...; empty when deleted)
 //   --stream only: %i entry ID, %{NAME} the entry's field NAME (%p: the
 //   payload field, %t: the stream key)
+//   statesync-pub --request only: %h the responder's host, %s its command's
+//   exit status ("timeout" when it was stopped), %L the reply's latency in
+//   milliseconds (mosquitto_sub gives none of these letters a meaning)
 
 #include "width_rules.hpp"
 
@@ -24,6 +27,7 @@
 #include <statesync/stream_reader.hpp>
 #include <statesync/subscriber.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +40,13 @@ struct WatchFields {
   std::string_view type;
 };
 
+// What only a reply to statesync-pub --request has.
+struct ReplyFields {
+  std::string_view host;
+  std::optional<int> status; // nullopt: the command timed out
+  double latency_ms = 0;
+};
+
 class FormatTemplate {
 public:
   // Throws Error(usage) naming the unknown or truncated field.
@@ -43,8 +54,9 @@ public:
 
   // `watch`: a watched key's event and type (--watch); `entry`: the stream
   // entry the message stands for (--stream), or null.
+  // `reply`: the reply the message stands for (statesync-pub --request), or null.
   void render(std::string& out, const Message& message, SystemTime received, const WatchFields& watch = {},
-              const StreamEntry* entry = nullptr) const;
+              const StreamEntry* entry = nullptr, const ReplyFields* reply = nullptr) const;
   // Whether rendering needs the receive time (to read the clock only then).
   bool uses_time() const noexcept;
 
@@ -68,6 +80,9 @@ private:
     nanoseconds, // @N
     event,
     type,
+    host,    // %h
+    status,  // %s
+    latency, // %L
   };
   struct Piece {
     Field field;
@@ -75,7 +90,7 @@ private:
     FieldSpec spec;
   };
   void render_piece(std::string& out, const Piece& piece, const Message& message, SystemTime received,
-                    const WatchFields& watch, const StreamEntry* entry) const;
+                    const WatchFields& watch, const StreamEntry* entry, const ReplyFields* reply) const;
 
   std::vector<Piece> pieces_;
 };

@@ -5,6 +5,7 @@
 #include "live_view.hpp"
 #include "message_printer.hpp"
 #include "options.hpp"
+#include "reply_run.hpp"
 #include "stream_run.hpp"
 #include "wake_set.hpp"
 #include "watch_run.hpp"
@@ -201,6 +202,9 @@ int main(int argc, char** argv) {
     }
     const WakeSet wake(signal_fd());
     check_readiness(options.ready);
+    if (options.reply.enabled) {
+      return run_reply(options, *runner);
+    }
     if (options.stream.enabled) {
       return run_stream(options, printer, runner ? &*runner : nullptr, wake.fd());
     }

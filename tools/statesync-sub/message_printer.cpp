@@ -42,6 +42,20 @@ void append_json(std::string& out, const Message& message, SystemTime received) 
   out += '}';
 }
 
+void append_reply_json(std::string& out, const Message& message, SystemTime received, const ReplyFields& reply) {
+  out += '{';
+  append_json_field(out, "host", reply.host);
+  if (reply.status) {
+    fmt::format_to(std::back_inserter(out), ",\"status\":{},\"timed_out\":false", *reply.status);
+  } else {
+    out += ",\"status\":null,\"timed_out\":true";
+  }
+  fmt::format_to(std::back_inserter(out), ",\"latency_ms\":{:.3f},", reply.latency_ms);
+  std::string rest;
+  append_json(rest, message, received);
+  out.append(rest, 1); // its fields, after its '{'
+}
+
 MessagePrinter::MessagePrinter(const SubOptions& options, bool colour)
     : style_(options.json                 ? Style::json
              : options.format             ? Style::format

@@ -45,6 +45,11 @@ private:
 // becomes NAME_base64 with base64.
 void append_json(std::string& out, const Message& message, SystemTime received);
 
+// A reply to statesync-pub --request: host, exit status (null when the
+// command timed out, with "timed_out":true), latency in ms, then as
+// append_json.
+void append_reply_json(std::string& out, const Message& message, SystemTime received, const ReplyFields& reply);
+
 // `"name":"bytes"`, or `"name_base64":"..."` when the bytes are not UTF-8.
 void append_json_field(std::string& out, std::string_view name, std::string_view bytes);
 

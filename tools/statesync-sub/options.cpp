@@ -13,7 +13,8 @@ namespace statesync::tools {
 std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   auto app =
       make_app("statesync-sub", "Print the messages published to Redis channels, or run a command for each.",
-               {"[OPTIONS] CHANNEL...", "[OPTIONS] -P PATTERN...", "[OPTIONS] CHANNEL... --exec -- COMMAND [ARGS...]"});
+               {"[OPTIONS] CHANNEL...", "[OPTIONS] -P PATTERN...", "[OPTIONS] CHANNEL... --exec -- COMMAND [ARGS...]",
+                "[OPTIONS] --reply CHANNEL... --exec -- COMMAND [ARGS...]"});
   add_connection_options(*app, options.connection);
   app->footer("-v also prints the channel before each payload. See statesync-sub(1) for the format fields, "
               "retained state and reconnecting.");
@@ -80,6 +81,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   add_readiness_options(*app, options.ready);
   add_watch_options(*app, options.watch);
   add_sub_stream_options(*app, options.stream);
+  add_reply_options(*app, options.reply);
   return app;
 }
 
@@ -101,6 +103,7 @@ void check_options(SubOptions& options) {
   } else if (options.command.empty()) {
     throw Error(ErrorKind::usage, "--exec needs a command after --: --exec -- COMMAND [ARGS...]");
   }
+  check_reply_options(options);
   if (options.watch.enabled) {
     check_watch_options(options);
     return;

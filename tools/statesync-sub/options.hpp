@@ -1,6 +1,7 @@
 #pragma once
 // statesync-sub's options, defined once for the tool and its generated docs.
 
+#include "reply_options.hpp"
 #include "stream_options.hpp"
 #include "watch_options.hpp"
 
@@ -41,6 +42,7 @@ struct SubOptions {
   ReadinessOptions ready; // --ready-file, --ready-fd
   WatchArgs watch;        // --watch: the channels are keys
   SubStreamArgs stream;   // --stream: the channels are stream keys
+  ReplyArgs reply;        // --reply: answer requests
 };
 
 std::unique_ptr<CLI::App> make_sub_app(SubOptions& options);

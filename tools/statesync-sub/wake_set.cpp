@@ -24,6 +24,15 @@ WakeSet::WakeSet(int signal_fd) : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, STDOUT_FILENO, &output_event);
 }
 
+void WakeSet::add(int fd) const {
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = fd;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+    throw Error(ErrorKind::internal, "cannot watch a descriptor with epoll");
+  }
+}
+
 WakeSet::~WakeSet() {
   ::close(epoll_fd_);
 }

@@ -13,6 +13,9 @@ public:
   WakeSet& operator=(const WakeSet&) = delete;
   ~WakeSet();
 
+  // `fd` becoming readable ends the waits too (a worker's "done").
+  void add(int fd) const;
+
   // Readable when something happened.
   int fd() const noexcept { return epoll_fd_; }
 

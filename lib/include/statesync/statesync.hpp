@@ -31,6 +31,7 @@
 #include <statesync/lock_session.hpp>
 #include <statesync/publisher.hpp>
 #include <statesync/reply.hpp>
+#include <statesync/request.hpp>
 #include <statesync/retained.hpp>
 #include <statesync/stream_id.hpp>
 #include <statesync/stream_reader.hpp>

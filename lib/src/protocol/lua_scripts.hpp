@@ -18,4 +18,8 @@ extern const std::string_view dead_letter; // stream reader: a poison entry to t
 extern const std::string_view dead_letter_sha1;
 extern const std::string_view retained_matching; // subscriber: the retained states a pattern matches
 extern const std::string_view retained_matching_sha1;
+extern const std::string_view request_publish; // requester: read the presence entries, publish the request
+extern const std::string_view request_publish_sha1;
+extern const std::string_view presence; // responder: refresh or remove its presence entry
+extern const std::string_view presence_sha1;
 } // namespace statesync::detail::lua

@@ -60,4 +60,14 @@ const Script& lock_script() {
   return script;
 }
 
+const Script& request_publish_script() {
+  static const Script script(lua::request_publish, lua::request_publish_sha1, "1");
+  return script;
+}
+
+const Script& presence_script() {
+  static const Script script(lua::presence, lua::presence_sha1, "1");
+  return script;
+}
+
 } // namespace statesync::detail

@@ -50,5 +50,7 @@ const Script& clear_retained_script(bool fenced = false);
 // fence.lua with one key (the counter) or two (the counter, the key written).
 const Script& fence_script(bool with_key);
 const Script& lock_script();
+const Script& request_publish_script();
+const Script& presence_script();
 
 } // namespace statesync::detail
