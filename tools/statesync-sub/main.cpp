@@ -15,6 +15,7 @@
 #include "common/signals.hpp"
 #include "common/tool_main.hpp"
 
+#include <statesync/error.hpp>
 #include <statesync/subscriber.hpp>
 
 #include <fmt/format.h>
@@ -110,6 +111,10 @@ public:
   // now, and not the live messages that may have come with them.
   int print_current_states(Subscriber& subscriber) {
     while (auto event = subscriber.poll()) {
+      if (event->type == SubscriberEvent::Type::connection_lost) {
+        // Not connected at all (--give-up lets the first connect wait): no states were read.
+        throw Error(ErrorKind::unavailable, event->detail);
+      }
       if (event->type == SubscriberEvent::Type::message && event->message.current_state) {
         handle(*event);
         if (options_.count && received_ >= *options_.count) {
