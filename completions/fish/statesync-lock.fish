@@ -18,7 +18,7 @@ complete -c statesync-lock -l jitter -x -d 'Wait a random time up to DURATION be
 complete -c statesync-lock -l once-per -x -d 'Run at most once per window of DURATION (90s, 15m, 1h, 1d ...) across all hosts, windows aligned to the server'\''s clock; a failed run leaves the window open'
 complete -c statesync-lock -l once-per-any-outcome -d 'With --once-per: any run uses up its window, failed or lost ones too'
 complete -c statesync-lock -l status -d 'Show who holds NAME, since when, for how long'
-complete -c statesync-lock -l list -d 'List the held locks matching PATTERN (default *)'
+complete -c statesync-lock -l list -d 'List the locks matching PATTERN (default *): held, or free with a history'
 complete -c statesync-lock -l release -d 'Force-release NAME and wake its waiters'
 complete -c statesync-lock -l history -d 'Show NAME'\''s last runs on every host, newest first'
 complete -c statesync-lock -l check -d 'Check NAME'\''s last runs for a monitoring system: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN'

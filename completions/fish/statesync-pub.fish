@@ -33,6 +33,7 @@ complete -c statesync-pub -l channel-field -x -d 'Records are CHANNEL SEP MESSAG
 complete -c statesync-pub -s r -l retain -d 'Keep the message as the channel'\''s versioned state'
 complete -c statesync-pub -l ttl -x -d 'With -r: the retained state expires after SECONDS'
 complete -c statesync-pub -l clear -d 'Delete the retained state; publish an empty one'
+complete -c statesync-pub -s P -l pattern -d 'With --clear: CHANNEL is a glob; clear every matching state'
 complete -c statesync-pub -l key-prefix -x -d 'Retained-state key prefix (default statesync:)'
 complete -c statesync-pub -l require-subscribers -x -d 'Exit 1 if a message reached fewer than N'
 complete -c statesync-pub -l wait-subscribers -x -d 'First wait up to SECONDS for N subscribers'

@@ -512,6 +512,8 @@ SCENARIOS = {
     "systemctl daemon-reload && systemctl enable --now statesync-lock@report.timer": elsewhere("test_systemd_units.py"),
     "statesync-sub -R config --exec -- sh -c \\\n  'if [ \"$STATESYNC_EVENT\" = clear ]; then rm -f config; else "
     "cat > config.new && mv config.new config; fi'": mirror,
+    "statesync-sub -R config --exec -- sh -c \\\n  'if [ \"$STATESYNC_EVENT\" = clear ]; then rm -f config;\n"
+    "   else cat > config.new && mv config.new config; fi'": mirror,
     "statesync-sub -R -P -F '%t %p' 'config/*'": states_of_patterns,
     "statesync-sub -C 1 --ready-file ready jobs > got &\nuntil [ -e ready ]; do sleep 0.1; done\n"
     "statesync-pub jobs start\nwait": ready_file,
@@ -705,7 +707,7 @@ STREAM_SCENARIOS = {
     "statesync-sub --stream --from 0 -e orders > all.txt\nstatesync-sub --stream --resume orders.pos orders":
         stream_resume_pair,
     "statesync-sub --stream --group resize --claim-idle 60 \\\n"
-    "    --max-deliveries 5 --dead-letter resize:dead images --exec -- ./resize": stream_group,
+    "    --max-deliveries 5 --dead-letter resize:dead images \\\n    --exec -- ./resize": stream_group,
     "*/5 * * * * statesync-lock -n --history-len 10000 --metrics-file /var/lib/node_exporter/textfile/rotate.prom "
     "rotate -- /usr/local/bin/rotate": metrics_cron,
     "$ statesync-lock --history -C 3 backup": history,

@@ -16,8 +16,8 @@ TOOLS = ["statesync-pub", "statesync-sub", "statesync-lock"]
 # CONTRIBUTING.md, "Options and their letters".
 LETTERS_ALL = {"u", "h", "p", "s", "a", "v"}
 LETTERS = {
-    "statesync-pub": {"l", "0", "x", "f", "d", "r", "W", "F"},
-    "statesync-sub": {"P", "C", "w", "W", "N", "0", "F", "R", "e"},
+    "statesync-pub": {"l", "0", "x", "f", "d", "r", "W", "F", "P"},
+    "statesync-sub": {"P", "C", "w", "W", "N", "0", "F", "R", "e", "T"},
     "statesync-lock": {"n", "w", "E", "c", "C"},
 }
 

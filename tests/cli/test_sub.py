@@ -353,3 +353,18 @@ def test_cannot_connect_is_69():
     result = run(TOOL, "-p", free_port(), "ch")
     assert result.returncode == 69
     assert result.stderr.startswith(b"statesync-sub: cannot connect to 127.0.0.1:")
+
+
+def test_pretty_indents_the_json_object(redis):
+    """--pretty (mosquitto_sub's flag): the same object as --json, one member a line."""
+    assert run("statesync-pub", "-p", redis.port, "-r", "pretty", 'a "quoted", {braced} value').returncode == 0
+    compact = run("statesync-sub", "-p", redis.port, "--retained-only", "--json", "pretty")
+    pretty = run("statesync-sub", "-p", redis.port, "--retained-only", "--json", "--pretty", "pretty")
+    assert compact.returncode == 0 and pretty.returncode == 0, pretty.stderr
+    lines = pretty.stdout.decode().splitlines()
+    assert lines[0] == "{" and lines[-1] == "}" and lines[1] == '  "channel": "pretty",'
+    assert lines[-2] == '  "payload": "a \\"quoted\\", {braced} value"'
+    without_time = [json.loads(out) for out in (compact.stdout, pretty.stdout)]
+    for parsed in without_time:
+        parsed.pop("time")
+    assert without_time[0] == without_time[1]

@@ -136,4 +136,58 @@ void append_unix_time(std::string& out, SystemTime time) {
   fmt::format_to(std::back_inserter(out), "{}.{:06}", static_cast<long long>(seconds), micros);
 }
 
+std::string indented_json(std::string_view json) {
+  std::string out;
+  std::size_t depth = 0;
+  bool in_string = false;
+  const auto new_line = [&] {
+    out += '\n';
+    out.append(2 * depth, ' ');
+  };
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < json.size()) {
+        out += json[++i]; // an escaped quote does not end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+    case '"':
+      in_string = true;
+      out += c;
+      break;
+    case '{':
+    case '[':
+      out += c;
+      if (i + 1 < json.size() && (json[i + 1] == '}' || json[i + 1] == ']')) {
+        out += json[++i]; // empty: {} or []
+        break;
+      }
+      ++depth;
+      new_line();
+      break;
+    case '}':
+    case ']':
+      depth = depth > 0 ? depth - 1 : 0;
+      new_line();
+      out += c;
+      break;
+    case ',':
+      out += c;
+      new_line();
+      break;
+    case ':':
+      out += ": ";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
 } // namespace statesync::tools

@@ -20,6 +20,10 @@ bool is_valid_utf8(std::string_view bytes) noexcept;
 // A JSON string literal with its quotes: `"`, `\` and control characters
 // escaped (control characters as \u00XX); other bytes as they are.
 void append_json_string(std::string& out, std::string_view text);
+
+// Compact JSON (as the tools write it) indented two spaces a level, one
+// member per line: what --pretty prints, as mosquitto_sub's does.
+std::string indented_json(std::string_view json);
 // "2026-11-27T09:12:49.123456Z": UTC, microseconds.
 void append_iso8601(std::string& out, SystemTime time);
 // "1795770769.123456": seconds since the epoch, microseconds.

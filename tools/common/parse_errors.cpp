@@ -70,11 +70,24 @@ std::string missing_value(const CLI::App& app, const std::string& message) {
   return spelled(app, name) + " needs " + value_in_words(option->get_option_text());
 }
 
+// What an option a user brings from redis-cli or mosquitto_pub/_sub means
+// there, and what to use here instead; empty for any other option.
+std::string peer_habit(const std::string& option) {
+  static const std::map<std::string, std::string, std::less<>> habits = {
+      {"-n", "-n is redis-cli's database; use --db N here"},
+      {"-t", "-t is mosquitto's topic; give the CHANNEL as an argument here"},
+      {"-m", "-m is mosquitto_pub's message; give MESSAGE after the CHANNEL here"},
+  };
+  const auto found = habits.find(option);
+  return found != habits.end() ? found->second : "";
+}
+
 std::string unexpected(const std::string& message) {
   const std::string words = split_name(message).second;
   const std::string first = words.substr(0, words.find(' '));
   if (first.starts_with("-")) {
-    return "unknown option " + first;
+    const std::string habit = peer_habit(first);
+    return "unknown option " + first + (habit.empty() ? "" : ": " + habit);
   }
   return "unexpected argument '" + first + "'";
 }

@@ -96,7 +96,8 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
       ->group(operations);
   const char* inspect = "Inspection";
   app->add_flag("--status", options.status, "Show who holds NAME, since when, for how long")->group(inspect);
-  app->add_flag("--list", options.list, "List the held locks matching PATTERN (default *)")->group(inspect);
+  app->add_flag("--list", options.list, "List the locks matching PATTERN (default *): held, or free with a history")
+      ->group(inspect);
   app->add_flag("--release", options.release, "Force-release NAME and wake its waiters")->group(inspect);
   app->add_flag("--history", options.history, "Show NAME's last runs on every host, newest first")->group(inspect);
   app->add_flag("--check", options.check,
@@ -285,6 +286,10 @@ void finish_lock_options(const CLI::App& app, LockOptions& options) {
     rest.erase(rest.begin());
   } else if (!rest.empty() && rest.front().starts_with("-")) {
     throw Error(ErrorKind::usage, "unknown option " + rest.front() + " (for help: --help)");
+  }
+  if (options.name.empty() && app.get_option("NAME")->count() > 0) {
+    // An unset $LOCK in a script must not lock (or list) under the name "".
+    throw Error(ErrorKind::usage, "the lock name is empty");
   }
   const int modes = int{options.status} + int{options.list} + int{options.release} + int{options.history} +
                     int{options.check} + int{options.fence_check};

@@ -34,7 +34,7 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
   auto app =
       make_app("statesync-pub", "Publish messages to Redis channels: one, a stream of records, or retained state.",
                {"[OPTIONS] CHANNEL MESSAGE...", "[OPTIONS] (-l | -0 | -d CHAR | -x | -f PATH) CHANNEL",
-                "[OPTIONS] --channel-field SEP (-l | -0 | -d CHAR)", "[OPTIONS] --clear CHANNEL",
+                "[OPTIONS] --channel-field SEP (-l | -0 | -d CHAR)", "[OPTIONS] --clear [-P] CHANNEL",
                 "[OPTIONS] --request CHANNEL (PAYLOAD... | -l | -x)"});
   add_connection_options(*app, options.connection);
   const char* input = "Input";
@@ -56,6 +56,8 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(publishing);
   app->add_flag("--clear", options.clear, "Delete the retained state; publish an empty one")->group(publishing);
+  app->add_flag("-P,--pattern", options.pattern, "With --clear: CHANNEL is a glob; clear every matching state")
+      ->group(publishing);
   app->add_option("--key-prefix", options.key_prefix, "Retained-state key prefix (default statesync:)")
       ->option_text("PREFIX")
       ->group(publishing);
@@ -172,6 +174,9 @@ PubPlan plan_pub(const PubOptions& options) {
     }
     plan.mode = InputMode::clear;
   }
+  if (options.pattern && !options.clear) {
+    usage("-P goes with --clear (to publish on many channels, see --channel-field)");
+  }
   const bool record_mode = plan.mode == InputMode::lines || plan.mode == InputMode::records;
   if ((options.no_reconnect || options.give_up) && !record_mode) {
     // A one-shot publish fails fast: nothing to reconnect for.
@@ -189,7 +194,14 @@ PubPlan plan_pub(const PubOptions& options) {
       usage("--channel-field needs a separator");
     }
   } else if (options.arguments.empty()) {
-    usage("no channel given (for help: --help)");
+    // mosquitto_pub's -s reads standard input: `-s CHANNEL` took the channel as our socket path.
+    usage(options.connection.socket ? "no channel given: -s is the Unix socket here; read standard input with -x"
+                                    : "no channel given (for help: --help)");
+  } else if (options.arguments.front().empty()) {
+    // An unset $CHAN in a script must not publish to the channel "".
+    usage(options.stream.enabled ? "the stream key is empty"
+          : options.pattern      ? "the pattern is empty"
+                                 : "the channel name is empty");
   } else {
     plan.channel = options.arguments.front();
   }

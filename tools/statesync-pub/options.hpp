@@ -31,6 +31,7 @@ struct PubOptions {
   bool retain = false;
   std::optional<double> ttl;
   bool clear = false;
+  bool pattern = false; // --clear -P: CHANNEL is a glob pattern
   std::optional<long long> require_subscribers;
   std::optional<double> wait_subscribers; // with require_subscribers
   bool sharded = false;
@@ -56,7 +57,7 @@ enum class InputMode {
   records,     // -0 or -d: records split at one byte
   whole_stdin, // -x
   file,        // -f
-  clear,       // --clear CHANNEL
+  clear,       // --clear CHANNEL, or --clear -P PATTERN
 };
 
 // What the options ask for once checked against each other. Throws

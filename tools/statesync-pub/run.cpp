@@ -100,9 +100,9 @@ private:
       return "; the message was not published"; // a count would read as a stream's
     }
     if (total_) {
-      return fmt::format("; published {} of {} records", published(), *total_);
+      return fmt::format("; published {} of {}", published(), plural(static_cast<long long>(*total_), "record"));
     }
-    return fmt::format("; published {} records", published());
+    return "; published " + plural(static_cast<long long>(published()), "record");
   }
 
   // MESSAGE arguments, -x and -f, --repeat times.
@@ -205,6 +205,11 @@ private:
   }
 
   void clear() {
+    if (options_.pattern) {
+      const long long cleared = publisher_.clear_matching(plan_.channel);
+      report(fmt::format("cleared {} matching '{}'", plural(cleared, "retained state"), plan_.channel));
+      return;
+    }
     total_ = 1;
     const Cleared cleared = publisher_.clear(plan_.channel);
     one_shot_ = 1;
@@ -252,9 +257,10 @@ private:
       return exit_signal_base + signal;
     }
     if (too_few_ > 0) {
-      report(fmt::format("{} of {} reached fewer than {}", too_few_,
-                         plural(static_cast<long long>(published()), "message"),
-                         plural(*options_.require_subscribers, "subscriber")));
+      const auto sent = static_cast<long long>(published());
+      const long long wanted = *options_.require_subscribers;
+      report(fmt::format("{} reached {}", sent == 1 ? "the message" : fmt::format("{} of {} messages", too_few_, sent),
+                         wanted == 1 ? "no subscriber" : fmt::format("fewer than {} subscribers", wanted)));
       return exit_not_this_time;
     }
     return exit_ok;

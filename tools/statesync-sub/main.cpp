@@ -16,6 +16,7 @@
 #include "common/signals.hpp"
 #include "common/tool_main.hpp"
 
+#include <statesync/error.hpp>
 #include <statesync/subscriber.hpp>
 
 #include <fmt/format.h>
@@ -37,6 +38,7 @@ SubscriberOptions subscriber_options(const SubOptions& options) {
   result.names = options.channels;
   result.retained = options.retained;
   result.key_prefix = options.key_prefix;
+  result.filter_out = options.filter_out;
   result.reconnect.enabled = !options.no_reconnect;
   if (options.give_up) {
     result.reconnect.give_up_after = to_milliseconds(*options.give_up);
@@ -104,6 +106,26 @@ public:
         return exit_ok;
       }
     }
+  }
+
+  // --retained-only: the states read when subscribing, all received by
+  // now, and not the live messages that may have come with them.
+  int print_current_states(Subscriber& subscriber) {
+    while (auto event = subscriber.poll()) {
+      if (event->type == SubscriberEvent::Type::connection_lost) {
+        // Not connected at all (--give-up lets the first connect wait): no states were read.
+        throw Error(ErrorKind::unavailable, event->detail);
+      }
+      if (event->type == SubscriberEvent::Type::message && event->message.current_state) {
+        handle(*event);
+        if (options_.count && received_ >= *options_.count) {
+          break;
+        }
+      }
+    }
+    write_stdout(out_);
+    subscriber.close();
+    return exit_ok;
   }
 
 private:
@@ -212,6 +234,6 @@ int main(int argc, char** argv) {
     subscriber.set_wake_fd(wake.fd());
     signal_ready(options.ready, options.channels.size(), options.patterns);
     Session session(options, printer, runner ? &*runner : nullptr, live ? &*live : nullptr);
-    return session.run(subscriber);
+    return options.retained_only ? session.print_current_states(subscriber) : session.run(subscriber);
   });
 }

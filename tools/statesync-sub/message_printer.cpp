@@ -64,7 +64,7 @@ MessagePrinter::MessagePrinter(const SubOptions& options, bool colour)
       terminator_(options.no_newline ? ""
                   : options.null     ? std::string(1, '\0')
                                      : "\n"),
-      colour_(colour), needs_time_(false) {
+      colour_(colour), pretty_(options.pretty), needs_time_(false) {
   if (options.format) {
     template_ = FormatTemplate::parse(*options.format);
     needs_time_ = template_->uses_time();
@@ -109,13 +109,16 @@ void MessagePrinter::append(std::string& out, const Message& message, const Watc
   case Style::format:
     template_->render(out, message, received, watch, entry);
     break;
-  case Style::json:
+  case Style::json: {
+    std::string json;
     if (entry != nullptr) {
-      append_entry_json(out, *entry);
+      append_entry_json(json, *entry);
     } else {
-      append_json(out, message, received);
+      append_json(json, message, received);
     }
+    out += pretty_ ? indented_json(json) : json;
     break;
+  }
   }
   out += terminator_;
 }

@@ -37,6 +37,7 @@ private:
   std::optional<FormatTemplate> template_;
   std::string terminator_;
   bool colour_;
+  bool pretty_; // --pretty: --json indented
   bool needs_time_;
 };
 

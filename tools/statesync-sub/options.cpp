@@ -6,6 +6,7 @@
 
 #include <statesync/error.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace statesync::tools {
@@ -28,6 +29,12 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
       app->add_flag("--sharded", options.sharded, "Subscribe to sharded channels (SSUBSCRIBE)")->group(subscribing);
   pattern->excludes(sharded);
   app->add_flag("-R,--retained", options.retained, "Print retained states first, then live messages")
+      ->group(subscribing);
+  app->add_flag("--retained-only", options.retained_only, "Print the matching retained states and exit (-R)")
+      ->group(subscribing);
+  app->add_option("-T,--filter-out", options.filter_out, "Do not show messages on channels matching PATTERN")
+      ->option_text("PATTERN")
+      ->allow_extra_args(false) // one pattern each time: the channels follow
       ->group(subscribing);
   app->add_option("--key-prefix", options.key_prefix, "Retained-state key prefix (default statesync:)")
       ->option_text("PREFIX")
@@ -57,6 +64,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
                      ->group(output);
   auto* json = app->add_flag("--json", options.json, "One JSON object per message")->group(output);
   format->excludes(json);
+  app->add_flag("--pretty", options.pretty, "With --json: indented, one member per line")->needs(json)->group(output);
   auto* exec = app->add_flag("--exec", options.exec, "Run the command after -- for each message")->group(output);
   auto* live =
       app->add_flag("--live", options.live, "A line per channel, updated in place (a terminal)")->group(output);
@@ -103,6 +111,13 @@ void check_options(SubOptions& options) {
   } else if (options.command.empty()) {
     throw Error(ErrorKind::usage, "--exec needs a command after --: --exec -- COMMAND [ARGS...]");
   }
+  if (std::find(options.channels.begin(), options.channels.end(), "") != options.channels.end()) {
+    // An unset $CHAN in a script must not subscribe to the channel "".
+    throw Error(ErrorKind::usage, options.patterns         ? "a pattern is empty"
+                                  : options.watch.enabled  ? "a key name is empty"
+                                  : options.stream.enabled ? "a stream key is empty"
+                                                           : "a channel name is empty");
+  }
   check_reply_options(options);
   if (options.watch.enabled) {
     check_watch_options(options);
@@ -112,11 +127,13 @@ void check_options(SubOptions& options) {
     throw Error(ErrorKind::usage, options.stream.enabled ? "no stream key to read (for help: --help)"
                                                          : "no channel to subscribe to (for help: --help)");
   }
-  if (options.retained && options.sharded) {
-    throw Error(ErrorKind::usage,
-                "-R cannot be used with --sharded: Redis refuses SSUBSCRIBE in the transaction that makes -R exact");
+  if ((options.retained || options.retained_only) && options.sharded) {
+    throw Error(ErrorKind::usage, std::string(options.retained ? "-R" : "--retained-only") +
+                                      " cannot be used with --sharded: Redis refuses SSUBSCRIBE in the transaction "
+                                      "that makes -R exact");
   }
   check_stream_options(options);
+  options.retained = options.retained || options.retained_only;
 }
 
 } // namespace statesync::tools

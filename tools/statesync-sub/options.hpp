@@ -32,6 +32,9 @@ struct SubOptions {
   std::optional<std::string> format;
   bool json = false;
   bool retained = false;
+  bool retained_only = false;          // print the retained states, then exit (-R implied)
+  std::vector<std::string> filter_out; // -T: glob patterns of channels not shown
+  bool pretty = false;                 // --json indented
   bool no_reconnect = false;
   std::optional<double> give_up;
   std::optional<double> keepalive;

@@ -98,14 +98,13 @@ ResumeFile::ResumeFile(std::string path) : path_(std::move(path)), synced_(std::
     start = end + 1;
     ++line_number;
     const auto space = line.find(' ');
+    if (space == std::string_view::npos || space + 1 == line.size()) {
+      throw Error(ErrorKind::bad_data, fmt::format("resume file {} line {} is not 'ID KEY'", path_, line_number));
+    }
     try {
-      if (space == std::string_view::npos || space + 1 == line.size()) {
-        throw Error(ErrorKind::usage, "not 'ID KEY'");
-      }
       positions_[percent_decode(line.substr(space + 1))] = StreamId::parse(line.substr(0, space));
     } catch (const Error& error) {
-      throw Error(ErrorKind::bad_data,
-                  fmt::format("resume file {} line {} is not 'ID KEY': {}", path_, line_number, error.what()));
+      throw Error(ErrorKind::bad_data, fmt::format("resume file {} line {}: {}", path_, line_number, error.what()));
     }
   }
   saved_ = positions_;

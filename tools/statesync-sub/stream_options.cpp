@@ -11,6 +11,8 @@
 
 #include <unistd.h>
 
+#include <utility>
+
 namespace statesync::tools {
 namespace {
 
@@ -23,6 +25,16 @@ std::string default_consumer() {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   return std::string(host) + ":" + std::to_string(::getpid());
+}
+
+// The library's parse, its usage error prefixed with the option that gave the text.
+template <typename Parse>
+auto naming_option(const char* option, Parse parse) {
+  try {
+    return parse();
+  } catch (const Error& error) {
+    usage(std::string(option) + ": " + error.what());
+  }
 }
 
 } // namespace
@@ -67,19 +79,44 @@ void add_sub_stream_options(CLI::App& app, SubStreamArgs& args) {
       ->group(streams);
 }
 
+const char* given_stream_option(const SubStreamArgs& args) {
+  const std::pair<bool, const char*> options[] = {
+      {args.enabled, "--stream"},
+      {args.field != "payload", "--field"},
+      {args.from != "$", "--from"},
+      {args.until.has_value(), "--until"},
+      {args.exit_at_end, "-e"},
+      {args.resume.has_value(), "--resume"},
+      {args.group.has_value(), "--group"},
+      {args.group_start != "$", "--group-start"},
+      {args.consumer.has_value(), "--consumer"},
+      {args.claim_idle.has_value(), "--claim-idle"},
+      {args.max_deliveries.has_value(), "--max-deliveries"},
+      {args.dead_letter.has_value(), "--dead-letter"},
+  };
+  for (const auto& [given, name] : options) {
+    if (given) {
+      return name;
+    }
+  }
+  return nullptr;
+}
+
 void check_stream_options(const SubOptions& options) {
   const SubStreamArgs& args = options.stream;
   const bool group_options =
       args.group_start != "$" || args.consumer || args.claim_idle || args.max_deliveries || args.dead_letter;
   if (!args.enabled) {
-    if (args.field != "payload" || args.from != "$" || args.until || args.exit_at_end || args.resume || args.group ||
-        group_options) {
+    if (given_stream_option(args) != nullptr) {
       usage("--field, --from, --until, -e, --resume and the group options are for streams: add --stream");
     }
     return;
   }
   if (options.patterns || options.sharded || options.retained || options.keepalive || options.live) {
     usage("--stream reads stream keys: no -P, --sharded, -R, --live or --keepalive (a read in flight is its own)");
+  }
+  if (!options.filter_out.empty() || options.retained_only) {
+    usage("-T and --retained-only are about channels: they cannot be used with --stream");
   }
   if (!args.group && group_options) {
     usage("--group-start, --consumer, --claim-idle, --max-deliveries and --dead-letter need --group");
@@ -97,9 +134,9 @@ StreamReaderOptions stream_reader_options(const SubOptions& options) {
   const SubStreamArgs& args = options.stream;
   StreamReaderOptions reader;
   reader.keys = options.channels;
-  reader.from = parse_stream_start(args.from);
+  reader.from = naming_option("--from", [&] { return parse_stream_start(args.from); });
   if (args.until) {
-    reader.until = parse_stream_until(*args.until);
+    reader.until = naming_option("--until", [&] { return parse_stream_until(*args.until); });
   }
   reader.stop_at_end = args.exit_at_end;
   if (args.group) {

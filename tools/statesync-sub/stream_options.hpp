@@ -30,6 +30,10 @@ struct SubStreamArgs {
 
 void add_sub_stream_options(CLI::App& app, SubStreamArgs& args);
 
+// The first stream option given ("--stream", "--from", ...), or nullptr:
+// for the modes that read no stream and must refuse them.
+const char* given_stream_option(const SubStreamArgs& args);
+
 // Throws Error(usage) for stream options without --stream, and for those
 // that do not go together.
 void check_stream_options(const SubOptions& options);

@@ -35,6 +35,12 @@ void check_watch_options(const SubOptions& options) {
   refuse(options.retained, "-R");
   refuse(options.keepalive.has_value(), "--keepalive");
   refuse(options.live, "--live");
+  refuse(options.retained_only, "--retained-only");
+  refuse(!options.filter_out.empty(), "-T");
+  // Dropped silently, a stream option would leave --watch running on keys the user meant as streams.
+  if (const char* stream_option = given_stream_option(options.stream); stream_option != nullptr) {
+    throw Error(ErrorKind::usage, std::string(stream_option) + " cannot be used with --watch (it is about streams)");
+  }
 }
 
 } // namespace statesync::tools

@@ -82,6 +82,12 @@ public:
   // channel, atomically, so subscribers learn that the state is gone.
   Cleared clear(std::string_view channel);
 
+  // Clears, as clear() does, the state of every channel with a retained
+  // state that `pattern` (a glob, as PSUBSCRIBE reads it) matches: found
+  // through the index of retained channels (retained.hpp), so not in a
+  // cluster (Error usage there). Returns how many states were cleared.
+  long long clear_matching(std::string_view pattern);
+
   const PublisherOptions& options() const noexcept;
   Link& link() noexcept;
 

@@ -18,8 +18,9 @@ struct STATESYNC_API StreamId {
   std::uint64_t seq = 0;
 
   // "1700000000000-3", or "1700000000000" (sequence 0). Throws
-  // Error(usage) naming `what` for anything else.
-  static StreamId parse(std::string_view text, std::string_view what = "entry ID");
+  // Error(usage) for anything else, its message starting "WHAT: " when
+  // `what` (the option or place the text came from) is given.
+  static StreamId parse(std::string_view text, std::string_view what = {});
   // The smallest ID at or after `time` (its millisecond, sequence 0).
   static StreamId at(std::chrono::system_clock::time_point time);
 

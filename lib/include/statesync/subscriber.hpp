@@ -55,6 +55,9 @@ struct STATESYNC_API SubscriberOptions {
   // pattern matches, in patterns mode; not in sharded mode).
   bool retained = false;
   std::string key_prefix{default_key_prefix};
+  // Glob patterns (as PSUBSCRIBE reads them): a message or retained state
+  // on a channel one matches is not delivered (mosquitto_sub's -T).
+  std::vector<std::string> filter_out;
   ReconnectPolicy reconnect;
   // PING after this long without traffic; no answer within the reply
   // timeout counts as a lost connection. nullopt: never.
@@ -71,6 +74,10 @@ struct STATESYNC_API Message {
   // With `retained`: the channel's retained state was cleared (the payload
   // is then empty).
   bool cleared = false;
+  // With `retained`: a state read when subscribing (again after a
+  // reconnect), not a live update; all of them are delivered before the
+  // first live message of their subscription.
+  bool current_state = false;
 
   bool retained() const noexcept { return version.has_value(); }
 };

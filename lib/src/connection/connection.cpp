@@ -66,7 +66,15 @@ struct Connection::Impl {
 
   std::optional<Reply> next_decoded() {
     for (;;) {
-      if (auto reply = reader.next()) {
+      std::optional<Reply> reply;
+      try {
+        reply = reader.next();
+      } catch (const Error& error) {
+        // Named as every other error is: what is at that address does not speak RESP.
+        throw Error(ErrorKind::protocol,
+                    fmt::format("{} from {} (is it a Redis server?)", error.what(), endpoint.where()));
+      }
+      if (reply) {
         return reply;
       }
       if (input_fed == input_read) {

@@ -5,9 +5,11 @@
 #include "protocol/script.hpp"
 #include "pubsub/publish_commands.hpp"
 #include "util/printable.hpp"
+#include "watch/glob.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/publisher.hpp>
+#include <statesync/retained.hpp>
 
 #include <fmt/format.h>
 
@@ -124,6 +126,27 @@ Cleared Publisher::clear(std::string_view channel) {
     throw detail::unexpected_reply(impl_->link.where(), "the clear script", reply);
   }
   return {reply.elements[0].integer, reply.elements[1].integer != 0};
+}
+
+long long Publisher::clear_matching(std::string_view pattern) {
+  if (impl_->link.topology() == Topology::cluster) {
+    throw Error(ErrorKind::usage, "in a cluster there is no index of retained channels: clear each channel by name");
+  }
+  const std::string index = retained_index_key(impl_->options.key_prefix);
+  const Reply reply = impl_->link.command({"ZRANGE", index, "0", "-1"}, index);
+  if (reply.is_error()) {
+    throw Error(reply, fmt::format("cannot read the retained channels at {}", impl_->link.where()));
+  }
+  if (reply.type != Reply::Type::array) {
+    throw detail::unexpected_reply(impl_->link.where(), "ZRANGE", reply);
+  }
+  long long cleared = 0;
+  for (const Reply& channel : reply.elements) {
+    if (detail::glob_match(pattern, channel.str) && clear(channel.str).existed) {
+      ++cleared;
+    }
+  }
+  return cleared;
 }
 
 } // namespace statesync

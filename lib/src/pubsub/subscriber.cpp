@@ -6,6 +6,7 @@
 #include "protocol/lua_scripts.hpp"
 #include "pubsub/subscriber_protocol.hpp"
 #include "pubsub/version_pairing.hpp"
+#include "watch/glob.hpp"
 
 #include "topology/failover.hpp"
 #include <statesync/cluster.hpp>
@@ -15,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 
 namespace statesync {
@@ -253,9 +255,11 @@ struct Subscriber::Impl {
     for (std::size_t i = 0; i < n; ++i) {
       if (patterns) {
         for (auto& state : detail::retained_states_matching(results.elements[i], names[i])) {
+          state.current_state = true;
           pending.push_back(message_event(std::move(state)));
         }
       } else if (auto state = detail::retained_state(results.elements[i], names[i], keys[i])) {
+        state->current_state = true;
         pending.push_back(message_event(std::move(*state)));
       }
     }
@@ -327,6 +331,13 @@ struct Subscriber::Impl {
         return lose(error);
       }
     }
+  }
+
+  // A message on a channel the caller filters out (SubscriberOptions::filter_out).
+  bool filtered_out(const SubscriberEvent& event) const {
+    return event.type == SubscriberEvent::Type::message &&
+           std::any_of(options.filter_out.begin(), options.filter_out.end(),
+                       [&](const std::string& pattern) { return detail::glob_match(pattern, event.message.channel); });
   }
 
   std::optional<SubscriberEvent> take_pending() {
@@ -421,11 +432,21 @@ Subscriber& Subscriber::operator=(Subscriber&&) noexcept = default;
 Subscriber::~Subscriber() = default;
 
 std::optional<SubscriberEvent> Subscriber::next(std::optional<Clock::time_point> deadline) {
-  return impl_->next(deadline);
+  for (;;) {
+    auto event = impl_->next(deadline);
+    if (!event || !impl_->filtered_out(*event)) {
+      return event;
+    }
+  }
 }
 
 std::optional<SubscriberEvent> Subscriber::poll() {
-  return impl_->poll();
+  for (;;) {
+    auto event = impl_->poll();
+    if (!event || !impl_->filtered_out(*event)) {
+      return event;
+    }
+  }
 }
 
 void Subscriber::set_wake_fd(int fd) noexcept {

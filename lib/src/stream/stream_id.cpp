@@ -102,17 +102,27 @@ std::chrono::system_clock::time_point parse_iso8601(std::string_view text) {
   return std::chrono::system_clock::from_time_t(utc) - std::chrono::minutes(offset_minutes) + fraction;
 }
 
+// "MS-SEQ" or "MS" into `id`; false for anything else.
+bool parse_id(std::string_view text, StreamId& id) {
+  const auto dash = text.find('-');
+  return dash == std::string_view::npos
+             ? parse_number(text, id.ms)
+             : parse_number(text.substr(0, dash), id.ms) && parse_number(text.substr(dash + 1), id.seq);
+}
+
+bool is_entry_id(std::string_view text) {
+  StreamId ignored;
+  return parse_id(text, ignored);
+}
+
 } // namespace
 
 StreamId StreamId::parse(std::string_view text, std::string_view what) {
   StreamId id;
-  const auto dash = text.find('-');
-  const bool ok = dash == std::string_view::npos
-                      ? parse_number(text, id.ms)
-                      : parse_number(text.substr(0, dash), id.ms) && parse_number(text.substr(dash + 1), id.seq);
-  if (!ok) {
+  if (!parse_id(text, id)) {
     throw Error(ErrorKind::usage,
-                fmt::format("'{}' is not a {} (MILLISECONDS-SEQUENCE, e.g. 1700000000000-0)", text, what));
+                fmt::format("{}{}'{}' is not an entry ID (MILLISECONDS-SEQUENCE, e.g. 1700000000000-0)", what,
+                            what.empty() ? "" : ": ", text));
   }
   return id;
 }
@@ -163,7 +173,10 @@ StreamStart parse_stream_start(std::string_view text) {
     }
     return {StreamStart::Kind::last, {}, count};
   }
-  return {StreamStart::Kind::after, StreamId::parse(text, "start (an entry ID, $, 0, -N or @TIME)").previous(), 0};
+  if (!is_entry_id(text)) {
+    throw Error(ErrorKind::usage, fmt::format("'{}' is not a start: give $, 0, an entry ID, -N or @TIME", text));
+  }
+  return {StreamStart::Kind::after, StreamId::parse(text).previous(), 0};
 }
 
 StreamId parse_stream_until(std::string_view text) {
@@ -171,7 +184,10 @@ StreamId parse_stream_until(std::string_view text) {
     const StreamId at = StreamId::at(parse_time(text.substr(1)));
     return {at.ms, std::numeric_limits<std::uint64_t>::max()};
   }
-  return StreamId::parse(text, "end (an entry ID or @TIME)");
+  if (!is_entry_id(text)) {
+    throw Error(ErrorKind::usage, fmt::format("'{}' is not an end: give an entry ID or @TIME", text));
+  }
+  return StreamId::parse(text);
 }
 
 } // namespace statesync
