@@ -100,17 +100,6 @@ int run_locked(Link& link, const LockOptions& options) {
   if (const auto status = acquire(lock, options)) {
     return *status;
   }
-  if (options.wait_replicas > 0) {
-    const long long replicas = lock.wait_replicas(options.wait_replicas);
-    if (replicas < options.wait_replicas) {
-      finish_run(lock, RunEnd{RunOutcome::failed, exit_status_for(ErrorKind::unavailable)},
-                 std::chrono::milliseconds(0));
-      throw Error(ErrorKind::unavailable,
-                  fmt::format("lock '{}' reached {} of {} replicas within the reply timeout; released it", options.name,
-                              replicas, options.wait_replicas));
-    }
-    report_verbose(fmt::format("lock '{}' is on {} replicas", options.name, replicas));
-  }
   export_lock_environment(lock);
   Child child(options.command);
   if (const auto error = child.exec_error()) {

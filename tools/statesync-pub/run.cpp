@@ -46,7 +46,9 @@ public:
       // A stream writer routes its own keys, over its own link.
       stream_ = make_stream_writer(options, link, on_ack);
     } else if (plan.mode != InputMode::clear) {
-      stream_ = std::make_unique<RecordStream>(link, publisher_.options(), on_ack);
+      StreamWindow window;
+      window.wait_replicas = options.wait_replicas;
+      stream_ = std::make_unique<RecordStream>(link, publisher_.options(), on_ack, window);
     }
   }
 
