@@ -9,6 +9,9 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <string>
+
 #include <unistd.h>
 
 using namespace statesync;
@@ -117,4 +120,26 @@ TEST_CASE("a link gives a connection of its own for push traffic, with its clien
   const Reply id = push.connection.command({"CLIENT", "ID"});
   CHECK(id.integer == push.client_id);
   CHECK(link.command({"CLIENT", "ID"}).integer != push.client_id);
+}
+
+TEST_CASE("an ASK that fails leaves no connection owing its replies: the next ASK reads its own") {
+  // A cluster node (ASKING is taken) that stops answering for one ASK.
+  RedisServer node({"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"});
+  Endpoint endpoint = node.endpoint();
+  endpoint.reply_timeout = 300ms;
+  Link link(endpoint, "link-test");
+  Connection& asking = link.connection();
+  Reply redirected;
+  redirected.type = Reply::Type::error;
+  redirected.error_code = ServerError::ask;
+  redirected.str = "ASK 1 127.0.0.1:" + std::to_string(endpoint.port);
+  const auto ask = [&](std::string_view word) {
+    const std::array<std::string_view, 2> args = {"ECHO", word};
+    return link.ask(redirected, asking, args);
+  };
+  CHECK(ask("first").str == "first");
+  node.freeze();
+  CHECK_THROWS_AS(ask("second"), Error);
+  node.thaw();
+  CHECK(ask("third").str == "third");
 }

@@ -1,6 +1,7 @@
 // The lock and semaphore of the library against a real redis-server.
 
 #include "redis_server.hpp"
+#include "wait.hpp"
 
 #include <statesync/error.hpp>
 #include <statesync/link.hpp>
@@ -264,4 +265,24 @@ TEST_CASE("inspection: status, list, force release") {
   CHECK(force_release(admin, "statesync:", "alpha").held);
   CHECK_FALSE(lock_status(admin, "statesync:", "alpha").held);
   CHECK_FALSE(lock.renew());
+}
+
+TEST_CASE("wait_replicas: acquisition and renewal count once that many replicas have them") {
+  RedisServer server;
+  RedisServer replica({"--replicaof", "127.0.0.1", std::to_string(server.endpoint().port)});
+  statesync::testing::wait_until([&] { return statesync::testing::replica_caught_up(replica.endpoint()); },
+                                 "the replica to sync");
+  auto link = connect(server);
+  LockSpec one = spec("replicated", 1, milliseconds(3000));
+  one.wait_replicas = 1;
+  Lock lock(link, one);
+  CHECK(lock.try_acquire().acquired);
+  CHECK(lock.renew());
+  CHECK(lock.release());
+
+  LockSpec two = one;
+  two.wait_replicas = 2;
+  Lock short_of_replicas(link, two);
+  CHECK_THROWS_WITH_AS(short_of_replicas.try_acquire(), doctest::Contains("reached 1 of 2 replicas"), Error);
+  CHECK(link.command({"EXISTS", lock_keys(two.prefix, two.name).lock}).integer == 0);
 }

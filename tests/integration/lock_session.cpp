@@ -3,6 +3,7 @@
 // the fencing token growing, the release on destruction.
 
 #include "redis_server.hpp"
+#include "silent_listener.hpp"
 
 #include <statesync/link.hpp>
 #include <statesync/lock_session.hpp>
@@ -89,4 +90,32 @@ TEST_CASE("a session whose server is gone past the lease is told it is lost") {
   REQUIRE(readable_within(session->lost_fd(), milliseconds(20000)));
   CHECK(session->lost());
   CHECK_FALSE(session->lost_why().empty());
+}
+
+// A server that comes back as a listener that never answers: connecting
+// succeeds, the handshake and the renewal get no reply. Every wait in
+// keeping the lease ends by its give-up point, so the loss is told before
+// the lease could have run out at a server (and another client hold it),
+// not after a connect or reply timeout ten times longer.
+TEST_CASE("a session whose server comes back silent is told it is lost before its lease could run out") {
+  RedisServer server;
+  const milliseconds ttl(3000);
+  LockSessionOptions o = options(server, ttl);
+  o.link.endpoint.connect_timeout = milliseconds(30000);
+  o.link.endpoint.reply_timeout = milliseconds(30000);
+  std::atomic<Clock::rep> lost_at{0};
+  o.on_lost = [&](const std::string&) {
+    lost_at = Clock::now().time_since_epoch().count();
+  };
+  auto session = LockSession::start(o);
+  REQUIRE(session);
+  // No renewal after this point reaches a server: the lease ends by then.
+  const auto lease_ends_by = Clock::now() + ttl;
+  const int port = server.endpoint().port;
+  server.stop();
+  const SilentListener silent(port);
+  REQUIRE(readable_within(session->lost_fd(), milliseconds(20000)));
+  CHECK(session->lost());
+  INFO("lost: ", session->lost_why());
+  CHECK(Clock::time_point(Clock::duration(lost_at.load())) < lease_ends_by);
 }

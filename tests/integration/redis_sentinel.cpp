@@ -108,6 +108,15 @@ void RedisSentinelGroup::freeze_master() {
   data_node(master()).freeze();
 }
 
+void RedisSentinelGroup::stop_replica() {
+  const int master_port = master().port;
+  for (const auto& node : data_nodes_) {
+    if (node->endpoint().port != master_port) {
+      node->stop();
+    }
+  }
+}
+
 Endpoint RedisSentinelGroup::failover(Failover how) {
   const Endpoint old = master();
   if (how == Failover::killed) {

@@ -25,6 +25,8 @@ public:
   bool replica_caught_up() const;
   // Stops the master answering (RedisServer::freeze).
   void freeze_master();
+  // Kills the replica (SIGKILL): the master, still named, has none.
+  void stop_replica();
 
   enum class Failover {
     manual, // SENTINEL FAILOVER: the old master becomes a replica

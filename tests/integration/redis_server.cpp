@@ -138,6 +138,12 @@ void RedisServer::freeze() {
   }
 }
 
+void RedisServer::thaw() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGCONT);
+  }
+}
+
 bool replica_caught_up(const Endpoint& replica) {
   Connection connection = Connection::open(replica, "statesync-test-ready");
   const Reply before = connection.command({"ROLE"});

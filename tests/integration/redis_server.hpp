@@ -31,6 +31,8 @@ public:
   // Stops it answering without closing its sockets (SIGSTOP): commands sent
   // to it stay unread until stop() kills it.
   void freeze();
+  // After freeze(): it answers again, reading what was sent meanwhile (SIGCONT).
+  void thaw();
   // After stop(): the same server again, on the same port, empty.
   void start();
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 using namespace statesync;
+using statesync::testing::free_port;
 using statesync::testing::RedisServer;
 
 namespace {
@@ -161,4 +162,31 @@ TEST_CASE("a key of another type is refused before anything is read") {
   connection.command({"SET", "ev", "x"});
   CHECK_THROWS_AS(StreamReader(reading(server.endpoint(), "0")), Error);
   CHECK_THROWS_WITH_AS(parse_stream_start("@not a time"), doctest::Contains("is not a time"), Error);
+}
+
+TEST_CASE("a writer trimming by length and by age follows a failover: the trim refused with its entry is not fatal") {
+  RedisServer server;
+  Connection admin = Connection::open(server.endpoint(), "statesync-test");
+  StreamWriterOptions options;
+  // Both limits: an XTRIM follows every XADD, and a demoted master refuses both.
+  options.trim.max_length = 1000;
+  options.trim.max_age = std::chrono::hours(1);
+  options.reconnect.give_up_after = std::chrono::seconds(10);
+  std::vector<std::string> ids;
+  StreamWriter writer(server.endpoint(), "writer", options,
+                      [&](const Acknowledgement& ack) { ids.push_back(ack.entry_id); });
+  // The server is a master again by the time the writer has reconnected.
+  writer.on_reconnect([&](const std::string&) { REQUIRE(admin.command({"REPLICAOF", "NO", "ONE"}).is_status("OK")); });
+  writer.publish("ev", "before");
+  writer.finish();
+
+  // Demoted (a replica of a master that never answers): READONLY to writes.
+  REQUIRE(admin.command({"REPLICAOF", "127.0.0.1", std::to_string(free_port())}).is_status("OK"));
+  writer.publish("ev", "after");
+  writer.finish();
+
+  CHECK(writer.acknowledged() == 2);
+  const Reply entries = admin.command({"XRANGE", "ev", "-", "+"});
+  REQUIRE(entries.elements.size() == 2);
+  CHECK(entries.elements[1].elements[1].elements[1].str == "after");
 }

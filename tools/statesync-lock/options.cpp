@@ -64,7 +64,8 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
       ->option_text("DURATION")
       ->transform(duration_option(std::chrono::milliseconds(1)))
       ->group(group);
-  app->add_option("--wait-replicas", options.wait_replicas, "Wait until N replicas have the lock, or fail")
+  app->add_option("--wait-replicas", options.wait_replicas,
+                  "Count the lock, acquired and renewed, once N replicas have it")
       ->option_text("N")
       ->check(whole_number_in(1, 1000))
       ->group(group);

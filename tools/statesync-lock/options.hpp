@@ -34,7 +34,7 @@ struct LockOptions {
   double hold = 0.0;
   std::optional<double> max_runtime;
   std::string key_prefix = "statesync:";
-  int wait_replicas = 0; // after acquiring, WAIT for this many replicas
+  int wait_replicas = 0; // LockSpec::wait_replicas; 0: from the deployment
   bool status = false;
   bool list = false;
   bool release = false;

@@ -126,18 +126,6 @@ int run_locked(Link& link, const LockOptions& options) {
   if (const auto status = acquire(lock, options, metrics)) {
     return *status;
   }
-  if (options.wait_replicas > 0) {
-    const long long replicas = lock.wait_replicas(options.wait_replicas);
-    if (replicas < options.wait_replicas) {
-      const int status = exit_status_for(ErrorKind::unavailable);
-      const FinishedRun done = finish_run(lock, RunEnd{RunOutcome::failed, status}, std::chrono::milliseconds(0));
-      report_run_metrics(metrics, options, lock, done, status, false);
-      throw Error(ErrorKind::unavailable,
-                  fmt::format("lock '{}' reached {} of {} replicas within the reply timeout; released it", options.name,
-                              replicas, options.wait_replicas));
-    }
-    report_verbose(fmt::format("lock '{}' is on {} replicas", options.name, replicas));
-  }
   if (options.command.empty()) {
     return held_by_hand(lock, options, metrics);
   }

@@ -38,6 +38,9 @@ LockSpec lock_spec(const LockOptions& options) {
   spec.history_len = options.history_len;
   spec.once_per = options.once_per;
   spec.once_per_any_outcome = options.once_per_any_outcome;
+  if (options.wait_replicas > 0) {
+    spec.wait_replicas = options.wait_replicas;
+  }
   return spec;
 }
 

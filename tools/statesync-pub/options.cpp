@@ -96,6 +96,11 @@ std::unique_ptr<CLI::App> make_pub_app(PubOptions& options) {
       ->transform(duration_option(std::chrono::milliseconds(1)))
       ->excludes(no_reconnect)
       ->group(publishing);
+  app->add_option("--wait-replicas", options.wait_replicas,
+                  "With -l, -0 or -d: acknowledge once N replicas have a message")
+      ->option_text("N")
+      ->check(whole_number_in(1, 1000))
+      ->group(publishing);
   add_pub_stream_options(*app, options.stream);
   add_pub_request_options(*app, options.request);
   app->add_option("CHANNEL", options.arguments, "The channel, then the messages to publish (one each)")
@@ -181,6 +186,9 @@ PubPlan plan_pub(const PubOptions& options) {
   if ((options.no_reconnect || options.give_up) && !record_mode) {
     // A one-shot publish fails fast: nothing to reconnect for.
     usage("--no-reconnect and --give-up are for record streams: -l, -0 or -d");
+  }
+  if (options.wait_replicas > 0 && !record_mode) {
+    usage("--wait-replicas is for record streams: -l, -0 or -d");
   }
   if (options.channel_field) {
     if (!record_mode) {

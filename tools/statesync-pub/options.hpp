@@ -41,6 +41,7 @@ struct PubOptions {
   // Record streams (-l, -0, -d) only: one-shot publishes fail fast.
   bool no_reconnect = false;
   std::optional<double> give_up;
+  int wait_replicas = 0; // StreamWindow::wait_replicas
   std::string key_prefix{default_key_prefix};
   PubStreamArgs stream;
   bool fenced = false;                   // --fenced

@@ -49,7 +49,9 @@ public:
     } else if (plan.mode != InputMode::clear && !plan.fence) {
       // Fenced messages go one at a time through the publisher: each is
       // checked against the lock on the server as it is written.
-      stream_ = std::make_unique<RecordStream>(link, publisher_.options(), on_ack);
+      StreamWindow window;
+      window.wait_replicas = options.wait_replicas;
+      stream_ = std::make_unique<RecordStream>(link, publisher_.options(), on_ack, window);
     }
   }
 

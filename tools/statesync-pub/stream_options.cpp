@@ -99,6 +99,7 @@ std::unique_ptr<MessageStream> make_stream_writer(const PubOptions& options, con
                                                   MessageStream::OnAck on_ack) {
   StreamWriterOptions writer_options = stream_writer_options(options);
   writer_options.reconnect = link.options().reconnect;
+  writer_options.window.wait_replicas = options.wait_replicas;
   auto writer = std::make_unique<StreamWriter>(link.endpoint(), link.options().client_name, std::move(writer_options),
                                                std::move(on_ack));
   writer->set_wake_fd(link.wake_fd());

@@ -7,7 +7,9 @@
 //
 // Waits: every call that waits (open, command, flush, read_reply) ends at
 // the endpoint's connect or reply timeout; read_reply_until at the caller's
-// deadline or when the wake fd becomes readable.
+// deadline or when the wake fd becomes readable. A wait limit, when set,
+// ends every wait by that point too (Error(unavailable)): a lease that
+// must be renewed by its give-up point waits no longer than that.
 //
 // Threads: one thread at a time per connection (no locking inside);
 // different connections may be used from different threads.
@@ -38,6 +40,9 @@ public:
   // server cannot be reached or does not answer; Error(refused) for
   // credentials it refuses; Error(protocol | server) otherwise.
   static Connection open(const Endpoint& endpoint, const std::string& client_name);
+  // As above, every wait ending by `wait_limit` too (set_wait_limit()).
+  static Connection open(const Endpoint& endpoint, const std::string& client_name,
+                         std::optional<Clock::time_point> wait_limit);
 
   Connection(Connection&&) noexcept;
   Connection& operator=(Connection&&) noexcept;
@@ -87,8 +92,15 @@ public:
   void set_wake_fd(int fd) noexcept;
   int wake_fd() const noexcept;
 
+  // Every later wait also ends by `until` (nullopt: by the timeouts
+  // alone): a reply or a write not done by then is Error(unavailable),
+  // also in read_reply_until() when `until` comes before its deadline.
+  void set_wait_limit(std::optional<Clock::time_point> until) noexcept;
+  std::optional<Clock::time_point> wait_limit() const noexcept;
+
   // A new connection to another server, `node`, with this connection's
-  // client name and wake fd (the topology layer decides which server).
+  // client name, wake fd and wait limit (the topology layer decides which
+  // server).
   // Blocks and throws as open().
   Connection open_sibling(const Endpoint& node) const;
 

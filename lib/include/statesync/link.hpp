@@ -176,6 +176,24 @@ public:
   void set_wake_fd(int fd) noexcept;
   int wake_fd() const noexcept;
 
+  // Behind Sentinels, once connected: throws Error(unavailable), a
+  // failover for recover() to follow, when the Sentinels name a master
+  // other than the one connected to. They are heard on a subscription to
+  // their +switch-master announcement that the link keeps to one Sentinel
+  // (made again to the next when it drops, and the master asked for again
+  // then), so a writer learns of a manual failover when it is announced,
+  // not seconds later when the old master is demoted. Cheap enough to call
+  // per message: it looks at most every few milliseconds, waits only to
+  // (re)subscribe, and never throws for a Sentinel's own failure.
+  // Nothing for other topologies.
+  void check_failover();
+
+  // Every wait of the link's connections, those held and those it opens
+  // (Sentinel queries too), also ends by `until`, as Error(unavailable)
+  // (Connection::set_wait_limit); nullopt: by their timeouts alone. A
+  // lease's keeper sets its give-up point here while it renews.
+  void set_wait_limit(std::optional<Clock::time_point> until) noexcept;
+
   // Waits until `until`; false when the wake fd (or a signal) ended the
   // wait first. For a caller's own pause (a retry later).
   bool pause_until(Clock::time_point until) const;

@@ -82,6 +82,12 @@ struct STATESYNC_API LockSpec {
   // unless `once_per_any_outcome`.
   std::chrono::milliseconds once_per{0};
   bool once_per_any_outcome = false;
+  // Replicas that must have the lock before an acquisition or a renewal
+  // counts (WAIT, a sixth of the TTL, at most 1 s). nullopt: from the
+  // deployment, never from what a server says of itself (a demoted master
+  // that has not learnt it yet counts no replicas): 1 behind Sentinels,
+  // whose failover promotes a replica; none for one server or a cluster.
+  std::optional<int> wait_replicas{};
 };
 
 // Outcome of one acquisition attempt.
@@ -127,10 +133,9 @@ public:
   // TTL later. LockSession (lock_session.hpp) releases on destruction.
   ~Lock();
 
-  // One attempt, no waiting for the lock (one round trip; the server's
-  // replicas are learnt in it). Where the server has replicas, an
-  // acquisition counts once one has it (WAIT 1, a sixth of the TTL at
-  // most); else it is released and Error(unavailable) thrown. Throws
+  // One attempt, no waiting for the lock (one round trip). Where the spec
+  // waits for replicas (LockSpec::wait_replicas), an acquisition counts
+  // once they have it; else it is released and Error(unavailable) thrown. Throws
   // Error(usage) when the name is used with another limit (or as a plain
   // lock by one and a semaphore by another).
   Attempt try_acquire();
@@ -180,8 +185,8 @@ public:
   bool renewal_in_flight() const noexcept;
   // The reply if it has arrived (no waiting): true renewed, false the token
   // is no longer there (deleted, expired, taken over). Throws Error on a
-  // lost connection. Where the server has replicas, a WAIT 1 goes with
-  // the renewal, and a renewal no replica has is true but not counted:
+  // lost connection. Where the spec waits for replicas, a WAIT goes with
+  // the renewal, and a renewal they do not all have is true but not counted:
   // lease_start() stays, and keep() sends it again.
   std::optional<bool> collect_renewal();
   // Both steps, waiting at most the reply timeout.

@@ -66,7 +66,10 @@ public:
 
   // The fencing token of this acquisition.
   long long fence() const noexcept;
-  // True once the lease is lost (the lock may have another holder now).
+  // True once the lease is lost (the lock may have another holder now):
+  // told by the session's thread, or seen by the caller's own clock when
+  // the give-up point has passed without a renewal counted (whatever
+  // that thread is waiting for).
   bool lost() const noexcept;
   // Why it was lost; empty while it is not.
   std::string lost_why() const;

@@ -109,6 +109,13 @@ struct STATESYNC_API Acknowledgement {
 struct STATESYNC_API StreamWindow {
   std::size_t commands = 4096;
   std::size_t bytes = std::size_t{1} << 20;
+  // Above 0: a message counts as acknowledged only once this many
+  // replicas have it (a WAIT pipelined behind each half window, waiting at
+  // most half the reply timeout or a second). A shortfall, or WAIT
+  // refused (a master demoted by a failover), is followed as a failover:
+  // what it covered is sent again where the link points next (at least
+  // once), within the reconnect policy's give-up time.
+  int wait_replicas = 0;
 };
 
 // What a publishing program drives, whatever the messages become: a

@@ -10,8 +10,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <poll.h>
+#include <utility>
 
 namespace statesync {
 
@@ -25,6 +27,7 @@ struct Connection::Impl {
   std::string output;
   std::size_t output_sent = 0;
   int wake_fd = -1;
+  std::optional<Clock::time_point> wait_limit;
   // Read from the socket in large pieces, but fed to hiredis's reader in
   // small slices: its reader moves the unparsed rest of its buffer to the
   // front every kilobyte it consumes, so a 64 KiB feed of small messages
@@ -91,11 +94,26 @@ struct Connection::Impl {
   }
 
   [[noreturn]] void no_reply() const {
+    if (wait_limit && Clock::now() >= *wait_limit) {
+      throw Error(ErrorKind::unavailable, fmt::format("no reply from {} by the wait limit", endpoint.where()));
+    }
     throw Error(ErrorKind::unavailable, fmt::format("no reply from {} within {}", endpoint.where(),
                                                     detail::seconds_text(endpoint.reply_timeout)));
   }
 
-  Clock::time_point reply_deadline() const { return Clock::now() + endpoint.reply_timeout; }
+  Clock::time_point reply_deadline() const {
+    const auto timeout = Clock::now() + endpoint.reply_timeout;
+    return wait_limit ? std::min(timeout, *wait_limit) : timeout;
+  }
+
+  // The caller's deadline, or the wait limit when that comes first (true:
+  // its passing is an error, not the caller's time running out).
+  std::pair<std::optional<Clock::time_point>, bool> limited(std::optional<Clock::time_point> deadline) const {
+    if (wait_limit && (!deadline || *wait_limit < *deadline)) {
+      return {wait_limit, true};
+    }
+    return {deadline, false};
+  }
 
   // Writes all pending output; the server must take it within the reply
   // timeout.
@@ -131,6 +149,7 @@ struct Connection::Impl {
     // within the reply timeout, and no signal ends that wait, as when it
     // was read in open().
     const auto handshake_deadline = name_reply_owed ? reply_deadline() : Clock::time_point{};
+    const auto [until, by_limit] = limited(deadline);
     for (;;) {
       if ((reply = decoded())) {
         return Received::reply;
@@ -146,12 +165,12 @@ struct Connection::Impl {
         lost("server closed the connection");
       }
       const bool interruptible = stop_on_interrupt && !handshaking;
-      switch (detail::wait_fd(transport->fd(), result.wants, handshaking ? handshake_deadline : deadline,
+      switch (detail::wait_fd(transport->fd(), result.wants, handshaking ? handshake_deadline : until,
                               interruptible ? wake_fd : -1)) {
       case Readiness::ready:
         break;
       case Readiness::timed_out:
-        if (handshaking) {
+        if (handshaking || by_limit) {
           no_reply();
         }
         return Received::timed_out;
@@ -274,6 +293,11 @@ Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
 Connection Connection::open(const Endpoint& endpoint, const std::string& client_name) {
+  return open(endpoint, client_name, std::nullopt);
+}
+
+Connection Connection::open(const Endpoint& endpoint, const std::string& client_name,
+                            std::optional<Clock::time_point> wait_limit) {
   if (endpoint.topology == Topology::sentinel) {
     // Which server that is, is the link's to find out (topology/sentinel).
     throw Error(ErrorKind::usage,
@@ -287,7 +311,9 @@ Connection Connection::open(const Endpoint& endpoint, const std::string& client_
   auto impl = std::make_unique_for_overwrite<Impl>();
   impl->endpoint = endpoint;
   impl->client_name = client_name;
-  impl->transport = detail::open_transport(endpoint, Clock::now() + endpoint.connect_timeout);
+  impl->wait_limit = wait_limit;
+  const auto connect_by = Clock::now() + endpoint.connect_timeout;
+  impl->transport = detail::open_transport(endpoint, wait_limit ? std::min(connect_by, *wait_limit) : connect_by);
   impl->handshake();
   return Connection(std::move(impl));
 }
@@ -338,8 +364,16 @@ void Connection::set_wake_fd(int fd) noexcept {
   impl_->wake_fd = fd;
 }
 
+void Connection::set_wait_limit(std::optional<Clock::time_point> until) noexcept {
+  impl_->wait_limit = until;
+}
+
+std::optional<Clock::time_point> Connection::wait_limit() const noexcept {
+  return impl_->wait_limit;
+}
+
 Connection Connection::open_sibling(const Endpoint& node) const {
-  Connection sibling = open(node, impl_->client_name);
+  Connection sibling = open(node, impl_->client_name, impl_->wait_limit);
   sibling.set_wake_fd(wake_fd());
   return sibling;
 }

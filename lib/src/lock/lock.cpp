@@ -81,6 +81,20 @@ private:
   int wake_fd_;
 };
 
+// The link's waits bounded by a lease's give-up point for a scope: past it
+// another client may hold the lock, so no wait in keeping the lease
+// (connecting, a Sentinel's answer, INFO, the renewal's reply) may go on.
+class WaitLimited {
+public:
+  WaitLimited(Link& link, Clock::time_point until) : link_(link) { link_.set_wait_limit(until); }
+  WaitLimited(const WaitLimited&) = delete;
+  WaitLimited& operator=(const WaitLimited&) = delete;
+  ~WaitLimited() { link_.set_wait_limit(std::nullopt); }
+
+private:
+  Link& link_;
+};
+
 // Something to read on `fd` already (a reply, or the server closing it).
 bool readable(int fd) {
   pollfd ready{fd, POLLIN, 0};
@@ -130,31 +144,11 @@ Reply Lock::Impl::run(std::initializer_list<std::string_view> args) {
   return detail::run_lock_script(link, keys, args);
 }
 
-Reply Lock::Impl::run_learning_replicas(std::initializer_list<std::string_view> args) {
-  Connection& at = connection();
-  if (replicas_at == at.where()) {
-    return run(args);
+int Lock::Impl::replicas_to_wait() const {
+  if (spec.wait_replicas) {
+    return *spec.wait_replicas;
   }
-  // What the server's replicas are comes with the script's reply, in the
-  // same round trip.
-  at.append(detail::lock_script_call(true, keys, args));
-  at.append({"INFO", "replication"});
-  at.flush();
-  Reply reply = at.read_reply();
-  replicas = detail::connected_replicas(at.read_reply());
-  replicas_at = at.where();
-  if (detail::is_noscript(reply) || detail::redirection(reply)) {
-    return run(args);
-  }
-  return reply;
-}
-
-long long Lock::Impl::replicas_here() {
-  if (const std::string at = where(); replicas_at != at) {
-    replicas = detail::connected_replicas(link.command({"INFO", "replication"}, keys.lock));
-    replicas_at = at;
-  }
-  return replicas;
+  return link.topology() == Topology::sentinel ? 1 : 0;
 }
 
 milliseconds Lock::Impl::replica_wait() const {
@@ -162,17 +156,22 @@ milliseconds Lock::Impl::replica_wait() const {
 }
 
 void Lock::Impl::confirm_on_replica() {
-  if (replicas_here() == 0) {
+  const int wanted = replicas_to_wait();
+  if (wanted == 0) {
     return;
   }
-  const Reply waited = link.command({"WAIT", "1", std::to_string(replica_wait().count())}, keys.lock);
-  if (waited.type == Reply::Type::integer && waited.integer >= 1) {
+  const Reply waited =
+      link.command({"WAIT", std::to_string(wanted), std::to_string(replica_wait().count())}, keys.lock);
+  const long long reached = waited.type == Reply::Type::integer ? waited.integer : 0;
+  if (reached >= wanted) {
     return;
   }
   // A failover now would lose it, or a demoted master took it: not ours.
+  const std::string at = where();
   release();
-  throw Error(ErrorKind::unavailable, fmt::format("lock '{}' reached no replica of {} within {}; released it",
-                                                  spec.name, where(), detail::seconds_text(replica_wait())));
+  throw Error(ErrorKind::unavailable,
+              fmt::format("lock '{}' reached {} of {} replicas of {} within {}; released it", spec.name, reached,
+                          wanted, at, detail::seconds_text(replica_wait())));
 }
 
 Connection& Lock::Impl::connection() {
@@ -236,8 +235,8 @@ Attempt Lock::Impl::try_acquire() {
   const std::string wait_start = wait_start_ms > 0 ? std::to_string(wait_start_ms) : std::string();
   const std::string once_per = std::to_string(spec.once_per.count());
   const auto sent = Clock::now();
-  const Reply reply = expect_ok(run_learning_replicas({"acquire", token, ttl, meta, limit, history_len, wait_start,
-                                                       once_per, spec.once_per_any_outcome ? "1" : "0"}),
+  const Reply reply = expect_ok(run({"acquire", token, ttl, meta, limit, history_len, wait_start, once_per,
+                                     spec.once_per_any_outcome ? "1" : "0"}),
                                 what);
   using Type = Reply::Type;
   const long long outcome = detail::lock_reply_element(reply, 0, Type::integer, what).integer;
@@ -248,12 +247,14 @@ Attempt Lock::Impl::try_acquire() {
     return attempt;
   }
   if (outcome == 1) {
-    link.progress();
     wait_start_ms = 0;
     held = true;
     fence = value;
     lease_start = sent;
+    // A shortfall is followed as a failover is (the master may have been
+    // demoted), and counts against the link's limit: not progress yet.
     confirm_on_replica();
+    link.progress();
     attempt.acquired = true;
     attempt.fence = value;
     return attempt;
@@ -384,14 +385,15 @@ void Lock::Impl::send_renewal() {
   finish_pending();
   const std::string ttl = std::to_string(spec.ttl.count());
   const std::string limit = std::to_string(spec.limit);
-  // Where the server has replicas, the renewal counts once one has it (a
+  // Where replicas are waited for, the renewal counts once they have it (a
   // demoted master that still takes writes has none): WAIT in the same
   // round trip.
-  renewal_waits = replicas_here() > 0;
+  const int wanted = replicas_to_wait();
+  renewal_waits = wanted > 0;
   Connection& at = connection();
   at.append(detail::lock_script_call(true, keys, {"renew", token, ttl, limit}));
   if (renewal_waits) {
-    at.append({"WAIT", "1", std::to_string(replica_wait().count())});
+    at.append({"WAIT", std::to_string(wanted), std::to_string(replica_wait().count())});
   }
   renewal_sent = Clock::now();
   at.flush();
@@ -445,8 +447,8 @@ bool Lock::Impl::apply_renewal(const Reply& reply, std::optional<Reply> waited) 
                 fmt::format("cannot renew lock '{}': unexpected reply {}", spec.name, outcome.describe()));
   }
   if (outcome.integer == 1) {
-    if (waited && !(waited->type == Reply::Type::integer && waited->integer >= 1)) {
-      // No replica has it: a failover now would lose it, and a master
+    if (waited && !(waited->type == Reply::Type::integer && waited->integer >= replicas_to_wait())) {
+      // Not every replica waited for has it: a failover now would lose it, and a master
       // that has been demoted without knowing it yet (a manual failover)
       // takes it unreplicated while the new master lets the lease run
       // out. Not counted: sent again shortly, until the give-up point.
@@ -473,6 +475,7 @@ LeaseNews Lock::Impl::keep() {
   if (!held) {
     return {};
   }
+  const WaitLimited by_give_up(link, lease_start + give_up_after());
   if (failover) {
     return follow_failover();
   }

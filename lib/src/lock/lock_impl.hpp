@@ -53,14 +53,11 @@ struct Lock::Impl {
   // Reads the renewal's replies, waiting until `deadline` (nullopt: the
   // reply timeout), and applies them.
   bool await_renewal(std::optional<Clock::time_point> deadline);
-  // run(), learning the server's replicas in the same round trip when
-  // they are not known for the server of the lock's key.
-  Reply run_learning_replicas(std::initializer_list<std::string_view> args);
-  // The replicas of the lock's server (asked when not known for it).
-  long long replicas_here();
+  // The replicas that must have the lock (LockSpec::wait_replicas).
+  int replicas_to_wait() const;
   // How long a WAIT for one replica waits.
   std::chrono::milliseconds replica_wait() const;
-  // After an acquisition, where the server has replicas: one must have
+  // After an acquisition, where replicas are waited for: they must have
   // it, else it is released and Error(unavailable) thrown.
   void confirm_on_replica();
   // A short wait while a cluster moves the lock's slot; false: the wake
@@ -92,9 +89,6 @@ struct Lock::Impl {
   std::chrono::milliseconds retry_after{0};
   long long wait_start_ms = 0;
   std::optional<WindowRun> window_run;
-  // The server's replicas as last learnt, and which server that was.
-  long long replicas = 0;
-  std::string replicas_at;
   // A renewal in flight is followed by a WAIT; its script reply, when
   // read before the WAIT's.
   bool renewal_waits = false;

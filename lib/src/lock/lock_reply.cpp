@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <sstream>
 
 namespace statesync::detail {
@@ -52,16 +51,6 @@ Holder parse_holder(std::string token, long long left_ms, const Reply& info, lon
   holder.ttl = std::chrono::milliseconds(ttl_ms);
   holder.held = std::chrono::milliseconds(std::max(0LL, now_ms - holder.since_ms));
   return holder;
-}
-
-long long connected_replicas(const Reply& info) {
-  constexpr std::string_view field = "connected_slaves:";
-  const auto at = info.str.find(field);
-  if (info.type != Reply::Type::string || at == std::string::npos ||
-      info.str.find("role:master") == std::string::npos) {
-    return 0;
-  }
-  return std::strtoll(info.str.c_str() + at + field.size(), nullptr, 10);
 }
 
 } // namespace statesync::detail

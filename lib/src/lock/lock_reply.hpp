@@ -24,10 +24,6 @@ Holder parse_holder(std::string token, long long left_ms, const Reply& info, lon
 
 // The names of the locks matching the glob `pattern` that are held or have
 // a run history (SCAN). Defined in lock_inspect.cpp.
-// INFO replication's connected_slaves (0 for a replica or a reply
-// without it).
-long long connected_replicas(const Reply& info);
-
 std::set<std::string> lock_names(Link& link, std::string_view prefix, std::string_view pattern);
 
 } // namespace statesync::detail

@@ -1,8 +1,12 @@
 // A lock held for a program's work: acquired on the caller's thread, its
 // lease kept by Lock::keep on a thread of the session's own.
 
+#include "util/deadline.hpp"
+
 #include <statesync/error.hpp>
 #include <statesync/lock_session.hpp>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
@@ -43,9 +47,12 @@ struct LockSession::Impl {
   Lock lock;
   std::thread keeper;
   std::atomic<bool> lost{false};
+  // The lease's give-up point as the session's thread last saw it: past
+  // it, the lease counts as lost whatever that thread is waiting for.
+  std::atomic<Clock::time_point> give_up_at{Clock::time_point::max()};
   mutable std::mutex mutex;
   std::string why; // guarded by mutex
-  bool released = false;
+  std::atomic<bool> released{false};
 
   explicit Impl(LockSessionOptions o) : options(std::move(o)), link(options.link), lock(link, options.lock) {
     link.set_wake_fd(stop_fd);
@@ -57,6 +64,10 @@ struct LockSession::Impl {
     ::close(lost_fd);
   }
 
+  void note_give_up() { give_up_at = lock.lease_start() + lock.give_up_after(); }
+
+  bool past_give_up() const { return !released && Clock::now() >= give_up_at.load(); }
+
   // The keeper thread: keep() by its times and whenever the server's
   // connection has something, until the lease is lost or the session ends.
   void keep() {
@@ -64,6 +75,7 @@ struct LockSession::Impl {
       LeaseNews news;
       try {
         news = lock.keep();
+        note_give_up();
       } catch (const std::exception& error) {
         news.lost = error.what();
       }
@@ -127,6 +139,7 @@ std::optional<LockSession> LockSession::start(LockSessionOptions options) {
   for (;;) {
     switch (impl->lock.acquire(deadline)) {
     case AcquireResult::acquired:
+      impl->note_give_up();
       impl->keeper = std::thread([session = impl.get()] { session->keep(); });
       return LockSession(std::move(impl));
     case AcquireResult::timed_out:
@@ -158,12 +171,20 @@ long long LockSession::fence() const noexcept {
 }
 
 bool LockSession::lost() const noexcept {
-  return impl_->lost;
+  return impl_->lost || impl_->past_give_up();
 }
 
 std::string LockSession::lost_why() const {
-  const std::lock_guard<std::mutex> guard(impl_->mutex);
-  return impl_->why;
+  {
+    const std::lock_guard<std::mutex> guard(impl_->mutex);
+    if (!impl_->why.empty()) {
+      return impl_->why;
+    }
+  }
+  if (impl_->past_give_up()) {
+    return fmt::format("not renewed within {}", detail::seconds_text(impl_->lock.give_up_after()));
+  }
+  return {};
 }
 
 int LockSession::lost_fd() const noexcept {

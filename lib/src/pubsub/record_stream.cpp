@@ -78,6 +78,7 @@ struct RecordStream::Impl {
       detail::StreamLane* lane = nullptr;
       std::uint64_t before = 0;
       try {
+        link.check_failover();
         lane = &lane_for(routing_key(retained, channel));
         before = lane->put_count();
         lane->put(retained, channel, payload, ttl);
@@ -100,6 +101,7 @@ struct RecordStream::Impl {
     }
     for (std::size_t i = 0; i < lanes.size();) {
       try {
+        link.check_failover();
         ((*lanes[i]).*operation)();
         ++i;
       } catch (const Error& failure) {

@@ -19,7 +19,8 @@ StreamLane::StreamLane(Link& link, Connection& connection, const PublisherOption
                        std::function<void(Acknowledgement)> acknowledge, const std::uint64_t& acknowledged,
                        StreamWindow window, bool keep_copies)
     : link_(link), connection_(&connection), options_(options), acknowledge_(std::move(acknowledge)),
-      acknowledged_(acknowledged), window_(window), keep_copies_(keep_copies) {
+      acknowledged_(acknowledged), window_(window), keep_copies_(keep_copies),
+      replicas_(window.wait_replicas, connection.endpoint().reply_timeout, link.options().reconnect.give_up_after) {
   if (window_.commands == 0) {
     window_.commands = 1;
   }
@@ -31,7 +32,7 @@ void StreamLane::put(bool retained, std::string_view channel, std::string_view p
   if (!retained && !keep_copies_ && !send_next_alone_) {
     // The common case, kept as short as it can be.
     connection_->append({publish_command(options_), channel, payload});
-    in_flight_.push_back(false);
+    in_flight_.push_back(Sent::publish);
     return after_append();
   }
   // Copied before anything can fail, so that a failure keeps it.
@@ -44,9 +45,10 @@ void StreamLane::put(bool retained, std::string_view channel, std::string_view p
     retain_args.emplace(options_, channel, payload, ttl);
   }
   const Script& script = retain_publish_script();
+  const Sent sent = retained ? Sent::retain : Sent::publish;
   if (send_next_alone_) {
     finish(); // on failure, fail() moved the copy to unacknowledged_
-    in_flight_.push_back(retained);
+    in_flight_.push_back(sent);
     try {
       take_reply(retained ? script.run(link_, retain_args->key, retain_args->keys_and_args)
                           : link_.command(publish_args, channel));
@@ -55,6 +57,10 @@ void StreamLane::put(bool retained, std::string_view channel, std::string_view p
     }
     fail_if_failed();
     send_next_alone_ = false;
+    if (replicas_.enabled()) {
+      ++since_wait_;
+      finish(); // its WAIT
+    }
     return;
   }
   if (retained) {
@@ -62,20 +68,38 @@ void StreamLane::put(bool retained, std::string_view channel, std::string_view p
   } else {
     connection_->append(publish_args);
   }
-  in_flight_.push_back(retained);
+  in_flight_.push_back(sent);
   after_append();
 }
 
 void StreamLane::send() {
+  append_wait();
   flush();
   take_ready();
 }
 
 void StreamLane::finish() {
+  append_wait();
   take(0);
 }
 
+void StreamLane::append_wait() {
+  if (!replicas_.enabled() || since_wait_ == 0) {
+    return;
+  }
+  replicas_.append(*connection_);
+  in_flight_.push_back(Sent::wait);
+  since_wait_ = 0;
+}
+
+void StreamLane::resend_held() {
+  std::move(held_copies_.begin(), held_copies_.end(), std::back_inserter(unacknowledged_));
+  held_copies_.clear();
+  held_acks_.clear();
+}
+
 std::deque<PendingMessage> StreamLane::take_unacknowledged() {
+  resend_held();
   std::move(copies_.begin(), copies_.end(), std::back_inserter(unacknowledged_));
   copies_.clear();
   in_flight_.clear();
@@ -85,6 +109,9 @@ std::deque<PendingMessage> StreamLane::take_unacknowledged() {
 }
 
 void StreamLane::after_append() {
+  if (replicas_.enabled() && ++since_wait_ >= ReplicaWait::batch(window_.commands)) {
+    append_wait();
+  }
   if (in_flight_.size() >= window_.commands) {
     // Half the window is taken back at once, so that the pipe stays full
     // and the socket is not written once per command.
@@ -147,21 +174,26 @@ void StreamLane::take_ready() {
 }
 
 void StreamLane::take_reply(Reply reply) {
+  if (in_flight_.front() == Sent::wait) {
+    in_flight_.pop_front();
+    return take_wait_reply(reply);
+  }
   if (keep_copies_) {
     // The copy stays queued until the reply is known: an ASK whose target
     // cannot be reached leaves it to be sent again.
     reply = ask(reply, copies_.front());
   }
-  const bool retained = in_flight_.front();
+  const bool retained = in_flight_.front() == Sent::retain;
   in_flight_.pop_front();
   std::optional<PendingMessage> copy;
   if (keep_copies_) {
     copy = std::move(copies_.front());
     copies_.pop_front();
   }
-  const std::uint64_t message = acknowledged_ + failed_ + 1;
+  const std::uint64_t message = acknowledged_ + held_acks_.size() + failed_ + 1;
   if (reply.is_error()) {
     ++failed_;
+    resend_held(); // in order, ahead of it
     if (copy) {
       unacknowledged_.push_back(std::move(*copy));
     }
@@ -183,7 +215,41 @@ void StreamLane::take_reply(Reply reply) {
     }
     return;
   }
-  acknowledge_(ack);
+  if (!replicas_.enabled()) {
+    return acknowledge_(ack);
+  }
+  held_acks_.push_back(ack);
+  if (copy) {
+    held_copies_.push_back(std::move(*copy));
+  }
+}
+
+void StreamLane::take_wait_reply(const Reply& reply) {
+  try {
+    if (!replicas_.confirmed(reply, *connection_, link_)) {
+      if (error_) {
+        resend_held(); // the lane is failing: no more waiting here
+        return;
+      }
+      // Still held, and asked again: a WAIT confirms every write before it.
+      replicas_.append(*connection_);
+      in_flight_.push_back(Sent::wait);
+      return;
+    }
+  } catch (const Error& failover) {
+    // Not acknowledged: sent again where the link points next, or the
+    // stream fails with it.
+    resend_held();
+    if (!error_) {
+      error_ = failover;
+    }
+    return;
+  }
+  for (const Acknowledgement& ack : held_acks_) {
+    acknowledge_(ack);
+  }
+  held_acks_.clear();
+  held_copies_.clear();
 }
 
 Reply StreamLane::ask(const Reply& reply, const PendingMessage& copy) {
@@ -215,7 +281,9 @@ void StreamLane::fail(const Error& error) {
     error_ = error;
   }
   // Copies not yet answered (those after an error reply's, and a retained
-  // message that could not go out) are sent again after a failover.
+  // message that could not go out) are sent again after a failover, after
+  // those answered whose WAIT had not.
+  resend_held();
   std::move(copies_.begin(), copies_.end(), std::back_inserter(unacknowledged_));
   copies_.clear();
   in_flight_.clear();

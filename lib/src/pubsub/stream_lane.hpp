@@ -1,7 +1,11 @@
 #pragma once
 // One server's pipeline of a record stream: commands appended without
 // waiting, replies taken in order, a bounded window, and (when the stream
-// can heal) a copy of each message until it is acknowledged.
+// can heal) a copy of each message until it is acknowledged; with
+// StreamWindow::wait_replicas, acknowledged once a WAIT behind it says
+// enough replicas have it (topology/replica_wait.hpp).
+
+#include "topology/replica_wait.hpp"
 
 #include <statesync/link.hpp>
 #include <statesync/publisher.hpp>
@@ -50,6 +54,10 @@ private:
   void take(std::size_t keep_in_flight);
   void take_ready();
   void take_reply(Reply reply);
+  void take_wait_reply(const Reply& reply);
+  void append_wait();
+  // Held copies (replied to, no WAIT's answer yet) go to be sent again.
+  void resend_held();
   Reply ask(const Reply& reply, const PendingMessage& copy);
   void fail_if_failed();
   [[noreturn]] void fail(const Error& error);
@@ -61,15 +69,22 @@ private:
   const std::uint64_t& acknowledged_;
   StreamWindow window_;
   bool keep_copies_;
+  ReplicaWait replicas_;
   // The first command goes alone and is answered before anything is
   // pipelined: a NOSCRIPT is answered with EVAL, a MOVED followed, with
   // nothing in flight; the EVALSHAs behind it then find the script.
   bool send_next_alone_ = true;
   std::uint64_t put_ = 0;
-  std::uint64_t failed_ = 0;                  // error replies taken
-  std::deque<bool> in_flight_;                // per command sent: retained or not
-  std::deque<PendingMessage> copies_;         // per command sent, in order (keep_copies_)
+  std::uint64_t failed_ = 0; // error replies taken
+  enum class Sent { publish, retain, wait };
+  std::deque<Sent> in_flight_;                // per command sent
+  std::deque<PendingMessage> copies_;         // per message sent, in order (keep_copies_)
   std::deque<PendingMessage> unacknowledged_; // failed, to send again
+  // Replied to, waiting for the WAIT behind them (replicas_ enabled): the
+  // acknowledgements, and (keep_copies_) the copies, in order.
+  std::deque<Acknowledgement> held_acks_;
+  std::deque<PendingMessage> held_copies_;
+  std::size_t since_wait_ = 0; // messages appended since the last WAIT
   std::optional<Error> error_;
 };
 

@@ -39,6 +39,7 @@ public:
   Reply ask(const Reply& ask, const Connection& asking, std::span<const std::string_view> args) {
     return link_.ask(ask, asking, args);
   }
+  Link& link() noexcept { return link_; }
   // The caller's work went forward (Link::progress).
   void progress() noexcept { link_.progress(); }
   void set_wake_fd(int fd) noexcept { link_.set_wake_fd(fd); }

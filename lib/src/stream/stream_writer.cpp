@@ -9,6 +9,7 @@
 #include "stream/stream_reply.hpp"
 
 #include "topology/failover.hpp"
+#include "topology/replica_wait.hpp"
 #include <statesync/error.hpp>
 #include <statesync/stream_writer.hpp>
 
@@ -16,6 +17,7 @@
 
 #include <array>
 #include <deque>
+#include <iterator>
 #include <vector>
 
 namespace statesync {
@@ -54,14 +56,19 @@ struct EntryCopy {
 
 struct StreamWriter::Impl {
   // One server's pipeline.
+  enum class Owed { xadd, xtrim, wait };
   struct Lane {
-    std::size_t in_flight = 0;        // commands whose replies are owed
-    bool trim_reply_next = false;     // both limits: an XTRIM's reply follows each XADD's
+    std::deque<Owed> in_flight;       // the replies owed, in order (both limits: an XTRIM's follows each XADD's)
     std::optional<ServerClock> clock; // with a maximum age only
     std::deque<EntryCopy> copies;     // per XADD in flight, while healing is possible
     std::deque<EntryCopy> again;      // refused for a failover (MOVED, READONLY): to add again
     std::optional<Error> failover;    // the first such refusal
     std::string asked_key;            // the last XADD's key, when an ASK sent it on
+    // With wait_replicas: added, waiting for the WAIT behind them (their
+    // IDs, and copies while healing is possible), and XADDs since the last WAIT.
+    std::deque<std::string> held_ids;
+    std::deque<EntryCopy> held_copies;
+    std::size_t since_wait = 0;
   };
 
   detail::StreamLink link;
@@ -74,11 +81,13 @@ struct StreamWriter::Impl {
   std::uint64_t failed = 0; // error replies taken
   std::uint64_t copied = 0; // entries whose copy a lane holds: taken, whatever fails next
   std::optional<Error> error;
+  detail::ReplicaWait replicas;
 
   Impl(const Endpoint& endpoint, std::string client_name, StreamWriterOptions writer_options, OnAck acked)
       : link(LinkOptions{endpoint, std::move(client_name), writer_options.reconnect, 5}),
         options(std::move(writer_options)), on_ack(std::move(acked)),
-        heals(options.reconnect.enabled || endpoint.topology != Topology::standalone) {
+        heals(options.reconnect.enabled || endpoint.topology != Topology::standalone),
+        replicas(options.window.wait_replicas, endpoint.reply_timeout, options.reconnect.give_up_after) {
     if (options.window.commands < 2) {
       options.window.commands = 2;
     }
@@ -100,6 +109,7 @@ struct StreamWriter::Impl {
       fail_if_failed();
       const std::uint64_t before = copied;
       try {
+        link.link().check_failover();
         put(key, payload);
         return;
       } catch (const Error& failure) {
@@ -124,7 +134,10 @@ struct StreamWriter::Impl {
       ++copied;
     }
     add(connection, this_lane, key, payload);
-    if (this_lane.in_flight >= options.window.commands) {
+    if (replicas.enabled() && ++this_lane.since_wait >= detail::ReplicaWait::batch(options.window.commands)) {
+      append_wait(connection, this_lane);
+    }
+    if (this_lane.in_flight.size() >= options.window.commands) {
       // Half the window is taken back at once: the pipe stays full and the
       // socket is not written once per entry.
       take(index, options.window.commands / 2);
@@ -187,21 +200,41 @@ struct StreamWriter::Impl {
     Xadd command;
     xadd(command, this_lane, key, payload);
     connection.append(command.span());
-    ++this_lane.in_flight;
+    this_lane.in_flight.push_back(Owed::xadd);
     if (trims_twice()) {
       const std::string oldest = oldest_kept(this_lane);
       connection.append({"XTRIM", key, "MINID", options.trim.exact_age ? "=" : "~", oldest});
-      ++this_lane.in_flight;
+      this_lane.in_flight.push_back(Owed::xtrim);
     }
+  }
+
+  void append_wait(Connection& connection, Lane& this_lane) const {
+    if (!replicas.enabled() || this_lane.since_wait == 0) {
+      return;
+    }
+    replicas.append(connection);
+    this_lane.in_flight.push_back(Owed::wait);
+    this_lane.since_wait = 0;
+  }
+
+  // Entries added whose WAIT has not answered go to be added again, in
+  // order, ahead of any refused after them.
+  static void resend_held(Lane& this_lane) {
+    std::move(this_lane.held_copies.begin(), this_lane.held_copies.end(), std::back_inserter(this_lane.again));
+    this_lane.held_copies.clear();
+    this_lane.held_ids.clear();
   }
 
   void take(std::size_t index, std::size_t keep_in_flight) {
     Lane& this_lane = lane(index);
     Connection& connection = link.connection(index);
+    if (keep_in_flight == 0) {
+      append_wait(connection, this_lane);
+    }
     connection.flush();
     // After an error reply every reply still in flight is read all the
     // same: the entries behind it were added, and are counted.
-    while (this_lane.in_flight > (error || this_lane.failover ? 0 : keep_in_flight)) {
+    while (this_lane.in_flight.size() > (error || this_lane.failover ? 0 : keep_in_flight)) {
       take_reply(this_lane, connection, connection.read_reply());
     }
     fail_if_failed();
@@ -213,8 +246,9 @@ struct StreamWriter::Impl {
   void take_ready(std::size_t index) {
     Lane& this_lane = lane(index);
     Connection& connection = link.connection(index);
+    append_wait(connection, this_lane);
     connection.flush();
-    while (this_lane.in_flight > 0) {
+    while (!this_lane.in_flight.empty()) {
       auto reply = connection.read_reply_until(Clock::now());
       if (!reply) {
         break;
@@ -226,10 +260,13 @@ struct StreamWriter::Impl {
     }
   }
 
-  void take_reply(Lane& answered, const Connection& connection, Reply&& reply) {
-    --answered.in_flight;
-    if (answered.trim_reply_next) {
-      answered.trim_reply_next = false;
+  void take_reply(Lane& answered, Connection& connection, Reply&& reply) {
+    const Owed owed = answered.in_flight.front();
+    answered.in_flight.pop_front();
+    if (owed == Owed::wait) {
+      return take_wait_reply(answered, connection, reply);
+    }
+    if (owed == Owed::xtrim) {
       if (reply.error_code == ServerError::ask && !answered.asked_key.empty()) {
         auto trimmed = trim_where_asked(answered, connection, reply);
         if (!trimmed) {
@@ -238,11 +275,10 @@ struct StreamWriter::Impl {
         reply = std::move(*trimmed);
       }
       if (reply.type != Reply::Type::integer) {
-        refused(reply, connection, "XTRIM");
+        trim_refused(answered, connection, reply);
       }
       return;
     }
-    answered.trim_reply_next = trims_twice();
     answered.asked_key.clear();
     std::optional<EntryCopy> copy;
     if (heals) {
@@ -271,6 +307,7 @@ struct StreamWriter::Impl {
       }
     }
     if (reply.type != Reply::Type::string) {
+      resend_held(answered);
       if (copy && reply.is_error() && suggests_failover(Error(reply, ""))) {
         answered.again.push_back(std::move(*copy));
         if (!answered.failover) {
@@ -281,9 +318,53 @@ struct StreamWriter::Impl {
       refused(reply, connection, "XADD");
       return;
     }
+    if (!replicas.enabled()) {
+      return acknowledge(std::move(reply.str));
+    }
+    answered.held_ids.push_back(std::move(reply.str));
+    if (copy) {
+      answered.held_copies.push_back(std::move(*copy));
+    }
+  }
+
+  void acknowledge(std::string&& id) {
     ++acknowledged;
     link.progress();
-    on_ack({acknowledged, 0, 0, std::move(reply.str)}); // an ID of 16 characters or more is not copied
+    on_ack({acknowledged, 0, 0, std::move(id)}); // an ID of 16 characters or more is not copied
+  }
+
+  // A WAIT's answer: the entries before it acknowledged, or waited for
+  // again, or (a failover: refused, the Sentinels name another master)
+  // added again where the link points next; or the writer fails (the
+  // replicas short past the give-up time).
+  void take_wait_reply(Lane& answered, Connection& connection, const Reply& reply) {
+    try {
+      if (!replicas.confirmed(reply, connection, link.link())) {
+        if (error || answered.failover) {
+          resend_held(answered); // the lane is failing: no more waiting here
+          return;
+        }
+        // Still held, and asked again: a WAIT confirms every write before it.
+        replicas.append(connection);
+        answered.in_flight.push_back(Owed::wait);
+        return;
+      }
+    } catch (const Error& failure) {
+      resend_held(answered);
+      if (!suggests_failover(failure)) {
+        if (!error) {
+          error = failure;
+        }
+      } else if (!answered.failover) {
+        answered.failover = failure;
+      }
+      return;
+    }
+    for (std::string& id : answered.held_ids) {
+      acknowledge(std::move(id));
+    }
+    answered.held_ids.clear();
+    answered.held_copies.clear();
   }
 
   // The XTRIM behind an ASKed XADD, sent where the entry went. The trim is
@@ -301,6 +382,21 @@ struct StreamWriter::Impl {
       }
       return std::nullopt;
     }
+  }
+
+  // The XTRIM behind an XADD refused for a failover (READONLY, MOVED,
+  // CLUSTERDOWN, TRYAGAIN, an ASK whose target could not be reached) is
+  // refused the same way: the failover is followed, and the entry added
+  // (and trimmed) again where its key lives now. Only a trim refused for
+  // another reason fails the writer.
+  void trim_refused(Lane& answered, const Connection& connection, const Reply& reply) {
+    if (reply.is_error() && (reply.error_code == ServerError::ask || suggests_failover(Error(reply, "")))) {
+      if (!answered.failover) {
+        answered.failover = Error(reply, fmt::format("a trim was refused at {}", connection.where()));
+      }
+      return;
+    }
+    refused(reply, connection, "XTRIM");
   }
 
   // An error reply that no reconnection mends (or an unexpected one): the
@@ -321,7 +417,8 @@ struct StreamWriter::Impl {
     fail_if_failed();
     for (std::size_t i = 0; i < lanes.size();) {
       try {
-        if (lanes[i].in_flight > 0) {
+        link.link().check_failover();
+        if (!lanes[i].in_flight.empty()) {
           (this->*step)(i);
         }
         ++i;
@@ -358,6 +455,7 @@ struct StreamWriter::Impl {
     }
     std::vector<EntryCopy> again;
     for (Lane& each : lanes) {
+      resend_held(each);
       std::move(each.again.begin(), each.again.end(), std::back_inserter(again));
       std::move(each.copies.begin(), each.copies.end(), std::back_inserter(again));
     }

@@ -5,6 +5,7 @@
 #include "protocol/script.hpp"
 #include "topology/redirect.hpp"
 #include "topology/sentinel.hpp"
+#include "topology/sentinel_watch.hpp"
 #include "topology/slot_map.hpp"
 #include "util/deadline.hpp"
 
@@ -44,6 +45,7 @@ Endpoint single_server(const Endpoint& endpoint) {
 struct Link::Impl {
   LinkOptions options;
   int wake_fd = -1;
+  std::optional<Clock::time_point> wait_limit; // Link::set_wait_limit
   // One server, or the master the Sentinels named. Held by pointer, as
   // the nodes are: callers keep references across a change of topology.
   std::unique_ptr<Connection> single;
@@ -54,6 +56,7 @@ struct Link::Impl {
   std::vector<std::unique_ptr<Connection>> nodes;
   std::array<Connection*, cluster_slots> node_of_slot{}; // as the map says; nullptr: to be looked up
   std::optional<Connection> asked;                       // the node an ASK names, while a slot migrates
+  std::optional<detail::SentinelWatch> watch;            // check_failover(), once called
 
   detail::Backoff backoff;
   std::uint64_t generation = 0;
@@ -76,7 +79,7 @@ struct Link::Impl {
   }
 
   Connection open_server(const Endpoint& endpoint) const {
-    Connection connection = Connection::open(single_server(endpoint), options.client_name);
+    Connection connection = Connection::open(single_server(endpoint), options.client_name, wait_limit);
     connection.set_wake_fd(wake_fd);
     return connection;
   }
@@ -85,7 +88,7 @@ struct Link::Impl {
     if (options.endpoint.topology != Topology::sentinel) {
       return open_server(options.endpoint);
     }
-    auto master = detail::open_sentinel_master(options.endpoint, options.client_name, wake_fd);
+    auto master = detail::open_sentinel_master(options.endpoint, options.client_name, wake_fd, wait_limit);
     if (!master) {
       throw Woken{};
     }
@@ -214,7 +217,12 @@ struct Link::Impl {
       asked.reset();
       asked = open_server(target);
     }
-    return detail::ask(*asked, args);
+    try {
+      return detail::ask(*asked, args);
+    } catch (const Error&) {
+      asked.reset(); // it may still owe replies: the next ASK would read them as its own
+      throw;
+    }
   }
 
   void forget_map() noexcept {
@@ -454,6 +462,20 @@ bool Link::recover_before(const Error& error, Clock::time_point give_up) {
   return impl_->recover(error, std::nullopt, give_up);
 }
 
+void Link::check_failover() {
+  if (topology() != Topology::sentinel || !impl_->single) {
+    return;
+  }
+  if (!impl_->watch) {
+    impl_->watch.emplace(impl_->options.endpoint, impl_->options.client_name);
+  }
+  const Endpoint& connected = impl_->single->endpoint();
+  if (const auto named = impl_->watch->moved_from(connected)) {
+    throw Error(ErrorKind::unavailable, fmt::format("the Sentinels name {}:{} as master '{}', not {}", named->host,
+                                                    named->port, endpoint().master_name, connected.where()));
+  }
+}
+
 void Link::progress() noexcept {
   impl_->failovers = 0;
 }
@@ -498,6 +520,19 @@ bool Link::pause_until(Clock::time_point until) const {
     return true;
   } catch (const Woken&) {
     return false;
+  }
+}
+
+void Link::set_wait_limit(std::optional<Clock::time_point> until) noexcept {
+  impl_->wait_limit = until;
+  if (impl_->single) {
+    impl_->single->set_wait_limit(until);
+  }
+  for (const auto& node : impl_->nodes) {
+    node->set_wait_limit(until);
+  }
+  if (impl_->asked) {
+    impl_->asked->set_wait_limit(until);
   }
 }
 

@@ -30,9 +30,18 @@ Endpoint sentinel_endpoint(const Endpoint& endpoint, const HostPort& address, Cl
   return sentinel;
 }
 
-// The master's address from one Sentinel; nullopt with `why` set when it
-// has none.
-std::optional<HostPort> ask(Connection& sentinel, const std::string& master, std::string& why) {
+bool is_master(Connection& connection, std::string& why) {
+  const Reply role = expect_ok(connection.command({"ROLE"}), fmt::format("ROLE at {}", connection.where()));
+  if (role.type == Reply::Type::array && !role.elements.empty() && role.elements[0].str == "master") {
+    return true;
+  }
+  why = fmt::format("{} is not a master yet (a failover is under way)", connection.where());
+  return false;
+}
+
+} // namespace
+
+std::optional<HostPort> master_named_by(Connection& sentinel, const std::string& master, std::string& why) {
   const Reply reply = sentinel.command({"SENTINEL", "get-master-addr-by-name", master});
   if (reply.is_error()) {
     throw Error(reply, fmt::format("Sentinel {} refused to name master '{}'", sentinel.where(), master));
@@ -48,11 +57,12 @@ std::optional<HostPort> ask(Connection& sentinel, const std::string& master, std
   return parse_host_port(reply.elements[0].str + ":" + reply.elements[1].str, 6379, "master address");
 }
 
-// A Sentinel's refusal says it is the Sentinel's: its credentials are not
-// the data nodes'.
-Connection open_sentinel(const Endpoint& sentinel, const std::string& client_name) {
+Connection open_sentinel(const Endpoint& endpoint, const HostPort& address, const std::string& client_name,
+                         Clock::time_point connect_by, std::optional<Clock::time_point> wait_limit) {
+  // A Sentinel's refusal says it is the Sentinel's: its credentials are
+  // not the data nodes'.
   try {
-    return Connection::open(sentinel, client_name);
+    return Connection::open(sentinel_endpoint(endpoint, address, connect_by), client_name, wait_limit);
   } catch (const Error& error) {
     if (error.kind() == ErrorKind::unavailable) {
       throw;
@@ -60,17 +70,6 @@ Connection open_sentinel(const Endpoint& sentinel, const std::string& client_nam
     throw Error(error, fmt::format("Sentinel {}", error.what()));
   }
 }
-
-bool is_master(Connection& connection, std::string& why) {
-  const Reply role = expect_ok(connection.command({"ROLE"}), fmt::format("ROLE at {}", connection.where()));
-  if (role.type == Reply::Type::array && !role.elements.empty() && role.elements[0].str == "master") {
-    return true;
-  }
-  why = fmt::format("{} is not a master yet (a failover is under way)", connection.where());
-  return false;
-}
-
-} // namespace
 
 void check_sentinel_endpoint(const Endpoint& endpoint) {
   if (endpoint.topology != Topology::sentinel) {
@@ -84,15 +83,17 @@ void check_sentinel_endpoint(const Endpoint& endpoint) {
   }
 }
 
-std::optional<Connection> open_sentinel_master(const Endpoint& endpoint, const std::string& client_name, int wake_fd) {
+std::optional<Connection> open_sentinel_master(const Endpoint& endpoint, const std::string& client_name, int wake_fd,
+                                               std::optional<Clock::time_point> wait_limit) {
   check_sentinel_endpoint(endpoint);
-  const auto deadline = Clock::now() + endpoint.connect_timeout;
+  const auto connect_by = Clock::now() + endpoint.connect_timeout;
+  const auto deadline = wait_limit ? std::min(connect_by, *wait_limit) : connect_by;
   std::string why;
   for (;;) {
     for (const HostPort& address : endpoint.sentinels) {
       try {
-        Connection sentinel = open_sentinel(sentinel_endpoint(endpoint, address, deadline), client_name);
-        const auto master_address = ask(sentinel, endpoint.master_name, why);
+        Connection sentinel = open_sentinel(endpoint, address, client_name, deadline, wait_limit);
+        const auto master_address = master_named_by(sentinel, endpoint.master_name, why);
         if (!master_address) {
           continue;
         }
@@ -100,7 +101,7 @@ std::optional<Connection> open_sentinel_master(const Endpoint& endpoint, const s
         master.user = endpoint.user;
         master.password = endpoint.password;
         master.db = endpoint.db;
-        Connection connection = Connection::open(master, client_name);
+        Connection connection = Connection::open(master, client_name, wait_limit);
         if (is_master(connection, why)) {
           return connection;
         }
