@@ -26,7 +26,7 @@ class Fleet:
     def start(self, url_args, channel, host, command, *extra):
         read_end, write_end = os.pipe()
         proc = subprocess.Popen(
-            [tool_path("statesync-sub"), *map(str, url_args), "--reply", "--ready-fd", str(write_end), *extra,
+            [tool_path("statesync-sub"), *map(str, url_args), "--reply", "--ready-fd", str(write_end), *map(str, extra),
              channel, "--exec", "--", *command],
             pass_fds=[write_end], env=clean_env({"STATESYNC_HOSTNAME": host}),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -148,6 +148,34 @@ def test_each_line_is_a_request(redis, fleet):
     done = request(url, "-l", "--timeout-each", 10, "lines", input=b"one\ntwo\nthree\n")
     assert done.returncode == 0, done.stderr
     assert done.stdout == b"ONE\nTWO\nTHREE\n"
+
+
+def test_timeout_each_bounds_each_request_of_many(redis, fleet):
+    url = ["-p", redis.port]
+    # "slow" is never answered in time; "fast" is, by a second worker.
+    fleet.start(url, "each", "e1", ["sh", "-c", 'read x; [ "$x" = slow ] && exec sleep 30; echo "$x"'],
+                "--reply-parallel", 2, "--reply-timeout", 30)
+    # -W far beyond the test's own limit: only --timeout-each can end the first request in time.
+    done = request(url, "-l", "-W", 600, "--timeout-each", 1, "each", input=b"slow\nfast\n", timeout=30)
+    assert done.returncode == 1
+    assert done.stdout == b"fast\n\n"
+    assert done.stderr.decode() == "statesync-pub: 0 of 1 answered on 'each'; silent: e1\n"
+
+
+def test_reply_parallel_runs_commands_at_once(redis, fleet, tmp_path):
+    url = ["-p", redis.port]
+    started = tmp_path / "started"
+    started.mkdir()
+    # Each command waits (bounded) until two have started: one at a time,
+    # neither would ever answer.
+    rendezvous = (f'touch {started}/$STATESYNC_REQUEST_ID; i=0; '
+                  f'while [ "$(ls {started} | wc -l)" -lt 2 ] && [ $i -lt 3000 ]; do i=$((i+1)); sleep 0.01; done; '
+                  f'ls {started} | wc -l')
+    fleet.start(url, "par", "p1", ["sh", "-c", rendezvous], "--reply-parallel", 2)
+    both = [subprocess.Popen([tool_path("statesync-pub"), "-p", str(redis.port), "--request", "-W", "20", "par", "x"],
+                             env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    results = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in both]
+    assert [(rc, out) for rc, out, _ in results] == [(0, b"2\n\n"), (0, b"2\n\n")], results
 
 
 def test_a_request_whose_requester_has_gone_is_dropped(redis, fleet, tmp_path):
