@@ -59,8 +59,8 @@ struct STATESYNC_API RunRecord {
 struct STATESYNC_API HistoryQuery {
   std::size_t count = 0;             // at most this many, after the filters (0: all that are kept)
   bool refusals = false;             // the refusals and skips too, not only the runs
-  std::string host;                  // only this host's ("": every host's)
-  std::optional<RunOutcome> outcome; // only records that ended so
+  std::string host{};                // only this host's ("": every host's)
+  std::optional<RunOutcome> outcome{}; // only records that ended so
 };
 
 struct STATESYNC_API LockHistory {

@@ -38,7 +38,7 @@ struct STATESYNC_API Fence {
 struct STATESYNC_API PublisherOptions {
   std::string key_prefix{default_key_prefix}; // where retained state is kept
   bool sharded = false;                       // SPUBLISH (Redis 7 sharded pub/sub) instead of PUBLISH
-  std::optional<Fence> fence;                 // one-shot calls only (Publisher): see Fence
+  std::optional<Fence> fence{};               // one-shot calls only (Publisher): see Fence
 };
 
 // What the server said about one retained publish.
