@@ -517,6 +517,10 @@ LeaseNews Lock::Impl::keep() {
       send_renewal();
     }
   } catch (const Error& error) {
+    if (Clock::now() >= lease_start + give_up_after()) {
+      // A wait ended by the give-up point (the link's wait limit).
+      return lose(fmt::format("not renewed within {}", detail::seconds_text(give_up_after())));
+    }
     if (is_slot_migrating(error)) {
       // Until the migration is done, or the lease runs out.
       renewal_retry_at = now + slot_migration_retry;
