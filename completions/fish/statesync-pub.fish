@@ -43,6 +43,7 @@ complete -c statesync-pub -l interval -x -d 'Wait SECONDS between one message an
 complete -c statesync-pub -l progress -d 'Show a live count and rate on stderr (a terminal)'
 complete -c statesync-pub -l no-reconnect -d 'With -l, -0 or -d: exit 69 when the connection is lost, do not reconnect'
 complete -c statesync-pub -l give-up -x -d 'With -l, -0 or -d: exit 69 when the connection is not back after SECONDS'
+complete -c statesync-pub -l wait-replicas -x -d 'With -l, -0 or -d: acknowledge once N replicas have a message'
 complete -c statesync-pub -l stream -d 'CHANNEL is a stream key: every message becomes one entry (XADD)'
 complete -c statesync-pub -l field -x -d 'The field that holds the payload (default payload)'
 complete -c statesync-pub -l id -x -d 'The entry'\''s ID instead of one the server chooses'

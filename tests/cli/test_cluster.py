@@ -316,7 +316,8 @@ def test_wait_replicas(cluster):
     seed = cluster.masters()[0]
     result = run("statesync-lock", "--cluster", "-u", seed.url, "--wait-replicas", 1, "w1", "true")
     assert result.returncode == 0, result.stderr
-    result = run("statesync-lock", "--cluster", "-u", seed.url, "--wait-replicas", 2, "--ttl", 3, "w2", "true")
+    result = run("statesync-lock", "--cluster", "-u", seed.url, "--wait-replicas", 2, "--ttl", 3, "-w", 1, "w2",
+                 "true")
     assert result.returncode == 69
     owner = cluster.owner("statesync:lock:{w2}")
     assert result.stderr == (f"statesync-lock: lock 'w2' reached 1 of 2 replicas of 127.0.0.1:{owner.port} "

@@ -244,7 +244,9 @@ def test_a_waiting_lock_follows_a_failover(tmp_path_factory, tmp_path):
         err.wait_for(b"is held")
         new = g.failover(kill=True)
         assert waiter.wait(timeout=60) == 0
-        assert new.command("GET", "statesync:lock:{w}:fence") == b"1"
+        # Acquired there (an acquisition the Sentinels' replica list says must
+        # reach a replica may be released and taken again meanwhile: >= 1).
+        assert int(new.command("GET", "statesync:lock:{w}:fence")) >= 1
     finally:
         if waiter:
             waiter.kill()

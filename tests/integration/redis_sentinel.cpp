@@ -108,13 +108,20 @@ void RedisSentinelGroup::freeze_master() {
   data_node(master()).freeze();
 }
 
-void RedisSentinelGroup::stop_replica() {
-  const int master_port = master().port;
+void RedisSentinelGroup::cut_replica_off() {
+  const Endpoint named = master();
   for (const auto& node : data_nodes_) {
-    if (node->endpoint().port != master_port) {
-      node->stop();
+    if (node->endpoint().port != named.port) {
+      ask(*node, {"CONFIG", "SET", "masterauth", "not-the-password"});
     }
   }
+  RedisServer& master_node = data_node(named);
+  ask(master_node, {"CLIENT", "KILL", "TYPE", "replica"});
+  wait_until(
+      [&] {
+        return ask(master_node, {"INFO", "replication"}).str.find("connected_slaves:0") != std::string::npos;
+      },
+      "the master to have no replica connected");
 }
 
 Endpoint RedisSentinelGroup::failover(Failover how) {

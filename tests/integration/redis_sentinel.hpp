@@ -25,8 +25,10 @@ public:
   bool replica_caught_up() const;
   // Stops the master answering (RedisServer::freeze).
   void freeze_master();
-  // Kills the replica (SIGKILL): the master, still named, has none.
-  void stop_replica();
+  // Cuts the replica off (a wrong masterauth, its link killed): the master
+  // has no replica connected, while the Sentinels, which still reach the
+  // replica, list it as up.
+  void cut_replica_off();
 
   enum class Failover {
     manual, // SENTINEL FAILOVER: the old master becomes a replica

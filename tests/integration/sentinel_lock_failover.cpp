@@ -94,7 +94,7 @@ TEST_CASE("a short lease through a killed master's Sentinel failover is reported
 // Sentinels an acquisition waits for a replica whatever the master says.
 TEST_CASE("behind Sentinels a lock no replica has is not acquired, even from a master that counts none") {
   RedisSentinelGroup group;
-  group.stop_replica();
+  group.cut_replica_off();
   Link link(group.endpoint(), "holder");
   LockSpec spec;
   spec.name = "nightly";

@@ -176,6 +176,11 @@ public:
   void set_wake_fd(int fd) noexcept;
   int wake_fd() const noexcept;
 
+  // Behind Sentinels: the replicas the Sentinel that named the master
+  // listed as up when the link last connected (the deployment's, not what
+  // a master that may have been demoted says of its own); 0 otherwise.
+  int deployment_replicas() const noexcept;
+
   // Behind Sentinels, once connected: throws Error(unavailable), a
   // failover for recover() to follow, when the Sentinels name a master
   // other than the one connected to. They are heard on a subscription to

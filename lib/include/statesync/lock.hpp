@@ -85,8 +85,9 @@ struct STATESYNC_API LockSpec {
   // Replicas that must have the lock before an acquisition or a renewal
   // counts (WAIT, a sixth of the TTL, at most 1 s). nullopt: from the
   // deployment, never from what a server says of itself (a demoted master
-  // that has not learnt it yet counts no replicas): 1 behind Sentinels,
-  // whose failover promotes a replica; none for one server or a cluster.
+  // that has not learnt it yet counts no replicas): 1 behind Sentinels
+  // that list a replica up (Link::deployment_replicas), whose failover
+  // promotes it; none for one server or a cluster.
   std::optional<int> wait_replicas{};
 };
 

@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include <utility>
 
 namespace statesync {
 namespace {
@@ -148,7 +149,9 @@ int Lock::Impl::replicas_to_wait() const {
   if (spec.wait_replicas) {
     return *spec.wait_replicas;
   }
-  return link.topology() == Topology::sentinel ? 1 : 0;
+  // Behind Sentinels, one replica when they list one up: a failover
+  // promotes it, and a lock it does not have would be lost.
+  return std::min(link.deployment_replicas(), 1);
 }
 
 milliseconds Lock::Impl::replica_wait() const {
@@ -169,6 +172,7 @@ void Lock::Impl::confirm_on_replica() {
   // A failover now would lose it, or a demoted master took it: not ours.
   const std::string at = where();
   release();
+  short_of_replicas = true;
   throw Error(ErrorKind::unavailable,
               fmt::format("lock '{}' reached {} of {} replicas of {} within {}; released it", spec.name, reached,
                           wanted, at, detail::seconds_text(replica_wait())));
@@ -227,6 +231,7 @@ Reply Lock::Impl::run_by(std::initializer_list<std::string_view> args, std::opti
 }
 
 Attempt Lock::Impl::try_acquire() {
+  short_of_replicas = false;
   const std::string what = fmt::format("cannot acquire lock '{}'", spec.name);
   const std::string ttl = std::to_string(spec.ttl.count());
   const std::string limit = std::to_string(spec.limit);
@@ -292,6 +297,15 @@ AcquireResult Lock::Impl::acquire(std::optional<Clock::time_point> deadline,
         return *result;
       }
     } catch (const Error& error) {
+      if (std::exchange(short_of_replicas, false) && !(deadline && Clock::now() >= *deadline)) {
+        // Waited for as the lock is: the replicas may come back, or the
+        // master may have been demoted (the link asks the Sentinels again).
+        link.reset();
+        if (!link.pause_until(Clock::now() + replica_wait())) {
+          return AcquireResult::interrupted;
+        }
+        continue;
+      }
       if (is_slot_migrating(error) && !(deadline && Clock::now() >= *deadline)) {
         if (!pause_while_slot_moves()) {
           return AcquireResult::interrupted;
@@ -504,6 +518,10 @@ LeaseNews Lock::Impl::keep() {
       send_renewal();
     }
   } catch (const Error& error) {
+    if (Clock::now() >= lease_start + give_up_after()) {
+      // A wait ended by the give-up point (the link's wait limit).
+      return lose(fmt::format("not renewed within {}", detail::seconds_text(give_up_after())));
+    }
     if (is_slot_migrating(error)) {
       // Until the migration is done, or the lease runs out.
       renewal_retry_at = now + slot_migration_retry;

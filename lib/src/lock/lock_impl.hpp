@@ -98,6 +98,9 @@ struct Lock::Impl {
   std::optional<Error> failover;
   std::string failover_first;
   bool renew_now = false;
+  // The last acquisition was released for want of replicas (acquire()
+  // then waits and tries again, at the master the Sentinels name then).
+  bool short_of_replicas = false;
   Clock::time_point renewal_retry_at{};
 };
 

@@ -57,6 +57,7 @@ struct Link::Impl {
   std::array<Connection*, cluster_slots> node_of_slot{}; // as the map says; nullptr: to be looked up
   std::optional<Connection> asked;                       // the node an ASK names, while a slot migrates
   std::optional<detail::SentinelWatch> watch;            // check_failover(), once called
+  int sentinel_replicas = 0;                             // Link::deployment_replicas
 
   detail::Backoff backoff;
   std::uint64_t generation = 0;
@@ -84,11 +85,12 @@ struct Link::Impl {
     return connection;
   }
 
-  Connection open_single() const {
+  Connection open_single() {
     if (options.endpoint.topology != Topology::sentinel) {
       return open_server(options.endpoint);
     }
-    auto master = detail::open_sentinel_master(options.endpoint, options.client_name, wake_fd, wait_limit);
+    auto master =
+        detail::open_sentinel_master(options.endpoint, options.client_name, wake_fd, wait_limit, sentinel_replicas);
     if (!master) {
       throw Woken{};
     }
@@ -460,6 +462,10 @@ bool Link::recover(const Error& error, std::optional<Clock::time_point> until) {
 
 bool Link::recover_before(const Error& error, Clock::time_point give_up) {
   return impl_->recover(error, std::nullopt, give_up);
+}
+
+int Link::deployment_replicas() const noexcept {
+  return topology() == Topology::sentinel ? impl_->sentinel_replicas : 0;
 }
 
 void Link::check_failover() {

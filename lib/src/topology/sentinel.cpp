@@ -30,6 +30,23 @@ Endpoint sentinel_endpoint(const Endpoint& endpoint, const HostPort& address, Cl
   return sentinel;
 }
 
+// The replicas `sentinel` lists for `master` that it does not see down or
+// cut off: what the deployment has, whatever a (possibly demoted) master
+// says of its own.
+int replicas_listed(Connection& sentinel, const std::string& master) {
+  const Reply reply = sentinel.command({"SENTINEL", "REPLICAS", master});
+  int up = 0;
+  for (const Reply& replica : reply.elements) {
+    for (std::size_t i = 0; i + 1 < replica.elements.size(); i += 2) {
+      if (replica.elements[i].str == "flags") {
+        const std::string& flags = replica.elements[i + 1].str;
+        up += flags.find("down") == std::string::npos && flags.find("disconnected") == std::string::npos ? 1 : 0;
+      }
+    }
+  }
+  return up;
+}
+
 bool is_master(Connection& connection, std::string& why) {
   const Reply role = expect_ok(connection.command({"ROLE"}), fmt::format("ROLE at {}", connection.where()));
   if (role.type == Reply::Type::array && !role.elements.empty() && role.elements[0].str == "master") {
@@ -84,7 +101,7 @@ void check_sentinel_endpoint(const Endpoint& endpoint) {
 }
 
 std::optional<Connection> open_sentinel_master(const Endpoint& endpoint, const std::string& client_name, int wake_fd,
-                                               std::optional<Clock::time_point> wait_limit) {
+                                               std::optional<Clock::time_point> wait_limit, int& replicas) {
   check_sentinel_endpoint(endpoint);
   const auto connect_by = Clock::now() + endpoint.connect_timeout;
   const auto deadline = wait_limit ? std::min(connect_by, *wait_limit) : connect_by;
@@ -97,6 +114,7 @@ std::optional<Connection> open_sentinel_master(const Endpoint& endpoint, const s
         if (!master_address) {
           continue;
         }
+        replicas = replicas_listed(sentinel, endpoint.master_name);
         Endpoint master = sentinel_endpoint(endpoint, *master_address, deadline);
         master.user = endpoint.user;
         master.password = endpoint.password;

@@ -28,10 +28,11 @@ std::optional<HostPort> master_named_by(Connection& sentinel, const std::string&
 // Sentinel may still name the old one). Tries again, round after round,
 // until the connect timeout (or `wait_limit`, if sooner) has passed; every
 // wait on a Sentinel ends by then, and the master's connection keeps
-// `wait_limit`. Throws Error(refused) when a Sentinel or the master
+// `wait_limit`. `replicas`: how many replicas of it the Sentinel that named
+// it lists as up. Throws Error(refused) when a Sentinel or the master
 // refuses the credentials, Error(unavailable) when no master is found;
 // nullopt when `wake_fd` ended a pause between rounds.
 std::optional<Connection> open_sentinel_master(const Endpoint& endpoint, const std::string& client_name, int wake_fd,
-                                               std::optional<Clock::time_point> wait_limit);
+                                               std::optional<Clock::time_point> wait_limit, int& replicas);
 
 } // namespace statesync::detail
