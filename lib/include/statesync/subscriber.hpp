@@ -71,6 +71,10 @@ struct STATESYNC_API Message {
   // With `retained`: the channel's retained state was cleared (the payload
   // is then empty).
   bool cleared = false;
+  // With `retained`: true for a channel's retained state, read when
+  // subscribing and again after each reconnect; false for a live message
+  // (a live retained update included, which has a version too).
+  bool state = false;
 
   bool retained() const noexcept { return version.has_value(); }
 };
