@@ -7,16 +7,34 @@
 
 #include <statesync/statesync.hpp>
 
+#include <charconv>
 #include <iostream>
 #include <string>
+#include <string_view>
+
+namespace {
+
+// A bad COUNT is the caller's mistake: a usage error like the library's own,
+// so that one handler in main() reports every failure the same way.
+long parse_count(std::string_view text) {
+  long count = 0;
+  const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), count);
+  if (failure != std::errc() || end != text.data() + text.size() || count <= 0) {
+    throw statesync::Error(statesync::ErrorKind::usage,
+                           "COUNT must be a positive number, not '" + std::string(text) + "'");
+  }
+  return count;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2 && argc != 3) {
     std::cerr << "usage: follow_state CHANNEL [COUNT]\n";
     return 64;
   }
-  const long count = argc == 3 ? std::stol(argv[2]) : -1;
   try {
+    const long count = argc == 3 ? parse_count(argv[2]) : -1;
     statesync::SubscriberOptions options;
     options.endpoint = statesync::endpoint_from_environment();
     options.client_name = "follow_state";
@@ -33,10 +51,11 @@ int main(int argc, char** argv) {
         continue;
       }
       const statesync::Message& message = event->message;
-      // The first message is the state the channel has now; every later
-      // one an update. Each carries its version when it was retained.
-      std::cout << (seen == 0 ? "state" : "update");
-      if (message.version) {
+      // Ask the message, not its place in the sequence: a channel with
+      // nothing retained starts with an update, and a reconnect delivers
+      // the state again in the middle.
+      std::cout << (message.current_state ? "state" : "update");
+      if (message.version) { // set when it was retained
         std::cout << " (version " << *message.version << ")";
       }
       std::cout << ": " << (message.cleared ? "cleared" : message.payload) << '\n';

@@ -1,54 +1,57 @@
-// stream_tail: prints the payloads of a Redis Stream's entries, from a start
-// point on, with the library's StreamReader; and, given a message, first
-// adds it with the StreamWriter.
+// Prints the payloads of a Redis Stream's entries from a start point on,
+// as they come, with the library's StreamReader; given a message, first
+// adds it with the StreamWriter (`statesync-pub --stream`, `statesync-sub
+// --stream`). Runs until it is stopped.
 //
-//   stream_tail redis://127.0.0.1:6379 orders 0         # all, then new ones
-//   stream_tail redis://127.0.0.1:6379 orders -10 hello # add, then the last 10
+//   stream_tail orders 0            # every entry, then the new ones
+//   stream_tail orders -10 hello    # add "hello", then the last 10 on
 //
-// The reader goes on after the last entry it read when the connection is
-// lost, so the output has no gap and no repeat while it runs.
+// Connects where the tools do ($STATESYNC_URL, else $REDIS_URL, else
+// redis://127.0.0.1:6379). The reader goes on after the last entry it read
+// when the connection is lost, so the output has no gap and no repeat.
 
-#include <statesync/endpoint.hpp>
-#include <statesync/error.hpp>
-#include <statesync/stream_reader.hpp>
-#include <statesync/stream_writer.hpp>
+#include <statesync/statesync.hpp>
 
 #include <iostream>
 
 int main(int argc, char** argv) {
-  if (argc < 3 || argc > 5) {
-    std::cerr << "usage: stream_tail URL KEY [FROM [MESSAGE]]\n";
+  if (argc < 2 || argc > 4) {
+    std::cerr << "usage: stream_tail KEY [FROM [MESSAGE]]\n";
     return 64;
   }
   try {
-    const statesync::Endpoint endpoint = statesync::parse_url(argv[1]);
-    if (argc == 5) {
+    const statesync::Endpoint endpoint = statesync::endpoint_from_environment();
+    // Parsed before anything is written: a bad FROM adds nothing.
+    const statesync::StreamStart from = statesync::parse_stream_start(argc >= 3 ? argv[2] : "$");
+    if (argc == 4) {
+      // The acknowledgement is the server's word that the entry is stored.
       statesync::StreamWriter writer(endpoint, "stream_tail", {}, [](const statesync::Acknowledgement& ack) {
         std::cerr << "added " << ack.entry_id << '\n';
       });
-      writer.publish(argv[2], argv[4]);
-      writer.finish();
+      writer.publish(argv[1], argv[3]);
+      writer.finish(); // waits for the acknowledgement
     }
     statesync::StreamReaderOptions options;
     options.endpoint = endpoint;
     options.client_name = "stream_tail";
-    options.keys = {argv[2]};
-    options.from = statesync::parse_stream_start(argc >= 4 ? argv[3] : "$");
+    options.keys = {argv[1]};
+    options.from = from;
     statesync::StreamReader reader(std::move(options));
     for (;;) {
-      const auto event = reader.next(std::nullopt);
+      const auto event = reader.next(std::nullopt); // empty only when a signal interrupts
       if (!event) {
         continue;
       }
       if (event->type != statesync::StreamEvent::Type::entry) {
-        std::cerr << event->detail << '\n'; // lost, back again
+        std::cerr << "stream_tail: " << event->detail << '\n'; // lost, or back
         continue;
       }
       const std::string* payload = event->entry.field("payload");
+      // Flushed per entry: a tail is read as it comes, often through a pipe.
       std::cout << event->entry.id.str() << ' ' << (payload ? *payload : "") << std::endl;
     }
   } catch (const statesync::Error& error) {
     std::cerr << "stream_tail: " << error.what() << '\n';
-    return 69;
+    return statesync::exit_status_for(error.kind());
   }
 }

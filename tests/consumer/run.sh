@@ -64,26 +64,5 @@ for _ in $(seq 100); do
   [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
   sleep 0.1
 done
-export STATESYNC_URL=redis://127.0.0.1:$port LD_LIBRARY_PATH=$prefix/$libdir
-expect() { # what a command printed, and what it should have
-  [ "$1" = "$2" ] || { printf 'expected:\n%s\ngot:\n%s\n' "$2" "$1"; exit 1; }
-}
-expect "$("$work/examples/publish_retained" config v1)" "version 1, received by 0"
-# follow_state prints the retained state, then waits for the update.
-mkfifo "$work/follow"
-"$work/examples/follow_state" config 2 >"$work/follow" &
-follower=$!
-exec 3<"$work/follow"
-read -r -t 30 line <&3
-expect "$line" "state (version 1): v1"
-expect "$("$work/examples/publish_retained" config v2)" "version 2, received by 1"
-read -r -t 30 line <&3
-expect "$line" "update (version 2): v2"
-wait "$follower"
-exec 3<&-
-expect "$("$work/examples/run_under_lock" job)" "step 1 under fencing token 1
-step 2 under fencing token 1
-step 3 under fencing token 1"
-expect "$(redis-cli -p "$port" exists 'statesync:lock:{job}')" "0" # released
-expect "$("$work/examples/run_under_lock" job | head -1)" "step 1 under fencing token 2"
+LD_LIBRARY_PATH=$prefix/$libdir "$source/../examples/run.sh" "$work/examples" "redis://127.0.0.1:$port"
 echo "the examples built against the install tree and ran"

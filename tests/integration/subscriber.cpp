@@ -191,6 +191,7 @@ TEST_CASE("retained states of the channels a pattern matches, then live messages
   CHECK(a.pattern == "app.*");
   CHECK(a.payload == "A");
   CHECK(a.version == 5);
+  CHECK(a.current_state);
   const Message b = next_message(subscriber);
   CHECK(b.channel == "app.b");
   CHECK(b.version == 2);
@@ -208,13 +209,16 @@ TEST_CASE("live retained updates carry their version, a clear is marked, a plain
   auto options = options_for(server, {"cfg"});
   options.retained = true;
   Subscriber subscriber(std::move(options));
-  CHECK(next_message(subscriber).version == 1); // the state first
+  const Message state = next_message(subscriber);
+  CHECK(state.version == 1); // the state first
+  CHECK(state.current_state);
   publisher.retain("cfg", "two", std::chrono::milliseconds(0));
   publisher.publish("cfg", "plain");
   publisher.clear("cfg");
   const Message update = next_message(subscriber);
   CHECK(update.payload == "two");
   CHECK(update.version == 2);
+  CHECK_FALSE(update.current_state); // live, although it has a version
   const Message plain = next_message(subscriber);
   CHECK(plain.payload == "plain");
   CHECK_FALSE(plain.retained());

@@ -67,6 +67,7 @@ TEST_CASE("messages, pattern messages and sharded messages") {
   CHECK(m.payload == std::string("a\0b", 3));
   CHECK(m.pattern.empty());
   CHECK_FALSE(m.retained());
+  CHECK_FALSE(m.current_state);
 
   r = array({string("pmessage"), string("c*"), string("cx"), string("p")});
   REQUIRE(read_push(r, m) == PushKind::message);
@@ -117,6 +118,7 @@ TEST_CASE("retained state from HMGET") {
   CHECK(state->channel == "ch");
   CHECK(state->payload == "v");
   CHECK(*state->version == 12);
+  CHECK(state->state);
   CHECK_FALSE(retained_state(array({nil(), nil()}), "ch", "k"));
   CHECK(kind_of([] { retained_state(array({string("v"), string("x1")}), "ch", "k"); }) == ErrorKind::protocol);
   CHECK(kind_of([] { retained_state(array({string("v"), nil()}), "ch", "k"); }) == ErrorKind::protocol);
@@ -132,6 +134,7 @@ TEST_CASE("retained states matching a pattern") {
   CHECK(states[0].pattern == "a.*");
   CHECK(states[0].payload == "x");
   CHECK(*states[0].version == 3);
+  CHECK(states[0].state);
   CHECK(states[1].payload.empty());
   CHECK(retained_states_matching(array({}), "a.*").empty());
   CHECK(kind_of([] { retained_states_matching(array({string("flat")}), "a"); }) == ErrorKind::protocol);

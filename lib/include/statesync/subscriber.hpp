@@ -74,9 +74,10 @@ struct STATESYNC_API Message {
   // With `retained`: the channel's retained state was cleared (the payload
   // is then empty).
   bool cleared = false;
-  // With `retained`: a state read when subscribing (again after a
-  // reconnect), not a live update; all of them are delivered before the
-  // first live message of their subscription.
+  // With `retained`: true for a channel's retained state, read when
+  // subscribing and again after each reconnect (all of them delivered before
+  // the first live message of their subscription); false for a live message
+  // (a live retained update included, which has a version too).
   bool current_state = false;
 
   bool retained() const noexcept { return version.has_value(); }

@@ -255,11 +255,9 @@ struct Subscriber::Impl {
     for (std::size_t i = 0; i < n; ++i) {
       if (patterns) {
         for (auto& state : detail::retained_states_matching(results.elements[i], names[i])) {
-          state.current_state = true;
           pending.push_back(message_event(std::move(state)));
         }
       } else if (auto state = detail::retained_state(results.elements[i], names[i], keys[i])) {
-        state->current_state = true;
         pending.push_back(message_event(std::move(*state)));
       }
     }

@@ -31,6 +31,7 @@ Message state_message(const Reply& payload, const Reply& version, std::string_vi
   message.channel = channel;
   message.payload = payload.str;
   message.version = number;
+  message.current_state = true;
   return message;
 }
 
