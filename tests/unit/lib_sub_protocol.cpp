@@ -134,7 +134,7 @@ TEST_CASE("retained states matching a pattern") {
   CHECK(states[0].pattern == "a.*");
   CHECK(states[0].payload == "x");
   CHECK(*states[0].version == 3);
-  CHECK(states[0].state);
+  CHECK(states[0].current_state);
   CHECK(states[1].payload.empty());
   CHECK(retained_states_matching(array({}), "a.*").empty());
   CHECK(kind_of([] { retained_states_matching(array({string("flat")}), "a"); }) == ErrorKind::protocol);

@@ -122,17 +122,33 @@ std::string duration_expected(std::chrono::milliseconds least) {
   return fmt::format("a duration {}, from {}ms to {}d", examples, least.count(), most);
 }
 
+namespace {
+
+// Why `text` is no duration of at least `least` ("" when it is one).
+std::string duration_refusal(const std::string& text, std::chrono::milliseconds least) {
+  const auto duration = parse_duration(text);
+  if (!duration || *duration < least) {
+    return fmt::format("must be {}, not '{}'", duration_expected(least), text);
+  }
+  return {};
+}
+
+} // namespace
+
 CLI::Validator duration_option(std::chrono::milliseconds least) {
   return CLI::Validator(
       [least](std::string& text) -> std::string {
-        const auto duration = parse_duration(text);
-        if (!duration || *duration < least) {
-          return fmt::format("must be {}, not '{}'", duration_expected(least), text);
+        if (auto refusal = duration_refusal(text, least); !refusal.empty()) {
+          return refusal;
         }
-        text = fmt::format("{}", static_cast<double>(duration->count()) / 1000.0);
+        text = fmt::format("{}", static_cast<double>(parse_duration(text)->count()) / 1000.0);
         return {};
       },
       "");
+}
+
+CLI::Validator duration_as_given(std::chrono::milliseconds least) {
+  return CLI::Validator([least](std::string& text) { return duration_refusal(text, least); }, "");
 }
 
 } // namespace statesync::tools

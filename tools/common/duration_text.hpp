@@ -31,4 +31,8 @@ std::string duration_expected(std::chrono::milliseconds least);
 // option's number holds: use it with ->transform().
 CLI::Validator duration_option(std::chrono::milliseconds least);
 
+// The same check, the text left as given: for an option whose spelling is
+// echoed back (parse it later with parse_duration).
+CLI::Validator duration_as_given(std::chrono::milliseconds least);
+
 } // namespace statesync::tools

@@ -110,12 +110,12 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
   app->add_option("--max-age", options.max_age_text,
                   "With --check: CRITICAL when the last success is older than DURATION")
       ->option_text("DURATION")
-      ->check(duration_text(false))
+      ->check(duration_as_given(std::chrono::milliseconds(0)))
       ->group(inspect);
   app->add_option("--warn-age", options.warn_age_text,
                   "With --check: WARNING when the last success is older than DURATION")
       ->option_text("DURATION")
-      ->check(duration_text(false))
+      ->check(duration_as_given(std::chrono::milliseconds(0)))
       ->group(inspect);
   app->add_option("-C,--count", options.count, "With --history: show at most N runs")
       ->option_text("N")
@@ -136,7 +136,7 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
       ->group(inspect);
   app->add_option("--since", options.since_text, "With --timeline: draw the last DURATION (default: every record)")
       ->option_text("DURATION")
-      ->check(duration_text(false))
+      ->check(duration_as_given(std::chrono::milliseconds(0)))
       ->group(inspect);
   app->add_flag("--json", options.json, "Inspection output as JSON")->group(inspect);
   app->add_option("NAME", options.name, "The lock's name (--list: a glob PATTERN), then the command and its arguments")
