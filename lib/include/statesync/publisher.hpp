@@ -36,9 +36,10 @@ struct STATESYNC_API Fence {
 };
 
 struct STATESYNC_API PublisherOptions {
+  // First, so that {.sharded = true} leaves it out without a warning.
+  std::optional<Fence> fence;                 // Publisher's calls only (a RecordStream refuses it): see Fence
   std::string key_prefix{default_key_prefix}; // where retained state is kept
   bool sharded = false;                       // SPUBLISH (Redis 7 sharded pub/sub) instead of PUBLISH
-  std::optional<Fence> fence;                 // one-shot calls only (Publisher): see Fence
 };
 
 // What the server said about one retained publish.
