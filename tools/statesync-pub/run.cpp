@@ -37,7 +37,7 @@ class PubRun {
 public:
   PubRun(const PubOptions& options, const PubPlan& plan, Link& link)
       : options_(options), plan_(plan),
-        publisher_(link, {.fence = plan.fence, .key_prefix = options.key_prefix, .sharded = options.sharded}),
+        publisher_(link, {.key_prefix = options.key_prefix, .sharded = options.sharded, .fence = plan.fence}),
         progress_(options.progress), ttl_(options.ttl ? to_milliseconds(*options.ttl) : 0ms),
         interval_(to_milliseconds(options.interval)) {
     auto on_ack = [this](const Acknowledgement& ack) {

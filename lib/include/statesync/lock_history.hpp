@@ -57,10 +57,10 @@ struct STATESYNC_API RunRecord {
 
 // Which records lock_history() reads.
 struct STATESYNC_API HistoryQuery {
-  std::size_t count = 0;             // at most this many, after the filters (0: all that are kept)
-  bool refusals = false;             // the refusals and skips too, not only the runs
-  std::string host;                  // only this host's ("": every host's)
-  std::optional<RunOutcome> outcome; // only records that ended so
+  std::size_t count = 0;               // at most this many, after the filters (0: all that are kept)
+  bool refusals = false;               // the refusals and skips too, not only the runs
+  std::string host{};                  // only this host's ("": every host's)
+  std::optional<RunOutcome> outcome{}; // only records that ended so
 };
 
 struct STATESYNC_API LockHistory {

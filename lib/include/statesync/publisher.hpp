@@ -30,16 +30,15 @@ namespace statesync {
 // lock's slot: give it the lock's hash tag, {NAME}; else Error(usage). A
 // plain channel's publish runs on the lock's node.
 struct STATESYNC_API Fence {
-  std::string lock;                      // the lock's name (STATESYNC_LOCK_NAME)
+  std::string lock{};                    // the lock's name (STATESYNC_LOCK_NAME)
   long long token = 0;                   // the writer's fencing token (STATESYNC_LOCK_TOKEN)
   std::string lock_prefix{"statesync:"}; // the lock's key prefix (statesync-lock --key-prefix)
 };
 
 struct STATESYNC_API PublisherOptions {
-  // First, so that {.sharded = true} leaves it out without a warning.
-  std::optional<Fence> fence;                 // Publisher's calls only (a RecordStream refuses it): see Fence
   std::string key_prefix{default_key_prefix}; // where retained state is kept
   bool sharded = false;                       // SPUBLISH (Redis 7 sharded pub/sub) instead of PUBLISH
+  std::optional<Fence> fence{};               // Publisher's calls only (a RecordStream refuses it): see Fence
 };
 
 // What the server said about one retained publish.

@@ -47,7 +47,7 @@ struct STATESYNC_API StreamWriterOptions {
   // Each entry added only while no newer holder has taken the lock (see
   // Fence in publisher.hpp; a refused entry is Error(fenced)). In a cluster
   // the stream's key must be in the lock's slot.
-  std::optional<Fence> fence;
+  std::optional<Fence> fence{};
   StreamWindow window;
   // When it reconnects. While it can (enabled, or a Sentinel or cluster
   // deployment), a copy of each entry is kept until the server confirms
