@@ -47,6 +47,8 @@ TEST_CASE("the first word of an error reply is its code") {
   CHECK(server_error_code("NOGROUP No such key 's' or consumer group 'g'") == ServerError::nogroup);
   CHECK(server_error_code("BUSYGROUP Consumer Group name already exists") == ServerError::busygroup);
   CHECK(server_error_code("EXECABORT Transaction discarded") == ServerError::execabort);
+  CHECK(server_error_code("FENCED lock 'job' has fencing token 2 now, newer than this writer's 1") ==
+        ServerError::fenced);
   CHECK(server_error_code("ERR unknown command 'X'") == ServerError::err);
   CHECK(server_error_code("ERR") == ServerError::err);
   CHECK(server_error_code("SOMETHINGNEW happened") == ServerError::other);
@@ -66,10 +68,11 @@ TEST_CASE("a server before ACLs refused a password with ERR; a needless password
         ServerError::err);
 }
 
-TEST_CASE("refusals are their own kind, every other code is a server error") {
+TEST_CASE("refusals and fenced writes are their own kinds, every other code is a server error") {
   for (const auto refusal : {ServerError::noauth, ServerError::wrongpass, ServerError::noperm}) {
     CHECK(detail::kind_of(refusal) == ErrorKind::refused);
   }
+  CHECK(detail::kind_of(ServerError::fenced) == ErrorKind::fenced); // fence.lua's refusal: exit 79
   for (const auto code : {ServerError::moved, ServerError::readonly, ServerError::oom, ServerError::err,
                           ServerError::other, ServerError::none}) {
     CHECK(detail::kind_of(code) == ErrorKind::server);

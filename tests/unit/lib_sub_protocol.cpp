@@ -118,7 +118,7 @@ TEST_CASE("retained state from HMGET") {
   CHECK(state->channel == "ch");
   CHECK(state->payload == "v");
   CHECK(*state->version == 12);
-  CHECK(state->state);
+  CHECK(state->current_state);
   CHECK_FALSE(retained_state(array({nil(), nil()}), "ch", "k"));
   CHECK(kind_of([] { retained_state(array({string("v"), string("x1")}), "ch", "k"); }) == ErrorKind::protocol);
   CHECK(kind_of([] { retained_state(array({string("v"), nil()}), "ch", "k"); }) == ErrorKind::protocol);

@@ -37,7 +37,8 @@ std::string plural(long long count, const char* noun) {
 class PubRun {
 public:
   PubRun(const PubOptions& options, const PubPlan& plan, Link& link)
-      : options_(options), plan_(plan), publisher_(link, {options.key_prefix, options.sharded, plan.fence}),
+      : options_(options), plan_(plan),
+        publisher_(link, {.key_prefix = options.key_prefix, .sharded = options.sharded, .fence = plan.fence}),
         progress_(options.progress), ttl_(options.ttl ? to_milliseconds(*options.ttl) : 0ms),
         interval_(to_milliseconds(options.interval)) {
     auto on_ack = [this](const Acknowledgement& ack) {

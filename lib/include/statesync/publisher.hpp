@@ -30,7 +30,7 @@ namespace statesync {
 // lock's slot: give it the lock's hash tag, {NAME}; else Error(usage). A
 // plain channel's publish runs on the lock's node.
 struct STATESYNC_API Fence {
-  std::string lock;                      // the lock's name (STATESYNC_LOCK_NAME)
+  std::string lock{};                    // the lock's name (STATESYNC_LOCK_NAME)
   long long token = 0;                   // the writer's fencing token (STATESYNC_LOCK_TOKEN)
   std::string lock_prefix{"statesync:"}; // the lock's key prefix (statesync-lock --key-prefix)
 };
@@ -38,7 +38,7 @@ struct STATESYNC_API Fence {
 struct STATESYNC_API PublisherOptions {
   std::string key_prefix{default_key_prefix}; // where retained state is kept
   bool sharded = false;                       // SPUBLISH (Redis 7 sharded pub/sub) instead of PUBLISH
-  std::optional<Fence> fence{};               // one-shot calls only (Publisher): see Fence
+  std::optional<Fence> fence{};               // Publisher's calls only (a RecordStream refuses it): see Fence
 };
 
 // What the server said about one retained publish.

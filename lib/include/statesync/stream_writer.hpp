@@ -44,10 +44,6 @@ struct STATESYNC_API StreamWriterOptions {
   std::string field{"payload"}; // the field that holds the payload
   std::string id{"*"};          // the entry ID: "*" lets the server choose
   StreamTrim trim;
-  // Each entry added only while no newer holder has taken the lock (see
-  // Fence in publisher.hpp; a refused entry is Error(fenced)). In a cluster
-  // the stream's key must be in the lock's slot.
-  std::optional<Fence> fence;
   StreamWindow window;
   // When it reconnects. While it can (enabled, or a Sentinel or cluster
   // deployment), a copy of each entry is kept until the server confirms
@@ -56,6 +52,10 @@ struct STATESYNC_API StreamWriterOptions {
   // entry the old server added but whose reply was lost is added twice,
   // under a new ID).
   ReconnectPolicy reconnect;
+  // Each entry added only while no newer holder has taken the lock (see
+  // Fence in publisher.hpp; a refused entry is Error(fenced)). In a cluster
+  // the stream's key must be in the lock's slot.
+  std::optional<Fence> fence{};
 };
 
 // Drives like a MessageStream (publish(), send(), finish(), the honest

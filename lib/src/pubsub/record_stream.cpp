@@ -150,6 +150,11 @@ struct RecordStream::Impl {
 
 RecordStream::RecordStream(Link& link, PublisherOptions options, OnAck on_ack, StreamWindow window)
     : impl_(std::make_unique<Impl>(link, std::move(options), std::move(on_ack), window)) {
+  if (impl_->options.fence) {
+    // Pipelined messages are not checked one by one: a fence would be
+    // ignored, so it is refused (Publisher writes fenced messages).
+    throw Error(ErrorKind::usage, "a record stream does not take a fence: publish fenced messages with a Publisher");
+  }
   if (link.topology() == Topology::cluster) {
     // Now, not with the first message: a stream that waits for its input
     // learns at once that the cluster cannot be reached.
