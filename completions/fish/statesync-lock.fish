@@ -10,7 +10,7 @@ complete -c statesync-lock -l on-lost -x -d 'If the lock is lost: term (default)
 complete -c statesync-lock -l limit -x -d 'At most N holders at once (a counting semaphore)'
 complete -c statesync-lock -l hold -x -d 'Keep the lock DURATION after the command ends'
 complete -c statesync-lock -l max-runtime -x -d 'Terminate the command after DURATION'
-complete -c statesync-lock -l wait-replicas -x -d 'Wait until N replicas have the lock, or fail'
+complete -c statesync-lock -l wait-replicas -x -d 'Count the lock, acquired and renewed, once N replicas have it'
 complete -c statesync-lock -l key-prefix -x -d 'Prefix of the lock'\''s keys (default "statesync:")'
 complete -c statesync-lock -l history-len -x -d 'Keep the last N runs of NAME in its history (default 1000; 0: none)'
 complete -c statesync-lock -l metrics-file -r -F -d 'After the run, write its metrics for node_exporter'\''s textfile collector to PATH'
