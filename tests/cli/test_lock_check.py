@@ -83,10 +83,10 @@ def test_two_successes_in_one_once_per_window_are_critical(redis):
     # Runs without --once-per, so both succeed; the check knows the window.
     for host in ["web-1", "web-2"]:
         assert lock(redis, "twice", "--", "true", host=host).returncode == 0
-    status, text, _ = check(redis, "twice", "--max-age", "1d", "--once-per", "3650d")
+    status, text, _ = check(redis, "twice", "--max-age", "1d", "--once-per", "365d")
     assert status == 2
     assert re.fullmatch(r"CRITICAL - twice succeeded \d+s ago on web-2 \(fence 2, ran \ds\); it also ran on web-1 "
-                        r"\(fence 1\) in the same --once-per 3650d window", text), text
+                        r"\(fence 1\) in the same --once-per 365d window", text), text
     assert check(redis, "twice", "--max-age", "1d")[0] == 0
 
 

@@ -359,8 +359,8 @@ def test_once_per_failed_run_leaves_the_window_open_unless_any_outcome(redis):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--once-per", "soon", "n", "--", "true"], b"--once-per must be a duration"),
-    (["--once-per", "0", "n", "--", "true"], b"(more than 0)"),
+    (["--once-per", "soon", "n", "--", "true"], b"--once-per must be a positive duration"),
+    (["--once-per", "0", "n", "--", "true"], b"--once-per must be a positive duration"),
     (["--jitter", "-1", "n", "--", "true"], b"--jitter must be a duration"),
     (["--jitter", "5x", "n", "--", "true"], b"--jitter must be a duration"),
     (["--once-per", "1h", "--limit", "2", "n", "--", "true"], b"--once-per and --limit do not go together"),

@@ -90,7 +90,7 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
                   "Run at most once per window of DURATION (90s, 15m, 1h, 1d ...) across all hosts, windows "
                   "aligned to the server's clock; a failed run leaves the window open")
       ->option_text("DURATION")
-      ->transform(duration_option(std::chrono::milliseconds(1)))
+      ->check(duration_as_given(std::chrono::milliseconds(1)))
       ->group(operations);
   app->add_flag("--once-per-any-outcome", options.once_per_any_outcome,
                 "With --once-per: any run uses up its window, failed or lost ones too")

@@ -53,7 +53,7 @@ struct LockOptions {
   int history_len = default_history_len;
   std::optional<std::string> metrics_file;
   std::string jitter_text;   // --jitter, in seconds (duration_option)
-  std::string once_per_text; // --once-per, in seconds (duration_option)
+  std::string once_per_text; // --once-per, as given (echoed in the refusal)
   bool once_per_any_outcome = false;
   std::string name; // NAME; --list's PATTERN
 

@@ -46,7 +46,7 @@ struct PubOptions {
   PubStreamArgs stream;
   bool fenced = false;                   // --fenced
   std::optional<std::string> fence_text; // --fence NAME:TOKEN
-  PubRequestArgs request; // --request
+  PubRequestArgs request;                // --request
 };
 
 std::unique_ptr<CLI::App> make_pub_app(PubOptions& options);
