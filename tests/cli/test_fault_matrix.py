@@ -371,16 +371,14 @@ CAPABILITIES = {
     "lock_waiter": LockWaiter,
 }
 
-# Cells that show a defect in code another engineer owns (issue 22): they
-# are expected to fail until it is fixed, and pass from then on.
+# Cells that show a defect still open (issue 22): expected to fail until it
+# is fixed, and to pass from then on (strict=False), when the entry goes.
 WATCH_NO_DEADLINE = "--watch keeps no deadline while its server is silent or paused (issue 22 items 1, 5: readers)"
-WATCH_DEAF = "--watch goes deaf when the server closes its connection (issue 22 item 1: readers)"
 STREAM_NO_DEADLINE = "a blocked stream read is not bounded by --give-up (issue 22 item 5: readers)"
 LOCK_CLOSED = ("a lock holder or waiter whose connection the server closes, though the server is up, ends "
                "(75 or 69) instead of reconnecting (issue 22 item 3: lock)")
 KNOWN_DEFECTS = {
     **{("watch", fault): WATCH_NO_DEADLINE for fault in ("proxy_silent", "client_pause", "sigstop")},
-    **{("watch", fault): WATCH_DEAF for fault in ("kill_normal", "server_timeout")},
     **{(reader, fault): STREAM_NO_DEADLINE
        for reader in ("stream_tail", "group_consumer") for fault in LASTING},
     ("lock_holder", "kill_normal"): LOCK_CLOSED,

@@ -8,6 +8,7 @@
 
 #include <statesync/error.hpp>
 
+#include <cstdlib>
 #include <unistd.h>
 
 namespace statesync::tools {
@@ -157,11 +158,27 @@ Endpoint resolve_endpoint(const ConnectionArgs& args) {
   return endpoint;
 }
 
-std::string client_name(const char* tool) {
+namespace {
+
+std::string system_host_name() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) {
     host[0] = '\0';
   }
+  return host;
+}
+
+} // namespace
+
+std::string fleet_host_name() {
+  if (const char* given = std::getenv("STATESYNC_HOSTNAME"); given != nullptr && *given != '\0') {
+    return given;
+  }
+  return system_host_name();
+}
+
+std::string client_name(const char* tool) {
+  const std::string host = system_host_name();
   // CLIENT SETNAME refuses spaces and control characters.
   std::string name = std::string(tool) + ":" + host + ":" + std::to_string(::getpid());
   for (char& c : name) {

@@ -49,6 +49,11 @@ Endpoint resolve_endpoint(const ConnectionArgs& args);
 // "statesync-pub:host:pid": what CLIENT LIST shows for this process.
 std::string client_name(const char* tool);
 
+// The name this host goes by in a fleet (lock history, metrics, replies):
+// STATESYNC_HOSTNAME (containers, tests that play several hosts), else
+// the system's host name.
+std::string fleet_host_name();
+
 // Resolves the endpoint and warns about --insecure: for a tool whose
 // library object opens the connection itself (a Subscriber).
 Endpoint checked_endpoint(const ConnectionArgs& args);

@@ -10,7 +10,6 @@
 
 #include <array>
 #include <charconv>
-#include <cstdlib>
 #include <map>
 #include <utility>
 
@@ -150,9 +149,7 @@ namespace {
 // The run's history, metrics and windows: their values, and what they do
 // not go with.
 void finish_operations_options(LockOptions& options) {
-  if (const char* host = std::getenv("STATESYNC_HOSTNAME"); host != nullptr && *host != '\0') {
-    options.host = host;
-  }
+  options.host = fleet_host_name();
   if (!options.jitter_text.empty()) {
     options.jitter = *parse_duration(options.jitter_text);
   }

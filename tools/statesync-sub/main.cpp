@@ -39,13 +39,9 @@ SubscriberOptions subscriber_options(const SubOptions& options) {
   result.retained = options.retained;
   result.key_prefix = options.key_prefix;
   result.filter_out = options.filter_out;
-  result.reconnect.enabled = !options.no_reconnect;
-  if (options.give_up) {
-    result.reconnect.give_up_after = to_milliseconds(*options.give_up);
-  }
-  if (options.keepalive) {
-    result.keepalive = to_milliseconds(*options.keepalive);
-  }
+  const StayingConnected staying = staying_connected(options);
+  result.reconnect = staying.reconnect;
+  result.keepalive = staying.keepalive;
   return result;
 }
 

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "common/duration.hpp"
 #include "common/duration_text.hpp"
 #include "common/option_checks.hpp"
 #include "common/tool_main.hpp"
@@ -134,6 +135,18 @@ void check_options(SubOptions& options) {
   }
   check_stream_options(options);
   options.retained = options.retained || options.retained_only;
+}
+
+StayingConnected staying_connected(const SubOptions& options) {
+  StayingConnected result;
+  result.reconnect.enabled = !options.no_reconnect;
+  if (options.give_up) {
+    result.reconnect.give_up_after = to_milliseconds(*options.give_up);
+  }
+  if (options.keepalive) {
+    result.keepalive = to_milliseconds(*options.keepalive);
+  }
+  return result;
 }
 
 } // namespace statesync::tools

@@ -8,10 +8,12 @@
 #include "common/connection_options.hpp"
 #include "readiness.hpp"
 
+#include <statesync/link.hpp>
 #include <statesync/retained.hpp>
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,5 +60,13 @@ int split_command(int argc, char** argv, SubOptions& options);
 // Checks what CLI11 cannot: combinations of options, and the command.
 // Throws Error(usage).
 void check_options(SubOptions& options);
+
+// How a subscriber or a responder stays connected: --no-reconnect,
+// --give-up and --keepalive, as the library takes them.
+struct StayingConnected {
+  ReconnectPolicy reconnect;
+  std::optional<std::chrono::milliseconds> keepalive;
+};
+StayingConnected staying_connected(const SubOptions& options);
 
 } // namespace statesync::tools

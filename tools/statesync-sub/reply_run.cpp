@@ -2,6 +2,7 @@
 
 #include "wake_set.hpp"
 
+#include "common/connection_options.hpp"
 #include "common/duration.hpp"
 #include "common/exit_status.hpp"
 #include "common/signals.hpp"
@@ -14,7 +15,6 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <list>
@@ -25,31 +25,17 @@
 namespace statesync::tools {
 namespace {
 
-// STATESYNC_HOSTNAME, else the system's host name.
-std::string host_name() {
-  if (const char* given = std::getenv("STATESYNC_HOSTNAME"); given != nullptr && *given != '\0') {
-    return given;
-  }
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
-
 ResponderOptions responder_options(const SubOptions& options) {
   ResponderOptions result;
   result.endpoint = checked_endpoint(options.connection);
   result.client_name = client_name("statesync-sub");
   result.channels = options.channels;
   result.sharded = options.sharded;
-  result.host = host_name();
+  result.host = fleet_host_name();
   result.key_prefix = options.key_prefix;
-  result.reconnect.enabled = !options.no_reconnect;
-  if (options.give_up) {
-    result.reconnect.give_up_after = to_milliseconds(*options.give_up);
-  }
-  if (options.keepalive) {
-    result.keepalive = to_milliseconds(*options.keepalive);
-  }
+  const StayingConnected staying = staying_connected(options);
+  result.reconnect = staying.reconnect;
+  result.keepalive = staying.keepalive;
   return result;
 }
 
