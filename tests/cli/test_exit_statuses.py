@@ -7,15 +7,14 @@ The statuses of hostile_inputs.tsv are in their tool's table too."""
 import os
 import re
 import signal
-import socket
 import subprocess
-import threading
 
 import pytest
 
 from conftest import clean_env, run, spawn, tool_path
 from redis_fixture import free_port
 from resp import RawSubscriber
+from test_faults import Peer
 from test_hostile_inputs import CASES
 
 SOURCE = os.environ.get("STATESYNC_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -39,32 +38,10 @@ def man_statuses(tool):
     return re.findall(r"^(\S[^\t\n]*)\tT\{$", body, re.M)
 
 
-class GarbagePeer:
-    """A TCP peer that answers whatever it is sent with an HTTP error: what a
-    tool pointed at a web server's port meets."""
-
-    def __init__(self):
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(8)
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return  # closed
-            with conn:
-                conn.recv(4096)
-                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
-
-    def close(self):
-        self.listener.shutdown(socket.SHUT_RDWR)
-        self.listener.close()
-        self.thread.join(timeout=10)
+def answer_http_error(conn):
+    """What a tool pointed at a web server's port meets."""
+    conn.recv(4096)
+    conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
 
 
 class World:
@@ -73,7 +50,7 @@ class World:
     def __init__(self, servers_factory, tmp):
         self.redis = servers_factory()
         self.locked = servers_factory(password="s3cret")
-        self.garbage = GarbagePeer()
+        self.garbage = Peer(answer_http_error)
         self.tmp = tmp
 
     def close(self):
