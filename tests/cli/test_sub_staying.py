@@ -241,3 +241,17 @@ def test_refused_channel_is_not_retried(servers, args):
     result = run(TOOL, "-p", server.port, "--user", "limited", "-a", "pw", *args, "forbidden")
     assert result.returncode == 77
     assert b"cannot subscribe to 'forbidden'" in result.stderr and b"NOPERM" in result.stderr
+
+
+@pytest.mark.parametrize("mode", [["ch"], ["-R", "ch"], ["--watch", "k"], ["--stream", "st"]])
+def test_a_first_connection_given_time_is_tried_again_not_reconnected(redis, mode):
+    # --give-up lets every mode wait for a server that is not up yet; what
+    # it says is about connecting, not reconnecting, then or at the end.
+    redis.stop()
+    done = run("statesync-sub", "-p", str(redis.port), "--give-up", "0.3", *mode)
+    rc, err = done.returncode, done.stderr
+    lines = err.decode().splitlines()
+    assert rc == 69, lines
+    assert lines[0].endswith("Connection refused; trying again until --give-up"), lines
+    assert lines[-1].endswith("Connection refused; not reachable within 0.3s"), lines
+    assert len(lines) == 2 and "reconnect" not in err.decode(), lines

@@ -98,7 +98,7 @@ TEST_CASE("a first connection fails at once without a give-up time, and is retri
   options.reconnect.give_up_after = 300ms;
   options.reconnect.first_delay = 50ms;
   Link patient(options);
-  CHECK_THROWS_WITH_AS(patient.connect(), doctest::Contains("not back within 0.3s"), Error);
+  CHECK_THROWS_WITH_AS(patient.connect(), doctest::Contains("not reachable within 0.3s"), Error);
 }
 
 TEST_CASE("a wake ends the link's waits: the backoff and a pause") {

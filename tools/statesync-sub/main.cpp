@@ -2,6 +2,7 @@
 // command for each), with counts, timeouts, retained state and reconnects.
 
 #include "command_runner.hpp"
+#include "connection_notices.hpp"
 #include "live_view.hpp"
 #include "message_printer.hpp"
 #include "options.hpp"
@@ -108,7 +109,7 @@ public:
   // now, and not the live messages that may have come with them.
   int print_current_states(Subscriber& subscriber) {
     while (auto event = subscriber.poll()) {
-      if (event->type == SubscriberEvent::Type::connection_lost) {
+      if (event->type == SubscriberEvent::Type::not_connected) {
         // Not connected at all (--give-up lets the first connect wait): no states were read.
         throw Error(ErrorKind::unavailable, event->detail);
       }
@@ -152,10 +153,13 @@ private:
   bool handle(const SubscriberEvent& event) {
     switch (event.type) {
     case SubscriberEvent::Type::connection_lost:
-      tell(event.detail + "; reconnecting (messages published meanwhile are lost)");
+      tell(ConnectionNotices::lost(event.detail, "messages published meanwhile are lost"));
+      return false;
+    case SubscriberEvent::Type::not_connected:
+      tell(notices_.not_connected(event.detail));
       return false;
     case SubscriberEvent::Type::reconnected:
-      tell("reconnected to " + event.detail + (options_.retained ? "; printing the current state again" : ""));
+      tell(notices_.back(event.detail, options_.retained ? "; printing the current state again" : ""));
       return false;
     case SubscriberEvent::Type::message:
       break;
@@ -192,6 +196,7 @@ private:
   LiveView* live_;
   long long received_ = 0;
   Clock::time_point last_message_;
+  ConnectionNotices notices_;
   std::string out_;
 };
 

@@ -1,5 +1,6 @@
 #include "stream_run.hpp"
 
+#include "connection_notices.hpp"
 #include "resume_file.hpp"
 #include "stream_options.hpp"
 #include "wake_set.hpp"
@@ -155,10 +156,13 @@ private:
   void report_event(const StreamEvent& event) {
     switch (event.type) {
     case StreamEvent::Type::connection_lost:
-      report(event.detail + "; reconnecting (each stream goes on after its last entry)");
+      report(ConnectionNotices::lost(event.detail, "each stream goes on after its last entry"));
+      break;
+    case StreamEvent::Type::not_connected:
+      report(notices_.not_connected(event.detail));
       break;
     case StreamEvent::Type::reconnected:
-      report("reconnected to " + event.detail);
+      report(notices_.back(event.detail, ""));
       break;
     case StreamEvent::Type::dead_lettered:
       report(event.detail);
@@ -175,6 +179,7 @@ private:
   long long handled_ = 0;
   Clock::time_point last_entry_;
   std::string out_;
+  ConnectionNotices notices_;
   StreamEvent first_;
   std::vector<StreamEvent> burst_;
   std::vector<const StreamEntry*> written_; // in first_ and burst_

@@ -1,6 +1,7 @@
 #include "watch_run.hpp"
 
 #include "command_runner.hpp"
+#include "connection_notices.hpp"
 #include "wake_set.hpp"
 #include "watch_debounce.hpp"
 #include "watch_printer.hpp"
@@ -120,10 +121,13 @@ private:
   void handle(KeyWatchEvent event) {
     switch (event.type) {
     case KeyWatchEvent::Type::connection_lost:
-      report(event.detail + "; reconnecting (every key is read again then)");
+      report(ConnectionNotices::lost(event.detail, "every key is read again then"));
+      return;
+    case KeyWatchEvent::Type::not_connected:
+      report(notices_.not_connected(event.detail));
       return;
     case KeyWatchEvent::Type::reconnected:
-      report("reconnected to " + event.detail + "; printing what changed meanwhile");
+      report(notices_.back(event.detail, "; printing what changed meanwhile"));
       return;
     case KeyWatchEvent::Type::change:
       break;
@@ -179,6 +183,7 @@ private:
   long long acted_ = 0;
   Clock::time_point last_change_;
   std::string out_;
+  ConnectionNotices notices_;
 };
 
 } // namespace

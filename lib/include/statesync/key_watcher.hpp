@@ -70,7 +70,8 @@ struct STATESYNC_API KeyWatchEvent {
   enum class Type {
     change,          // `change` is set
     connection_lost, // `detail` says why; reconnecting follows (unless disabled)
-    reconnected,     // `detail` says where; changes made meanwhile follow
+    not_connected,   // the first connection failed (`detail` says why); tried again until the give-up time
+    reconnected,     // `detail` says where; changes made meanwhile follow (after `not_connected`: connected)
   };
   Type type = Type::change;
   KeyChange change;

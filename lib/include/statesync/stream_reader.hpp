@@ -76,7 +76,8 @@ struct STATESYNC_API StreamEvent {
   enum class Type {
     entry,           // `entry` is set
     connection_lost, // `detail` says why; reconnecting follows (unless disabled)
-    reconnected,     // `detail` says where; each stream goes on after its last ID
+    not_connected,   // the first connection failed (`detail` says why); tried again until the give-up time
+    reconnected,     // `detail` says where; each stream goes on after its last ID (after `not_connected`: connected)
     dead_lettered,   // `entry` (its stream and ID) went to the dead-letter stream; `detail` says so
   };
   Type type = Type::entry;

@@ -87,7 +87,8 @@ struct STATESYNC_API SubscriberEvent {
   enum class Type {
     message,         // `message` is set
     connection_lost, // `detail` says why; reconnecting follows (unless disabled)
-    reconnected,     // `detail` says where; retained states follow again
+    not_connected,   // the first connection failed (`detail` says why); tried again until the give-up time
+    reconnected,     // `detail` says where; retained states follow again (after `not_connected`: connected)
   };
   Type type = Type::message;
   Message message;

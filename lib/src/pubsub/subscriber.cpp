@@ -1,6 +1,7 @@
 // The subscriber: the connections of a link kept subscribed, subscribed
 // again whenever the link reconnects.
 
+#include "connection/first_connection.hpp"
 #include "events/connection_watch.hpp"
 #include "events/recover_by.hpp"
 #include "protocol/lua_scripts.hpp"
@@ -415,13 +416,14 @@ Subscriber::Subscriber(SubscriberOptions options) {
   try {
     impl_->connect_and_subscribe();
   } catch (const Error& error) {
-    const ReconnectPolicy& policy = impl_->options.reconnect;
-    if (error.kind() != ErrorKind::unavailable || !policy.enabled || !policy.give_up_after) {
+    if (!detail::first_connection_waits(impl_->options.reconnect, error)) {
       throw;
     }
     // A server not up yet, given time to come: tried again as a lost
-    // connection is, the caller told by the same events.
-    impl_->pending.push_back(impl_->lose(error));
+    // connection is, the caller told that it was never connected.
+    auto not_connected = impl_->lose(error);
+    not_connected.type = SubscriberEvent::Type::not_connected;
+    impl_->pending.push_back(std::move(not_connected));
   }
 }
 

@@ -3,6 +3,7 @@
 // handed out one by one, each stream going on after the last ID read, and
 // reconnecting with backoff when a server is lost.
 
+#include "connection/first_connection.hpp"
 #include "events/connection_watch.hpp"
 #include "stream/stream_group.hpp"
 #include "stream/stream_link.hpp"
@@ -86,6 +87,7 @@ struct StreamReader::Impl {
   std::vector<StreamEvent> ready;
   std::size_t ready_head = 0;
   bool connected = false;
+  bool set_up = false;          // the streams' starting points found (the first connection made)
   std::optional<Error> lost_by; // while not connected: what was lost
   int wake_fd = -1;
   // Each server's connection, numbered as `servers`; a read in flight is
@@ -108,7 +110,15 @@ struct StreamReader::Impl {
         stream.key = key;
       }
     }
-    connect(true);
+    try {
+      connect(true);
+    } catch (const Error& error) {
+      if (!detail::first_connection_waits(options.reconnect, error)) {
+        throw;
+      }
+      // A server not up yet: tried again as a lost connection is.
+      lost(error, StreamEvent::Type::not_connected);
+    }
   }
 
   std::size_t stream_index(std::string_view key) const {
@@ -147,6 +157,7 @@ struct StreamReader::Impl {
       events.add(link.connection(server.index));
     }
     connected = true;
+    set_up = true;
   }
 
   // Checks the key's type and, the first time, finds where to start and end.
@@ -522,7 +533,7 @@ struct StreamReader::Impl {
   // A lost server: the reads in flight and the acknowledgements not
   // confirmed are started over after reconnecting. Throws what cannot be
   // mended by reconnecting.
-  void lost(const Error& error) {
+  void lost(const Error& error, StreamEvent::Type told_as = StreamEvent::Type::connection_lost) {
     if (error.kind() != ErrorKind::unavailable && !suggests_failover(error)) {
       throw error;
     }
@@ -535,7 +546,7 @@ struct StreamReader::Impl {
     servers.clear();
     connected = false;
     if (!lost_by) {
-      ready.push_back({StreamEvent::Type::connection_lost, {}, error.what()});
+      ready.push_back({told_as, {}, error.what()});
     }
     lost_by = error;
   }
@@ -544,11 +555,14 @@ struct StreamReader::Impl {
   // reconnecting is disabled). False when the wake fd ended a wait or
   // `deadline` came.
   bool reconnect(std::optional<Clock::time_point> deadline) {
+    // The link's own end (its give-up time passed, reconnecting disabled)
+    // is the reader's: only a failure to set the streams up again is one
+    // more lost connection.
+    if (!link.recover(*lost_by, deadline)) {
+      return false;
+    }
     try {
-      if (!link.recover(*lost_by, deadline)) {
-        return false;
-      }
-      connect(false);
+      connect(!set_up);
     } catch (const Error& error) {
       lost(error);
       return true;

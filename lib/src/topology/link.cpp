@@ -1,6 +1,7 @@
 // The link: topology (one server, Sentinel, Cluster), its connections,
 // and getting them back after a loss or a failover.
 
+#include "connection/first_connection.hpp"
 #include "connection/reconnect_backoff.hpp"
 #include "protocol/script.hpp"
 #include "topology/redirect.hpp"
@@ -61,6 +62,7 @@ struct Link::Impl {
 
   detail::Backoff backoff;
   std::uint64_t generation = 0;
+  bool ever_connected = false; // a give-up before it is "not reachable", after it "not back"
   int failovers = 0;
   std::optional<Clock::time_point> lost_at;
   Clock::time_point next_attempt{};
@@ -87,7 +89,9 @@ struct Link::Impl {
 
   Connection open_single() {
     if (options.endpoint.topology != Topology::sentinel) {
-      return open_server(options.endpoint);
+      Connection connection = open_server(options.endpoint);
+      ever_connected = true;
+      return connection;
     }
     auto master =
         detail::open_sentinel_master(options.endpoint, options.client_name, wake_fd, wait_limit, sentinel_replicas);
@@ -95,6 +99,7 @@ struct Link::Impl {
       throw Woken{};
     }
     master->set_wake_fd(wake_fd);
+    ever_connected = true;
     return std::move(*master);
   }
 
@@ -117,6 +122,7 @@ struct Link::Impl {
     }
     try {
       nodes.push_back(std::make_unique<Connection>(open_server(endpoint)));
+      ever_connected = true;
     } catch (const Error&) {
       forget_map(); // the owner may have failed over
       throw;
@@ -302,8 +308,9 @@ struct Link::Impl {
         if (callers || !options.reconnect.give_up_after) {
           throw first;
         }
-        throw Error(ErrorKind::unavailable, fmt::format("{}; not back within {}", last_error,
-                                                        detail::seconds_text(*options.reconnect.give_up_after)));
+        throw Error(ErrorKind::unavailable,
+                    fmt::format("{}; {} within {}", last_error, ever_connected ? "not back" : "not reachable",
+                                detail::seconds_text(*options.reconnect.give_up_after)));
       }
       try {
         pause(std::min(
@@ -348,7 +355,7 @@ struct Link::Impl {
     } catch (const Woken&) {
       return false;
     } catch (const Error& error) {
-      if (error.kind() != ErrorKind::unavailable || !options.reconnect.enabled || !options.reconnect.give_up_after) {
+      if (!detail::first_connection_waits(options.reconnect, error)) {
         throw;
       }
       lost_at = Clock::now();

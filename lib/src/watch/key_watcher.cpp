@@ -1,6 +1,7 @@
 // The key watcher: change feeds at each server, the keys they say changed
 // read again, and what differs from what was last reported reported.
 
+#include "connection/first_connection.hpp"
 #include "events/connection_watch.hpp"
 #include "watch/change_feed.hpp"
 #include "watch/glob.hpp"
@@ -305,6 +306,13 @@ struct KeyWatcher::Impl {
     try {
       start();
     } catch (const Error& error) {
+      if (detail::first_connection_waits(options.reconnect, error)) {
+        // A server not up yet: tried again as a lost connection is.
+        auto not_connected = lose(error);
+        not_connected.type = KeyWatchEvent::Type::not_connected;
+        pending.push_back(std::move(not_connected));
+        return;
+      }
       if (!is_cluster_redirection(error) || topology() == Topology::cluster) {
         throw;
       }
