@@ -54,14 +54,8 @@ def render(page, width):
     return re.sub(r".\x08", "", result.stdout.decode())  # bold and underline are overstrikes
 
 
-# statesync-lock(1) is not held to the width yet: its crontab lines (which
-# cannot be continued) and its printed --history and --release lines are
-# wider than 80 columns, and other work on that page is under way.
-WIDTH_PAGES = [page for page in PAGES if page != "statesync-lock.1"]
-
-
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("page", WIDTH_PAGES)
+@pytest.mark.parametrize("page", PAGES)
 def test_no_line_is_wider_than_the_page(page, width):
     wide = [line for line in render(page, width).splitlines() if len(line.rstrip()) > width]
     assert not wide, f"{page} at {width} columns:\n" + "\n".join(wide)
