@@ -18,7 +18,7 @@ LETTERS_ALL = {"u", "h", "p", "s", "a", "v"}
 LETTERS = {
     "statesync-pub": {"l", "0", "x", "f", "d", "r", "W", "F", "P"},
     "statesync-sub": {"P", "C", "w", "W", "N", "0", "F", "R", "e", "T"},
-    "statesync-lock": {"n", "w", "E", "c", "C"},
+    "statesync-lock": {"n", "w", "E", "c", "C", "s", "x"},
 }
 
 
