@@ -250,12 +250,12 @@ namespace {
 std::string limit_conflict(const LockSpec& spec, long long in_use) {
   const auto kind = [](long long limit) {
     return limit == 0   ? std::string("a shared lock")
-           : limit == 1 ? std::string("an exclusive lock")
+           : limit == 1 ? std::string("a plain lock")
                         : fmt::format("a semaphore of {}", limit);
   };
-  return fmt::format("lock '{}' is in use as {}, not {}: every user of a name must give the same limit, and "
-                     "only a plain lock is taken shared and exclusive",
-                     spec.name, kind(in_use), kind(spec.shared ? 0 : spec.limit));
+  const long long asked = spec.shared ? 0 : spec.limit;
+  return fmt::format("lock '{}' is in use as {}, not {}: every user of a name must give the same limit", spec.name,
+                     kind(in_use), in_use > 1 && asked > 1 ? std::to_string(asked) : kind(asked));
 }
 
 } // namespace
