@@ -250,6 +250,9 @@ def test_dash_s_with_a_socket_path_teaches_the_long_option(redis, tmp_path):
         assert b"-s is --shared in statesync-lock" in result.stderr and b"--socket " in result.stderr
     finally:
         listener.close()
+    # Or a path that does not exist (yet), ending as sockets do.
+    missing = lock(redis, "-s", "/run/redis/redis-server.sock", "job", "true")
+    assert missing.returncode == 64 and b"use --socket /run/redis/redis-server.sock" in missing.stderr
     # The long option still reaches the server through its socket.
     held = run(TOOL, "--socket", redis.socket_path, "-s", "job", "--", "sh", "-c", "echo $STATESYNC_LOCK_TOKEN")
     assert held.returncode == 0 and held.stdout.strip().isdigit(), held.stderr

@@ -187,10 +187,12 @@ void finish_lock_mode_options(const LockOptions& options) {
 }
 
 // redis-cli's -s PATH, typed out of habit: -s is --shared here, and the
-// socket became the lock's name.
+// socket (one that exists, or a name ending in .sock) became the lock's
+// name.
 void refuse_socket_as_name(const LockOptions& options) {
   struct stat info {};
-  if (options.shared && ::stat(options.name.c_str(), &info) == 0 && S_ISSOCK(info.st_mode)) {
+  const bool socket = ::stat(options.name.c_str(), &info) == 0 && S_ISSOCK(info.st_mode);
+  if (options.shared && (socket || options.name.ends_with(".sock"))) {
     throw Error(ErrorKind::usage, fmt::format("-s is --shared in statesync-lock (as in flock), so the socket '{}' "
                                               "would be the lock's name: for a Unix socket, use --socket {}",
                                               options.name, options.name));
