@@ -260,7 +260,7 @@ std::string limit_conflict(const LockSpec& spec, long long in_use) {
 
 } // namespace
 
-Attempt Lock::Impl::attempt(bool queue) {
+Attempt Lock::Impl::attempt_once(bool queue) {
   short_of_replicas = false;
   const std::string what = fmt::format("cannot acquire lock '{}'", spec.name);
   const std::string ttl = std::to_string(spec.ttl.count());
@@ -370,11 +370,12 @@ std::optional<AcquireResult> Lock::Impl::acquire_step(std::optional<Clock::time_
                                                       std::optional<milliseconds> wake_every) {
   Connection& at = connection();
   if (!pending_pop_until) {
-    const Attempt attempt = this->attempt(!(deadline && Clock::now() >= *deadline));
+    const Attempt attempt = attempt_once(!(deadline && Clock::now() >= *deadline));
     if (attempt.acquired) {
       return AcquireResult::acquired;
     }
     if (attempt.window_run) {
+      dequeue();
       window_run = attempt.window_run;
       return AcquireResult::already_ran;
     }

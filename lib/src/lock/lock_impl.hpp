@@ -22,10 +22,10 @@ struct Lock::Impl {
   // Checks the spec (Error(usage)) and fills in the host; does not connect.
   Impl(Link& on, LockSpec asked);
 
-  Attempt try_acquire() { return attempt(false); }
+  Attempt try_acquire() { return attempt_once(false); }
   // One attempt; `queue`: an exclusive one that will wait if refused, so
   // that shared holders kept out would queue it (see LockSpec::shared).
-  Attempt attempt(bool queue);
+  Attempt attempt_once(bool queue);
   // Leaves the exclusive waiters' queue after giving up.
   void dequeue();
   // The script's limit argument: 0 for a shared lock.
