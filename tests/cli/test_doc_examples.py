@@ -737,6 +737,18 @@ SCENARIOS.update({
 })
 
 
+def shared_and_exclusive(sh, example):
+    result = sh.run(example.replace("/usr/local/bin/export-catalog", "echo ran")
+                    .replace("/usr/local/bin/rebuild-catalog", "echo ran"))
+    assert (result.returncode, result.stdout) == (0, b"ran\n"), result.stderr
+
+
+SCENARIOS.update({
+    "statesync-lock -s catalog -- /usr/local/bin/export-catalog": shared_and_exclusive,
+    "statesync-lock -x catalog -- /usr/local/bin/rebuild-catalog": shared_and_exclusive,
+})
+
+
 def test_the_printed_history_has_the_real_form(redis, tmp_path):
     with open(os.path.join(SOURCE, "man", "statesync-lock.1")) as f:
         page = unroff(f.read())

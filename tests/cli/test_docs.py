@@ -18,7 +18,7 @@ LETTERS_ALL = {"u", "h", "p", "s", "a", "v"}
 LETTERS = {
     "statesync-pub": {"l", "0", "x", "f", "d", "r", "W", "F", "P"},
     "statesync-sub": {"P", "C", "w", "W", "N", "0", "F", "R", "e", "T"},
-    "statesync-lock": {"n", "w", "E", "c", "C"},
+    "statesync-lock": {"n", "w", "E", "c", "C", "s", "x"},
 }
 
 
@@ -157,6 +157,10 @@ def test_help_layout(tool):
 
 def test_help_connection_options_are_the_same_in_every_tool():
     blocks = [help_blocks(help_of(tool))["Connection:"] for tool in TOOLS]
+    # statesync-lock's -s is --shared (flock's), its socket --socket only.
+    lock_block = blocks[TOOLS.index("statesync-lock")]
+    assert "  -s, --socket" not in lock_block
+    blocks[TOOLS.index("statesync-lock")] = lock_block.replace("      --socket PATH", "  -s, --socket PATH")
     assert blocks[0] == blocks[1] == blocks[2]
 
 

@@ -246,6 +246,63 @@ TEST_CASE("a semaphore admits its limit; a different limit is a usage error") {
   CHECK(listed[0].name == "pool");
 }
 
+namespace {
+
+LockSpec shared_spec(std::string name) {
+  LockSpec s = spec(std::move(name));
+  s.shared = true;
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("shared holders share; a waiting exclusive one is queued, keeps new shared ones out, and is served") {
+  RedisServer server;
+  std::vector<Link> connections;
+  for (int i = 0; i < 5; ++i) {
+    connections.push_back(connect(server));
+  }
+  Lock first(connections[0], shared_spec("job"));
+  Lock second(connections[1], shared_spec("job"));
+  Lock writer(connections[2], spec("job"));
+  Lock late(connections[3], shared_spec("job"));
+  Link& observer = connections[4];
+  CHECK(first.try_acquire().fence == 1);
+  CHECK(second.try_acquire().fence == 2);
+  const LockStatus status = lock_status(observer, "statesync:", "job");
+  CHECK(status.shared);
+  CHECK(status.holders.size() == 2);
+  const Attempt refused = writer.try_acquire();
+  CHECK_FALSE(refused.acquired);
+  CHECK(refused.holder_count == 2);
+  Lock semaphore(connections[3], spec("job", 2));
+  CHECK_THROWS_AS(semaphore.try_acquire(), Error);
+  bool late_refused = false;
+  std::thread readers_leave([&] {
+    wait_for_blocked(observer, 1);
+    late_refused = !late.try_acquire().acquired;
+    first.release();
+    second.release();
+  });
+  const auto result = writer.acquire(Clock::now() + std::chrono::seconds(30));
+  readers_leave.join();
+  CHECK(result == AcquireResult::acquired);
+  CHECK(late_refused);
+  CHECK(writer.fence() == 3);
+  CHECK_FALSE(lock_status(observer, "statesync:", "job").shared);
+  CHECK_FALSE(late.try_acquire().acquired);
+  CHECK(writer.release());
+  CHECK(late.try_acquire().fence == 4);
+}
+
+TEST_CASE("a shared lock takes no limit") {
+  RedisServer server;
+  auto link = connect(server);
+  LockSpec s = shared_spec("job");
+  s.limit = 2;
+  CHECK_THROWS_AS(Lock(link, s), Error);
+}
+
 TEST_CASE("inspection: status, list, force release") {
   RedisServer server;
   auto a = connect(server);

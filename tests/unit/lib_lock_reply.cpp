@@ -70,4 +70,7 @@ TEST_CASE("every key of a lock shares its {NAME} hash tag") {
   CHECK(keys.info == "statesync:lock:{job}:info");
   CHECK(keys.holders == "statesync:lock:{job}:holders");
   CHECK(keys.limit == "statesync:lock:{job}:limit");
+  CHECK(keys.queue == "statesync:lock:{job}:queue");
+  CHECK(keys.xsignal == "statesync:lock:{job}:xsignal");
+  CHECK(keys.serial == "statesync:lock:{job}:serial");
 }

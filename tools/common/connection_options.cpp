@@ -55,7 +55,7 @@ void resolve_topology(const ConnectionArgs& args, Endpoint& endpoint) {
 
 } // namespace
 
-void add_connection_options(CLI::App& app, ConnectionArgs& args) {
+void add_connection_options(CLI::App& app, ConnectionArgs& args, bool socket_letter) {
   const std::string group(connection_group);
   app.add_option("-u,--url", args.url,
                  "Server URL: redis://[user[:pass]@]host[:port][/db], rediss:// (TLS), unix:///path[?db=N]")
@@ -68,7 +68,7 @@ void add_connection_options(CLI::App& app, ConnectionArgs& args) {
       ->option_text("PORT")
       ->check(whole_number_in(1, 65535))
       ->group(group);
-  app.add_option("-s,--socket", args.socket, "Unix socket path (instead of host and port)")
+  app.add_option(socket_letter ? "-s,--socket" : "--socket", args.socket, "Unix socket path (instead of host and port)")
       ->option_text("PATH")
       ->group(group);
   app.add_option("-a,--pass", args.password, "Password (prefer STATESYNC_AUTH: argv is public)")

@@ -40,7 +40,9 @@ struct ConnectionArgs {
   bool name_with_first_command = false;
 };
 
-void add_connection_options(CLI::App& app, ConnectionArgs& args);
+// `socket_letter`: -s is --socket's (false in statesync-lock, where -s is
+// --shared, as in flock(1); --socket keeps its long name).
+void add_connection_options(CLI::App& app, ConnectionArgs& args, bool socket_letter = true);
 
 // The endpoint the options, the URL and the environment name together.
 // Throws Error(usage) for a URL that does not parse.

@@ -52,7 +52,7 @@ std::string record_text(const RunRecord& record) {
   const bool ran = record.ran();
   std::string line = fmt::format("{} {}:{}", utc_time(record.shown_ms()), record.host, record.pid);
   if (ran) {
-    line += fmt::format(" fence {}", record.fence);
+    line += fmt::format(" fence {}{}", record.fence, record.shared ? " shared" : "");
   }
   line += " " + how_it_ended(record);
   if (record.max_runtime_hit) {
@@ -68,12 +68,13 @@ std::string record_json(const RunRecord& record) {
   const bool ran = record.ran();
   return fmt::format(R"({{"id":{},"host":{},"pid":{},"fence":{},"waiting_since":{},"start":{},"end":{},)"
                      R"("duration_ms":{},"waited_ms":{},"outcome":{},"exit_status":{},"signal":{},)"
-                     R"("max_runtime_hit":{},"refused_by":{}}})",
+                     R"("max_runtime_hit":{},"refused_by":{},"mode":{}}})",
                      json_string(record.id), json_string(record.host), record.pid, record.fence,
                      json_string(utc_time(record.wait_start_ms)), ran ? json_string(utc_time(record.start_ms)) : "null",
                      json_string(utc_time(record.end_ms)), record.duration().count(), record.waited().count(),
                      json_string(outcome_name(record.outcome)), record.exit_status, record.signal,
-                     record.max_runtime_hit, ran ? "null" : json_string(record.refused_by));
+                     record.max_runtime_hit, ran ? "null" : json_string(record.refused_by),
+                     json_string(record.shared ? "shared" : "exclusive"));
 }
 
 std::string summary_text(const RunSummary& summary) {

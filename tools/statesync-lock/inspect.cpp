@@ -69,7 +69,9 @@ std::string status_text(const LockStatus& status) {
   }
   std::string out;
   for (const Holder& holder : status.holders) {
-    const std::string limit = status.limit > 1 ? fmt::format(" [limit {}]", status.limit) : std::string();
+    const std::string limit = status.shared      ? std::string(" [shared]")
+                              : status.limit > 1 ? fmt::format(" [limit {}]", status.limit)
+                                                 : std::string();
     out += fmt::format("{} held by {}{}\n", status.name, describe_holder(holder, true), limit);
   }
   return out;
@@ -80,8 +82,8 @@ std::string status_json(const LockStatus& status, std::string_view more) {
   for (const Holder& holder : status.holders) {
     holders += (holders.empty() ? "" : ",") + holder_json(holder);
   }
-  return fmt::format(R"({{"name":{},"held":{},"limit":{},"last_fence":{},"holders":[{}]{}{}}})",
-                     json_string(status.name), status.held, status.limit, status.last_fence, holders,
+  return fmt::format(R"({{"name":{},"held":{},"shared":{},"limit":{},"last_fence":{},"holders":[{}]{}{}}})",
+                     json_string(status.name), status.held, status.shared, status.limit, status.last_fence, holders,
                      more.empty() ? "" : ",", more);
 }
 

@@ -11,6 +11,7 @@
 #include <array>
 #include <charconv>
 #include <map>
+#include <sys/stat.h>
 #include <utility>
 
 namespace statesync::tools {
@@ -29,6 +30,10 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
   app->prefix_command();
   const char* group = "Lock";
   app->add_flag("-n,--nonblock", options.nonblock, "Fail at once (status 1, or -E's) if it is held")->group(group);
+  app->add_flag("-s,--shared", options.shared,
+                "Hold it shared, as flock -s: with other shared holders, never with an exclusive one")
+      ->group(group);
+  app->add_flag("-x,--exclusive", options.exclusive, "Hold it alone, as flock -x (the default)")->group(group);
   app->add_option("-w,--wait", options.wait, "Wait at most DURATION for the lock (0 is -n)")
       ->option_text("DURATION")
       ->transform(duration_option(std::chrono::milliseconds(0)))
@@ -140,7 +145,8 @@ std::unique_ptr<CLI::App> make_lock_app(LockOptions& options) {
   app->add_flag("--json", options.json, "Inspection output as JSON")->group(inspect);
   app->add_option("NAME", options.name, "The lock's name (--list: a glob PATTERN), then the command and its arguments")
       ->type_name("");
-  add_connection_options(*app, options.connection);
+  // -s is --shared here, as in flock(1); --socket keeps its long name.
+  add_connection_options(*app, options.connection, false);
   return app;
 }
 
@@ -164,6 +170,32 @@ void finish_operations_options(LockOptions& options) {
   }
   if (options.metrics_file && options.metrics_file->empty()) {
     throw Error(ErrorKind::usage, "--metrics-file needs a PATH");
+  }
+}
+
+// -s and -x: one of them, and -s without what makes no sense shared.
+void finish_lock_mode_options(const LockOptions& options) {
+  if (options.shared && options.exclusive) {
+    throw Error(ErrorKind::usage, "-s (--shared) and -x (--exclusive) do not go together");
+  }
+  if (options.shared && options.limit > 1) {
+    throw Error(ErrorKind::usage, "--shared and --limit do not go together: any number of shared holders share it");
+  }
+  if (options.shared && !options.once_per_text.empty()) {
+    throw Error(ErrorKind::usage, "--once-per and --shared do not go together: shared runs overlap");
+  }
+}
+
+// redis-cli's -s PATH, typed out of habit: -s is --shared here, and the
+// socket (one that exists, or a name ending in .sock) became the lock's
+// name.
+void refuse_socket_as_name(const LockOptions& options) {
+  struct stat info {};
+  const bool socket = ::stat(options.name.c_str(), &info) == 0 && S_ISSOCK(info.st_mode);
+  if (options.shared && (socket || options.name.ends_with(".sock"))) {
+    throw Error(ErrorKind::usage, fmt::format("-s is --shared in statesync-lock (as in flock), so the socket '{}' "
+                                              "would be the lock's name: for a Unix socket, use --socket {}",
+                                              options.name, options.name));
   }
 }
 
@@ -227,6 +259,7 @@ const char* mode_flag(LockMode mode) {
 void refuse_run_options(const LockOptions& options) {
   for (const auto& [given, name] :
        {std::pair{options.nonblock, "-n"}, std::pair{options.wait.has_value(), "-w"},
+        std::pair{options.shared, "-s (--shared)"}, std::pair{options.exclusive, "-x"},
         std::pair{!options.jitter_text.empty(), "--jitter"},
         std::pair{options.metrics_file.has_value(), "--metrics-file"},
         std::pair{!options.once_per_text.empty() && options.mode != LockMode::check, "--once-per"},
@@ -289,6 +322,7 @@ void finish_lock_options(const CLI::App& app, LockOptions& options) {
     // An unset $LOCK in a script must not lock (or list) under the name "".
     throw Error(ErrorKind::usage, "the lock name is empty");
   }
+  refuse_socket_as_name(options);
   const int modes = int{options.status} + int{options.list} + int{options.release} + int{options.history} +
                     int{options.check} + int{options.fence_check};
   if (modes > 1) {
@@ -324,6 +358,7 @@ void finish_lock_options(const CLI::App& app, LockOptions& options) {
     throw Error(ErrorKind::usage, "--json goes with --status, --list, --release or --history");
   }
   finish_operations_options(options);
+  finish_lock_mode_options(options);
   if (options.connection.url && options.connection.url->find("://") == std::string::npos) {
     // flock(1)'s -u unlocks; here -u is the server's URL, as in redis-cli.
     throw Error(ErrorKind::usage, fmt::format("-u {} is not a URL: -u is the server's URL (as in redis-cli); to "

@@ -25,6 +25,8 @@ enum class LockMode { run, status, list, release, history, check, fence_check };
 struct LockOptions {
   ConnectionArgs connection;
   bool nonblock = false;
+  bool shared = false;    // -s: held with other shared holders (flock -s)
+  bool exclusive = false; // -x: the default, said explicitly (flock -x)
   std::optional<double> wait;
   int conflict_exit_code = 1;
   std::optional<std::string> command_string; // -c: run through /bin/sh

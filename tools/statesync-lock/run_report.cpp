@@ -35,6 +35,7 @@ long long unix_ms(long long server_ms) {
 LockSpec lock_spec(const LockOptions& options) {
   LockSpec spec{options.name, options.key_prefix, to_milliseconds(options.ttl), options.limit};
   spec.host = options.host;
+  spec.shared = options.shared;
   spec.history_len = options.history_len;
   spec.once_per = options.once_per;
   spec.once_per_any_outcome = options.once_per_any_outcome;

@@ -9,19 +9,29 @@
 //                                `SET key token NX PX ttl`, so another client
 //                                using that convention (redis-py's Lock)
 //                                excludes us on the same key and we it.
-//   <prefix>lock:{NAME}:fence    the fencing counter: incremented on every
-//                                acquisition, in the same script as the SET;
-//                                never expires
+//   <prefix>lock:{NAME}:fence    the oldest fencing token still allowed to
+//                                write (what fenced writes compare with): the
+//                                exclusive holder's, or the first of the
+//                                shared holders holding it together; set in
+//                                the same script as the SET; never expires
+//   <prefix>lock:{NAME}:serial   the fencing counter: incremented on every
+//                                acquisition; never expires
 //   <prefix>lock:{NAME}:signal   a list that release pushes to and waiters
 //                                block on (short expiry)
 //   <prefix>lock:{NAME}:info     hash: holder token -> "fence since_ms ttl_ms
 //                                pid host" ("hold " first during a
 //                                release(hold)), for inspection; expires
 //                                with the lease
-//   <prefix>lock:{NAME}:holders  semaphore only: sorted set of holder
-//                                tokens scored by lease end (server time, ms)
+//   <prefix>lock:{NAME}:holders  semaphore or shared holders: sorted set of
+//                                holder tokens scored by lease end (server
+//                                time, ms)
 //   <prefix>lock:{NAME}:limit    semaphore only: its limit; every user of
-//                                the name must give the same one
+//                                the name must give the same one (0: held
+//                                shared)
+//   <prefix>lock:{NAME}:queue    exclusive waiters kept out by shared
+//                                holders, scored by when their entry lapses;
+//                                while one is queued no shared holder joins
+//   <prefix>lock:{NAME}:xsignal  the list queued exclusive waiters block on
 //   <prefix>lock:{NAME}:history  stream: one record per run, capped (see
 //                                lock_history.hpp)
 //   <prefix>lock:{NAME}:runs     hash: token -> the run it holds, until its
@@ -47,7 +57,7 @@
 namespace statesync {
 
 struct STATESYNC_API LockKeys {
-  std::string lock, fence, signal, info, holders, limit, history, runs, window, refusals;
+  std::string lock, fence, signal, info, holders, limit, history, runs, window, refusals, queue, xsignal, serial;
 };
 
 STATESYNC_API LockKeys lock_keys(std::string_view prefix, std::string_view name);
@@ -74,7 +84,13 @@ struct STATESYNC_API LockSpec {
   std::string name;
   std::string prefix = "statesync:";
   std::chrono::milliseconds ttl{30000};
-  int limit = 1;      // above 1: a counting semaphore
+  int limit = 1; // above 1: a counting semaphore
+  // Held shared (as flock -s): with any number of other shared holders,
+  // never with an exclusive one. An exclusive waiter kept out by shared
+  // holders is queued, and no new shared holder joins while it waits; one
+  // that vanishes without giving up holds them back for at most
+  // shared_queue_lapse. Not with a limit above 1 or once_per.
+  bool shared = false;
   std::string host{}; // who holds it, in its metadata and history; empty: gethostname() (Lock fills it)
   int history_len = default_history_len; // records kept; 0: no history
   // Above 0: at most one run per window of this length (server clock)
@@ -90,6 +106,10 @@ struct STATESYNC_API LockSpec {
   // promotes it; none for one server or a cluster.
   std::optional<int> wait_replicas{};
 };
+
+// How long a queued exclusive waiter's place lasts unless it tries again
+// (it does at least every third of this while queued).
+inline constexpr std::chrono::milliseconds shared_queue_lapse{3000};
 
 // Outcome of one acquisition attempt.
 struct STATESYNC_API Attempt {
@@ -252,6 +272,7 @@ struct STATESYNC_API LockStatus {
   std::string name;
   bool held = false;
   int limit = 1;            // above 1: a semaphore
+  bool shared = false;      // held by shared holders (limit is then 0)
   long long last_fence = 0; // the last fencing token handed out (0: none)
   std::vector<Holder> holders;
 };

@@ -38,6 +38,7 @@ struct STATESYNC_API RunRecord {
   int exit_status = 0;
   int signal = 0;
   bool max_runtime_hit = false;
+  bool shared = false;    // a run that held the lock shared (LockSpec::shared)
   std::string refused_by; // refused: the holder; skipped: who ran the window ("host:pid")
 
   std::chrono::milliseconds duration() const;

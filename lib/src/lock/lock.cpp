@@ -35,6 +35,9 @@ constexpr milliseconds expiry_margin{5};
 // How soon to try again while a cluster migrates the lock's slot (a
 // TRYAGAIN reply).
 constexpr milliseconds slot_migration_retry{50};
+// A queued exclusive waiter tries again at least this often, so that its
+// place (shared_queue_lapse) does not lapse while it waits.
+constexpr milliseconds queue_refresh = shared_queue_lapse / 3;
 
 std::string host_name() {
   std::array<char, 256> host{};
@@ -119,7 +122,10 @@ LockKeys lock_keys(std::string_view prefix, std::string_view name) {
           base + ":history",
           base + ":runs",
           base + ":window",
-          base + ":refusals"};
+          base + ":refusals",
+          base + ":queue",
+          base + ":xsignal",
+          base + ":serial"};
 }
 
 Lock::Impl::Impl(Link& on, LockSpec asked) : link(on), spec(std::move(asked)) {
@@ -131,6 +137,9 @@ Lock::Impl::Impl(Link& on, LockSpec asked) : link(on), spec(std::move(asked)) {
   }
   if (spec.limit < 1) {
     throw Error(ErrorKind::usage, "a semaphore's limit must be at least 1");
+  }
+  if (spec.shared && spec.limit > 1) {
+    throw Error(ErrorKind::usage, "a shared lock has no limit: any number share it");
   }
   detail::check_history_spec(spec);
   keys = lock_keys(spec.prefix, spec.name);
@@ -230,18 +239,40 @@ Reply Lock::Impl::run_by(std::initializer_list<std::string_view> args, std::opti
   return reply;
 }
 
-Attempt Lock::Impl::try_acquire() {
+std::string Lock::Impl::limit_arg() const {
+  return spec.shared ? "0" : std::to_string(spec.limit);
+}
+
+namespace {
+
+// The name used otherwise than `spec` asks: `in_use` is the limit the
+// script found (1: a plain lock, 0: shared).
+std::string limit_conflict(const LockSpec& spec, long long in_use) {
+  const auto kind = [](long long limit) {
+    return limit == 0   ? std::string("a shared lock")
+           : limit == 1 ? std::string("a plain lock")
+                        : fmt::format("a semaphore of {}", limit);
+  };
+  const long long asked = spec.shared ? 0 : spec.limit;
+  return fmt::format("lock '{}' is in use as {}, not {}: every user of a name must give the same limit", spec.name,
+                     kind(in_use), in_use > 1 && asked > 1 ? std::to_string(asked) : kind(asked));
+}
+
+} // namespace
+
+Attempt Lock::Impl::attempt_once(bool queue) {
   short_of_replicas = false;
   const std::string what = fmt::format("cannot acquire lock '{}'", spec.name);
   const std::string ttl = std::to_string(spec.ttl.count());
-  const std::string limit = std::to_string(spec.limit);
+  const std::string limit = limit_arg();
   finish_pending();
   const std::string history_len = std::to_string(spec.history_len);
   const std::string wait_start = wait_start_ms > 0 ? std::to_string(wait_start_ms) : std::string();
   const std::string once_per = std::to_string(spec.once_per.count());
+  const std::string queue_ms = queue ? std::to_string(shared_queue_lapse.count()) : "0";
   const auto sent = Clock::now();
   const Reply reply = expect_ok(run({"acquire", token, ttl, meta, limit, history_len, wait_start, once_per,
-                                     spec.once_per_any_outcome ? "1" : "0"}),
+                                     spec.once_per_any_outcome ? "1" : "0", queue_ms}),
                                 what);
   using Type = Reply::Type;
   const long long outcome = detail::lock_reply_element(reply, 0, Type::integer, what).integer;
@@ -253,6 +284,7 @@ Attempt Lock::Impl::try_acquire() {
   }
   if (outcome == 1) {
     wait_start_ms = 0;
+    queued = false;
     held = true;
     fence = value;
     lease_start = sent;
@@ -265,13 +297,7 @@ Attempt Lock::Impl::try_acquire() {
     return attempt;
   }
   if (outcome == -1) {
-    throw Error(ErrorKind::usage,
-                value == 1 ? fmt::format("lock '{}' is in use as a plain lock, not a semaphore of {}: every user of a "
-                                         "name must give the same limit",
-                                         spec.name, spec.limit)
-                           : fmt::format("lock '{}' is in use as a semaphore of {}, not {}: every user of a name "
-                                         "must give the same limit",
-                                         spec.name, value, spec.limit));
+    throw Error(ErrorKind::usage, limit_conflict(spec, value));
   }
   const Holder holder = detail::parse_holder(detail::lock_reply_element(reply, 2, Type::string, what).str, value,
                                              detail::lock_reply_element(reply, 3, what),
@@ -284,8 +310,18 @@ Attempt Lock::Impl::try_acquire() {
   if (!holder.ours) {
     retry_after = std::min(retry_after, foreign_recheck);
   }
+  if (detail::lock_reply_element(reply, 6, Type::integer, what).integer == 1) {
+    queued = true;
+    retry_after = std::min(retry_after, queue_refresh);
+  }
   attempt.holders.push_back(holder);
   return attempt;
+}
+
+void Lock::Impl::dequeue() {
+  if (std::exchange(queued, false)) {
+    expect_ok(run({"dequeue", token}), fmt::format("cannot leave the queue of lock '{}'", spec.name));
+  }
 }
 
 AcquireResult Lock::Impl::acquire(std::optional<Clock::time_point> deadline,
@@ -334,11 +370,12 @@ std::optional<AcquireResult> Lock::Impl::acquire_step(std::optional<Clock::time_
                                                       std::optional<milliseconds> wake_every) {
   Connection& at = connection();
   if (!pending_pop_until) {
-    const Attempt attempt = try_acquire();
+    const Attempt attempt = attempt_once(!(deadline && Clock::now() >= *deadline));
     if (attempt.acquired) {
       return AcquireResult::acquired;
     }
     if (attempt.window_run) {
+      dequeue();
       window_run = attempt.window_run;
       return AcquireResult::already_ran;
     }
@@ -347,6 +384,7 @@ std::optional<AcquireResult> Lock::Impl::acquire_step(std::optional<Clock::time_
     }
     const auto now = Clock::now();
     if (deadline && now >= *deadline) {
+      dequeue();
       return AcquireResult::timed_out;
     }
     // Until a release signals, the first lease ends, or the caller's
@@ -358,7 +396,12 @@ std::optional<AcquireResult> Lock::Impl::acquire_step(std::optional<Clock::time_
     if (wake_every) {
       wait = std::min(wait, *wake_every);
     }
-    at.append({"BLPOP", keys.signal, pop_timeout(wait)});
+    // Queued behind shared holders: woken first when they have gone.
+    if (queued) {
+      at.append({"BLPOP", keys.xsignal, keys.signal, pop_timeout(wait)});
+    } else {
+      at.append({"BLPOP", keys.signal, pop_timeout(wait)});
+    }
     at.flush();
     // The server answers by the pop's own timeout: a reply later than
     // that plus the reply timeout means the server has stopped answering.
@@ -398,7 +441,7 @@ void Lock::Impl::send_renewal() {
   }
   finish_pending();
   const std::string ttl = std::to_string(spec.ttl.count());
-  const std::string limit = std::to_string(spec.limit);
+  const std::string limit = limit_arg();
   // Where replicas are waited for, the renewal counts once they have it (a
   // demoted master that still takes writes has none): WAIT in the same
   // round trip.
@@ -452,7 +495,7 @@ bool Lock::Impl::apply_renewal(const Reply& reply, std::optional<Reply> waited) 
     // Sent again, and the redirection followed (the link learns the new
     // owner): a new node may not have the script.
     const std::string ttl = std::to_string(spec.ttl.count());
-    const std::string limit = std::to_string(spec.limit);
+    const std::string limit = limit_arg();
     outcome = run({"renew", token, ttl, limit});
   }
   expect_ok(outcome, fmt::format("cannot renew lock '{}'", spec.name));
@@ -616,7 +659,7 @@ bool Lock::Impl::release(milliseconds hold) {
     return false;
   }
   held = false;
-  const std::string limit = std::to_string(spec.limit);
+  const std::string limit = limit_arg();
   const Reply reply = hold.count() > 0 ? run({"renew", token, std::to_string(hold.count()), limit, "hold"})
                                        : run({"release", token, limit});
   return expect_ok(reply, fmt::format("cannot release lock '{}'", spec.name)).integer == 1;

@@ -1,25 +1,72 @@
 -- Every operation on one lock (or counting semaphore), in one script so the
 -- helpers are shared and each operation is atomic. See lock.hpp for the keys.
 -- KEYS: lock, fence, signal, info, holders, limit, history, runs, window,
--- refusals
+-- refusals, queue, xsignal, serial
 -- ARGV[1]: the operation; the rest depends on it (below).
 -- Times are the server's (TIME), so hosts' clocks never matter.
 local lock, fence, signal, info, holders, limit_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local history, runs, window, refusals = KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local queue, xsignal, serial = KEYS[11], KEYS[12], KEYS[13]
 local op = ARGV[1]
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
--- Waiters block on the signal list; a release pushes one element per freed
+-- Waiters block on a signal list; a release pushes one element per freed
 -- place (BLPOP serves the longest waiter first), keeping at most `keep`.
 -- It expires soon: a waiter that missed it falls back on its timer.
-local function wake(count, keep)
+local function push(list, count, keep)
   for _ = 1, count do
-    redis.call('LPUSH', signal, '1')
+    redis.call('LPUSH', list, '1')
   end
-  redis.call('LTRIM', signal, 0, keep - 1)
-  redis.call('PEXPIRE', signal, 10000)
+  redis.call('LTRIM', list, 0, keep - 1)
+  redis.call('PEXPIRE', list, 10000)
+end
+
+local function wake(count, keep)
+  push(signal, count, keep)
+end
+
+-- Shared holders (limit 0 in the calls below) are kept as a semaphore's
+-- are, in `holders`. An exclusive waiter they keep out is queued (token ->
+-- when its entry lapses unless it tries again), and while one is queued
+-- no new shared holder is let in: a stream of shared holders cannot
+-- starve it. Queued waiters block on `xsignal` before `signal`.
+local function queued()
+  redis.call('ZREMRANGEBYSCORE', queue, '-inf', now)
+  return redis.call('ZCARD', queue)
+end
+
+-- The lock is free: a queued exclusive waiter goes first, else whoever
+-- has waited longest.
+local function wake_next()
+  if queued() > 0 then
+    push(xsignal, 1, 1)
+  else
+    wake(1, 1)
+  end
+end
+
+-- Fencing. `serial` numbers the acquisitions (each gets the next: its
+-- fencing token); `fence` holds the oldest token still allowed to write,
+-- which fence.lua and the fenced writes compare with: an exclusive
+-- holder's (or a semaphore holder's) own, or the first of the shared
+-- holders holding the lock together, so that shared holders do not fence
+-- each other while every holder before them is fenced. `fence` was the
+-- counter before shared locks: `serial` starts from it.
+local function take_fence(raise)
+  if redis.call('EXISTS', serial) == 0 then
+    redis.call('SET', serial, redis.call('GET', fence) or '0')
+  end
+  local f = redis.call('INCR', serial)
+  if raise then
+    redis.call('SET', fence, f)
+  end
+  return f
+end
+
+local function last_fence()
+  return math.max(tonumber(redis.call('GET', serial) or 0), tonumber(redis.call('GET', fence) or 0))
 end
 
 -- Semaphore holders whose lease ended are gone: drop them and their info.
@@ -46,15 +93,21 @@ end
 
 -- Run history (see lock_history.hpp). A run being held has an entry in
 -- `runs`: token -> "lease_end fence wait_ms start_ms history_len once_per
--- once_any window pid host" (host last: the rest of the line). Its record
+-- once_any window mode pid host" (mode: x exclusive, s shared; host last:
+-- the rest of the line; entries written before shared locks have no mode). Its record
 -- goes to the `history` stream when it ends, in the same script as the
 -- release; a run whose lease ended without one is recorded by whoever
 -- finds it first (sweep).
 local function parse_run(entry)
-  local lease_end, f, wait, start, len, once_per, once_any, idx, pid, host =
-    string.match(entry, '^(%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d) (%d+) (%S+) (.*)$')
+  local lease_end, f, wait, start, len, once_per, once_any, idx, mode, pid, host =
+    string.match(entry, '^(%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d) (%d+) ([xs]) (%S+) (.*)$')
+  if not lease_end then
+    lease_end, f, wait, start, len, once_per, once_any, idx, pid, host =
+      string.match(entry, '^(%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d) (%d+) (%S+) (.*)$')
+  end
   return {lease_end = tonumber(lease_end), fence = f, wait = wait, start = tonumber(start), len = tonumber(len),
-          once_per = tonumber(once_per), once_any = once_any == '1', window = tonumber(idx), pid = pid, host = host}
+          once_per = tonumber(once_per), once_any = once_any == '1', window = tonumber(idx), pid = pid, host = host,
+          mode = mode == 's' and 'shared' or 'exclusive'}
 end
 
 -- The server's own error when the history key holds another type.
@@ -75,7 +128,7 @@ end
 local function run_record(run, outcome, ended, code, sig, max_runtime, by)
   return {'host', run.host, 'pid', run.pid, 'fence', run.fence, 'wait', run.wait, 'start', string.format('%d', run.start),
           'end', string.format('%d', ended), 'outcome', outcome, 'exit', code, 'signal', sig,
-          'max_runtime', max_runtime, 'by', by}
+          'max_runtime', max_runtime, 'by', by, 'mode', run.mode}
 end
 
 -- --once-per: the window `run` started in has run; it stays marked until
@@ -109,12 +162,13 @@ local function sweep()
   end
 end
 
-local function begin_run(token, f, ttl, who, len, wait, once_per, once_any)
+local function begin_run(token, f, ttl, who, len, wait, once_per, once_any, shared)
   if len == 0 and once_per == 0 then
     return
   end
   local idx = once_per > 0 and math.floor(now / once_per) or 0
-  local entry = string.format('%d %d %d %d %d %d %d %d %s', now + ttl, f, wait, now, len, once_per, once_any, idx, who)
+  local entry = string.format('%d %d %d %d %d %d %d %d %s %s', now + ttl, f, wait, now, len, once_per, once_any, idx,
+                              shared and 's' or 'x', who)
   redis.call('HSET', runs, token, entry)
   if once_any == 1 then
     use_window(parse_run(entry))
@@ -143,15 +197,26 @@ local function window_done(once_per)
   return {-2, tonumber(start), who, (current + 1) * once_per - now}
 end
 
--- ARGV: op, token, ttl_ms, "pid host", limit, then optionally history_len,
--- wait start (ms, server clock; "": now), once_per_ms, once_any (0/1).
+-- The refusal while holders share it: the holder whose lease ends first.
+local function shared_refusal(count, queued_flag)
+  local first = redis.call('ZRANGE', holders, 0, 0, 'WITHSCORES')
+  return {0, tonumber(first[2]) - now, first[1], redis.call('HGET', info, first[1]), count, now, queued_flag}
+end
+
+-- ARGV: op, token, ttl_ms, "pid host", limit (0: shared), then optionally
+-- history_len, wait start (ms, server clock; "": now), once_per_ms,
+-- once_any (0/1), queue_ms (an exclusive attempt that will wait: kept
+-- out by shared holders, it is queued this long).
 -- {1, fence}: acquired. {0, ms until the first lease ends (-1: never),
--- its token, its info, holder count, server time ms}: refused. {-1, limit in use (1: a
--- plain lock)}: the name is used with another limit. {-2, ...}: see window_done.
+-- its token, its info, holder count, server time ms, 1 if queued}: refused.
+-- {-1, limit in use (1: a plain lock, 0: shared)}: the name is used with
+-- another limit. {-2, ...}: see window_done.
 if op == 'acquire' then
   local token, ttl, who, limit = ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
   local len, once_per, once_any = tonumber(ARGV[6] or '0'), tonumber(ARGV[8] or '0'), tonumber(ARGV[9] or '0')
-  local wait = (ARGV[7] and ARGV[7] ~= '') and tonumber(ARGV[7]) or now
+  local waited = ARGV[7] and ARGV[7] ~= ''
+  local wait = waited and tonumber(ARGV[7]) or now
+  local queue_ms = tonumber(ARGV[10] or '0')
   if len > 0 then
     local wrong = history_type_error()
     if wrong then
@@ -171,37 +236,73 @@ if op == 'acquire' then
   end
   if limit == 1 then
     if redis.call('ZCARD', holders) > 0 then
-      return {-1, tonumber(redis.call('GET', limit_key) or 0)}
+      local stored = redis.call('GET', limit_key)
+      if stored ~= '0' then
+        return {-1, tonumber(stored or 0)}
+      end
+      if queue_ms > 0 then
+        redis.call('ZADD', queue, string.format('%d', now + queue_ms), token)
+        redis.call('PEXPIRE', queue, queue_ms)
+      end
+      return shared_refusal(redis.call('ZCARD', holders), queue_ms > 0 and 1 or 0)
     end
     if redis.call('SET', lock, token, 'NX', 'PX', ttl) then
-      local f = redis.call('INCR', fence)
+      redis.call('ZREM', queue, token)
+      local f = take_fence(true)
       redis.call('DEL', info)
       stamp(token, ttl, f, who)
       redis.call('PEXPIRE', info, ttl)
-      begin_run(token, f, ttl, who, len, wait, once_per, once_any)
+      begin_run(token, f, ttl, who, len, wait, once_per, once_any, false)
       return {1, f}
     end
     local holder = redis.call('GET', lock)
-    return {0, redis.call('PTTL', lock), holder, redis.call('HGET', info, holder), 1, now}
+    return {0, redis.call('PTTL', lock), holder, redis.call('HGET', info, holder), 1, now, 0}
+  end
+  local stored = redis.call('GET', limit_key)
+  if limit == 0 then
+    local holder = redis.call('GET', lock)
+    if holder then
+      return {0, redis.call('PTTL', lock), holder, redis.call('HGET', info, holder), 1, now, 0}
+    end
+    if stored and stored ~= '0' then
+      return {-1, tonumber(stored)}
+    end
+    local count = redis.call('ZCARD', holders)
+    if queued() > 0 then
+      if count > 0 then
+        return shared_refusal(count, 0)
+      end
+      local first = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
+      return {0, tonumber(first[2]) - now, first[1], false, 0, now, 0}
+    end
+    local f = take_fence(count == 0)
+    redis.call('ZADD', holders, string.format('%d', now + ttl), token)
+    stamp(token, ttl, f, who)
+    extend(0)
+    begin_run(token, f, ttl, who, len, wait, once_per, once_any, true)
+    if waited then
+      -- Woken by a release: the shared waiters behind it may come in too.
+      wake(1, 1)
+    end
+    return {1, f}
   end
   if redis.call('EXISTS', lock) == 1 then
     return {-1, 1}
   end
-  local stored = redis.call('GET', limit_key)
   if stored and tonumber(stored) ~= limit then
     return {-1, tonumber(stored)}
   end
   local count = redis.call('ZCARD', holders)
   if count < limit then
-    local f = redis.call('INCR', fence)
+    local f = take_fence(true)
     redis.call('ZADD', holders, string.format('%d', now + ttl), token)
     stamp(token, ttl, f, who)
     extend(limit)
-    begin_run(token, f, ttl, who, len, wait, once_per, once_any)
+    begin_run(token, f, ttl, who, len, wait, once_per, once_any, false)
     return {1, f}
   end
   local first = redis.call('ZRANGE', holders, 0, 0, 'WITHSCORES')
-  return {0, tonumber(first[2]) - now, first[1], redis.call('HGET', info, first[1]), count, now}
+  return {0, tonumber(first[2]) - now, first[1], redis.call('HGET', info, first[1]), count, now, 0}
 end
 
 -- The holder's command has ended and its lease runs out as --hold asked:
@@ -245,18 +346,31 @@ local function release(token, limit)
       return 0
     end
     redis.call('DEL', lock, info)
-    wake(1, 1)
+    wake_next()
     return 1
   end
   local removed = redis.call('ZREM', holders, token)
   redis.call('HDEL', info, token)
-  if redis.call('ZCARD', holders) == 0 then
+  local last = redis.call('ZCARD', holders) == 0
+  if last then
     redis.call('DEL', limit_key, info)
   end
-  if removed == 1 then
+  if removed == 1 and limit > 1 then
     wake(1, limit)
+  elseif removed == 1 and last then
+    wake_next()
   end
   return removed
+end
+
+-- An exclusive waiter that gives up leaves the queue; the shared waiters
+-- it held back are woken when nothing else keeps them out. ARGV: op, token.
+if op == 'dequeue' then
+  redis.call('ZREM', queue, ARGV[2])
+  if redis.call('EXISTS', lock) == 0 and queued() == 0 then
+    wake(1, 1)
+  end
+  return 1
 end
 
 -- ARGV: op, token, ttl_ms, limit, and 'hold' for the post-run hold. See
@@ -385,7 +499,7 @@ end
 -- left (-1: no expiry), info}. 'force' deletes it too, whoever holds it.
 if op == 'status' or op == 'force' then
   sweep()
-  local out = {now, 1, tonumber(redis.call('GET', fence) or 0)}
+  local out = {now, 1, last_fence()}
   local token = redis.call('GET', lock)
   if token then
     table.insert(out, token)

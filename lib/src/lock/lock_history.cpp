@@ -74,8 +74,8 @@ void check_history_spec(const LockSpec& spec) {
   if (spec.once_per < milliseconds(0)) {
     throw Error(ErrorKind::usage, "a --once-per window cannot be negative");
   }
-  if (spec.once_per > milliseconds(0) && spec.limit > 1) {
-    throw Error(ErrorKind::usage, "a --once-per window goes with a plain lock, not a semaphore");
+  if (spec.once_per > milliseconds(0) && (spec.limit > 1 || spec.shared)) {
+    throw Error(ErrorKind::usage, "a --once-per window goes with an exclusive lock, not a semaphore or a shared lock");
   }
 }
 
@@ -119,6 +119,8 @@ RunRecord parse_run_record(const Reply& entry, std::string_view what) {
       record.signal = static_cast<int>(number(value, what));
     } else if (field == "max_runtime") {
       record.max_runtime_hit = value == "1";
+    } else if (field == "mode") {
+      record.shared = value == "shared";
     }
   }
   return record;
@@ -130,11 +132,11 @@ FinishedRun Lock::Impl::finish(const RunEnd& end, milliseconds hold, std::option
   const std::string what = fmt::format("cannot release lock '{}'", spec.name);
   held = false;
   finish_pending(deadline);
-  const Reply reply = expect_ok(
-      run_by({"finish", token, std::to_string(spec.limit), std::to_string(hold.count()), outcome_name(end.outcome),
-              std::to_string(end.exit_status), std::to_string(end.signal), end.max_runtime_hit ? "1" : "0"},
-             deadline),
-      what);
+  const Reply reply =
+      expect_ok(run_by({"finish", token, limit_arg(), std::to_string(hold.count()), outcome_name(end.outcome),
+                        std::to_string(end.exit_status), std::to_string(end.signal), end.max_runtime_hit ? "1" : "0"},
+                       deadline),
+                what);
   FinishedRun done;
   done.released = detail::lock_reply_element(reply, 0, Type::integer, what).integer == 1;
   done.wait_start_ms = detail::lock_reply_element(reply, 1, Type::integer, what).integer;

@@ -22,7 +22,14 @@ struct Lock::Impl {
   // Checks the spec (Error(usage)) and fills in the host; does not connect.
   Impl(Link& on, LockSpec asked);
 
-  Attempt try_acquire();
+  Attempt try_acquire() { return attempt_once(false); }
+  // One attempt; `queue`: an exclusive one that will wait if refused, so
+  // that shared holders kept out would queue it (see LockSpec::shared).
+  Attempt attempt_once(bool queue);
+  // Leaves the exclusive waiters' queue after giving up.
+  void dequeue();
+  // The script's limit argument: 0 for a shared lock.
+  std::string limit_arg() const;
   AcquireResult acquire(std::optional<Clock::time_point> deadline, const std::function<void(const Attempt&)>& on_wait,
                         std::optional<std::chrono::milliseconds> wake_every);
   std::chrono::milliseconds renew_after() const noexcept { return spec.ttl / 3; }
@@ -86,6 +93,8 @@ struct Lock::Impl {
   std::optional<Clock::time_point> renewal_sent;
   // A blocking pop whose reply has not been read (an interrupted wait).
   std::optional<Clock::time_point> pending_pop_until;
+  // In the exclusive waiters' queue (the last attempt said so).
+  bool queued = false;
   std::chrono::milliseconds retry_after{0};
   long long wait_start_ms = 0;
   std::optional<WindowRun> window_run;

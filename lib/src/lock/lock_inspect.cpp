@@ -23,6 +23,7 @@ LockStatus parse_status(std::string_view name, const Reply& reply, std::string_v
   status.name = name;
   const long long now = detail::lock_reply_element(reply, 0, Type::integer, what).integer;
   status.limit = static_cast<int>(detail::lock_reply_element(reply, 1, Type::integer, what).integer);
+  status.shared = status.limit == 0;
   status.last_fence = detail::lock_reply_element(reply, 2, Type::integer, what).integer;
   for (std::size_t i = 3; i + 2 < reply.elements.size(); i += 3) {
     status.holders.push_back(detail::parse_holder(detail::lock_reply_element(reply, i, Type::string, what).str,

@@ -7,7 +7,8 @@ namespace {
 
 std::vector<std::string_view> keys_then(const LockKeys& keys, std::initializer_list<std::string_view> args) {
   std::vector<std::string_view> all = {keys.lock,  keys.fence,   keys.signal, keys.info,   keys.holders,
-                                       keys.limit, keys.history, keys.runs,   keys.window, keys.refusals};
+                                       keys.limit, keys.history, keys.runs,   keys.window, keys.refusals,
+                                       keys.queue, keys.xsignal, keys.serial};
   all.insert(all.end(), args.begin(), args.end());
   return all;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Calls of lib/src/lock/lock.lua (see script.hpp) with the lock's ten keys.
+// Calls of lib/src/lock/lock.lua (see script.hpp) with the lock's thirteen keys.
 
 #include <statesync/link.hpp>
 #include <statesync/lock.hpp>
@@ -10,8 +10,8 @@
 
 namespace statesync::detail {
 
-// The command's arguments: EVALSHA (cached) or EVAL, the script, the ten
-// keys, then `args`. The views point into `keys`, `args` and the script.
+// The command's arguments: EVALSHA (cached) or EVAL, the script, the
+// thirteen keys, then `args`. The views point into `keys`, `args` and the script.
 std::vector<std::string_view> lock_script_call(bool cached, const LockKeys& keys,
                                                std::initializer_list<std::string_view> args);
 

@@ -56,7 +56,7 @@ const Script& fence_script(bool with_key) {
 }
 
 const Script& lock_script() {
-  static const Script script(lua::lock, lua::lock_sha1, "10");
+  static const Script script(lua::lock, lua::lock_sha1, "13");
   return script;
 }
 
