@@ -109,6 +109,10 @@ struct StreamReader::Impl {
       }
     }
     connect(true);
+    // Set up again as part of reconnecting: a server that takes the
+    // connection but not the set-up is one more failed attempt, within the
+    // same give-up time (the link's own clock, from the loss).
+    link.on_reconnect([this] { connect(false); });
   }
 
   std::size_t stream_index(std::string_view key) const {
@@ -540,18 +544,13 @@ struct StreamReader::Impl {
     lost_by = error;
   }
 
-  // Reconnects (the link waits its backoff, and throws when it gives up or
-  // reconnecting is disabled). False when the wake fd ended a wait or
-  // `deadline` came.
+  // Reconnects and sets the streams up again (the link waits its backoff,
+  // and throws when it gives up or reconnecting is disabled: the reader's
+  // end, never a gap to start over). False when the wake fd ended a wait
+  // or `deadline` came.
   bool reconnect(std::optional<Clock::time_point> deadline) {
-    try {
-      if (!link.recover(*lost_by, deadline)) {
-        return false;
-      }
-      connect(false);
-    } catch (const Error& error) {
-      lost(error);
-      return true;
+    if (!link.recover(*lost_by, deadline)) {
+      return false;
     }
     lost_by.reset();
     ready.push_back({StreamEvent::Type::reconnected, {}, link.where()});

@@ -1,0 +1,49 @@
+#pragma once
+// A bound on a call that must end by a deadline of its own, without
+// asserting any timing: the call runs on a thread, and only one still
+// blocked far past its deadline (ten times it, say) fails the test. The
+// call is then freed through a wake fd, which every wait of the library
+// watches, so that a failing test ends instead of hanging.
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <future>
+#include <unistd.h>
+#include <utility>
+
+namespace statesync::testing {
+
+// A pipe whose read end is the library's wake fd; ring() makes it readable.
+class Wake {
+public:
+  Wake() { REQUIRE(::pipe(fds_) == 0); }
+  Wake(const Wake&) = delete;
+  Wake& operator=(const Wake&) = delete;
+  ~Wake() {
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+
+  int fd() const noexcept { return fds_[0]; }
+  void ring() const { REQUIRE(::write(fds_[1], "x", 1) == 1); }
+
+private:
+  int fds_[2] = {-1, -1};
+};
+
+// Runs `call` on a thread of its own: true when it ends within `limit`.
+// Otherwise `wake` is rung, the call is waited for, and false returned.
+template <class Call>
+bool ends_within(std::chrono::milliseconds limit, const Wake& wake, Call call) {
+  auto done = std::async(std::launch::async, std::move(call));
+  if (done.wait_for(limit) == std::future_status::ready) {
+    done.get();
+    return true;
+  }
+  wake.ring();
+  done.get();
+  return false;
+}
+
+} // namespace statesync::testing
