@@ -154,3 +154,31 @@ TEST_CASE("a key watcher whose server goes silent finds it by its keepalive and 
     gives_up(server, watcher, how);
   }
 }
+
+TEST_CASE("a key watcher's read of a changed key ends by the caller's deadline when the server freezes") {
+  RedisServer server;
+  auto writer = Connection::open(server.endpoint(), "statesync-test-writer");
+  writer.command({"SET", "k", "v0"});
+  KeyWatcherOptions options = watching(server);
+  options.endpoint.reply_timeout = 10s; // the default: far past the deadline below
+  options.keepalive.reset();
+  options.reconnect = {};
+  KeyWatcher watcher(options);
+  auto first = watcher.next(Clock::now() + 5s);
+  REQUIRE(first);
+  REQUIRE(first->type == KeyWatchEvent::Type::change);
+  const Wake wake;
+  watcher.set_wake_fd(wake.fd());
+  writer.command({"SET", "k", "v1"});
+  // A round trip after the SET: the invalidation it caused has been sent
+  // to the watcher, which reads the key on receiving it, from a server
+  // that no longer answers.
+  writer.command({"PING"});
+  server.freeze();
+  const std::chrono::milliseconds deadline{500};
+  std::optional<KeyWatchEvent> event;
+  CHECK(ends_within(10 * deadline, wake, [&] { event = watcher.next(Clock::now() + deadline); }));
+  // The read not answered by then is a gap, as one past the reply timeout is.
+  REQUIRE(event);
+  CHECK(event->type == KeyWatchEvent::Type::connection_lost);
+}

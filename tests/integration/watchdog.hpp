@@ -2,8 +2,9 @@
 // A bound on a call that must end by a deadline of its own, without
 // asserting any timing: the call runs on a thread, and only one still
 // blocked far past its deadline (ten times it, say) fails the test. The
-// call is then freed through a wake fd, which every wait of the library
-// watches, so that a failing test ends instead of hanging.
+// call is then freed through a wake fd, which the library's waits for
+// events watch (a command's reply is waited for until its reply timeout),
+// so that a failing test ends instead of hanging.
 
 #include <doctest/doctest.h>
 

@@ -101,13 +101,12 @@ struct KeyWatcher::Impl {
   std::deque<KeyWatchEvent> pending;
   int wake_fd = -1;
   Clock::time_point next_map_check;
-  std::optional<Error> gap; // why the stations are gone, while they are
+  std::optional<Error> gap;     // why the stations are gone, while they are
   std::size_t restarted_at = 0; // where in `pending` the changes read at a restart begin
 
   explicit Impl(KeyWatcherOptions o)
       : options(std::move(o)), link(LinkOptions{options.endpoint, options.client_name, options.reconnect}),
-        exact(options.keys.begin(), options.keys.end()),
-        events(options.keepalive.value_or(detail::reader_keepalive)) {
+        exact(options.keys.begin(), options.keys.end()), events(options.keepalive.value_or(detail::reader_keepalive)) {
     // Started again as part of reconnecting: a server that takes the
     // connection but does not answer the feed's set-up or the reads is one
     // more failed attempt, within the same give-up time.
@@ -379,6 +378,29 @@ struct KeyWatcher::Impl {
     return true;
   }
 
+  // Every wait of the commands (reads, the feeds' set-up, reconnecting)
+  // also ends by `until`: a server that does not answer by the caller's
+  // deadline is a gap, as one silent past the reply timeout is.
+  void limit_waits(std::optional<Clock::time_point> until) noexcept {
+    link.set_wait_limit(until);
+    for (auto& station : stations) {
+      station.feed.listener().set_wait_limit(until);
+      station.feed.reader().set_wait_limit(until);
+    }
+  }
+
+  // limit_waits(deadline) while it lives.
+  class WaitsLimited {
+  public:
+    WaitsLimited(Impl& impl, std::optional<Clock::time_point> deadline) : impl_(impl) { impl_.limit_waits(deadline); }
+    WaitsLimited(const WaitsLimited&) = delete;
+    WaitsLimited& operator=(const WaitsLimited&) = delete;
+    ~WaitsLimited() { impl_.limit_waits(std::nullopt); }
+
+  private:
+    Impl& impl_;
+  };
+
   void wake_stations(int fd) noexcept {
     for (auto& station : stations) {
       station.feed.listener().set_wake_fd(fd);
@@ -427,6 +449,7 @@ struct KeyWatcher::Impl {
         return event;
       }
       if (stations.empty()) {
+        const WaitsLimited limited(*this, deadline);
         if (!reconnect(deadline)) {
           return std::nullopt;
         }
@@ -435,6 +458,7 @@ struct KeyWatcher::Impl {
       try {
         take_buffered();
         if (any_dirty()) {
+          const WaitsLimited limited(*this, deadline);
           read_dirty();
           continue;
         }
