@@ -182,3 +182,27 @@ TEST_CASE("a key watcher's read of a changed key ends by the caller's deadline w
   REQUIRE(event);
   CHECK(event->type == KeyWatchEvent::Type::connection_lost);
 }
+
+TEST_CASE("a stream reader's next ends by its deadline while it reconnects to a server that never answers") {
+  RedisServer server;
+  add_entry(server);
+  StreamReaderOptions options = tailing(server, false);
+  // Connecting and the handshake far past the deadline below: only the
+  // deadline can end them.
+  options.endpoint.connect_timeout = 10s;
+  options.endpoint.reply_timeout = 10s;
+  options.reconnect = {};
+  StreamReader reader(options);
+  read_first_entry(reader);
+  const Wake wake;
+  reader.set_wake_fd(wake.fd());
+  std::optional<SilentListener> listener;
+  silence(server, Silence::replaced, listener);
+  const std::chrono::milliseconds deadline{500};
+  CHECK(ends_within(10 * deadline, wake, [&] {
+    // The loss, then attempts at a listener whose handshake never comes.
+    for (int call = 0; call < 3; ++call) {
+      (void)reader.next(Clock::now() + deadline);
+    }
+  }));
+}

@@ -9,6 +9,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <unistd.h>
 #include <utility>
@@ -34,7 +36,9 @@ private:
 };
 
 // Runs `call` on a thread of its own: true when it ends within `limit`.
-// Otherwise `wake` is rung, the call is waited for, and false returned.
+// Otherwise `wake` is rung and false returned once the call has ended; a
+// call that does not end within `limit` more either (a reader spinning
+// without ever waiting) aborts the test binary, rather than hang it.
 template <class Call>
 bool ends_within(std::chrono::milliseconds limit, const Wake& wake, Call call) {
   auto done = std::async(std::launch::async, std::move(call));
@@ -43,6 +47,10 @@ bool ends_within(std::chrono::milliseconds limit, const Wake& wake, Call call) {
     return true;
   }
   wake.ring();
+  if (done.wait_for(limit) != std::future_status::ready) {
+    std::fputs("a call still running after the watchdog rang its wake fd: aborting\n", stderr);
+    std::abort();
+  }
   done.get();
   return false;
 }

@@ -378,11 +378,11 @@ struct KeyWatcher::Impl {
     return true;
   }
 
-  // Every wait of the commands (reads, the feeds' set-up, reconnecting)
-  // also ends by `until`: a server that does not answer by the caller's
-  // deadline is a gap, as one silent past the reply timeout is.
+  // Every wait of the stations' commands also ends by `until`: a server
+  // that does not answer by the caller's deadline is a gap, as one silent
+  // past the reply timeout is. (Reconnecting, recover_by ends by it too;
+  // the stations it opens inherit it, and lose it here.)
   void limit_waits(std::optional<Clock::time_point> until) noexcept {
-    link.set_wait_limit(until);
     for (auto& station : stations) {
       station.feed.listener().set_wait_limit(until);
       station.feed.reader().set_wait_limit(until);

@@ -52,9 +52,6 @@ public:
 
   const Endpoint& endpoint() const noexcept { return link_.endpoint(); }
   void set_wake_fd(int fd) noexcept { link_.set_wake_fd(fd); }
-  // Link::set_wait_limit: the connections open() makes while it is set
-  // inherit it.
-  void set_wait_limit(std::optional<Clock::time_point> until) noexcept { link_.set_wait_limit(until); }
 
 private:
   Link link_;
