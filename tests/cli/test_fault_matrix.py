@@ -232,7 +232,7 @@ class Watcher(Capability):
 
     def start(self):
         self.redis.command("SET", "k", "v0")
-        self.process = spawn(self.tool, "-p", self.port, *FAST, *GIVE_UP, "--watch",
+        self.process = spawn(self.tool, "-p", self.port, *FAST, *GIVE_UP, "--keepalive", "0.5", "--watch",
                              "-C", 2, "k")
         self.lines = Lines(self.process.stdout)
         self.lines.wait_for(b"v0", timeout=HANG)
@@ -373,14 +373,9 @@ CAPABILITIES = {
 
 # Cells that show a defect still open (issue 22): expected to fail until it
 # is fixed, and to pass from then on (strict=False), when the entry goes.
-WATCH_NO_DEADLINE = "--watch keeps no deadline while its server is silent or paused (issue 22 items 1, 5: readers)"
-STREAM_NO_DEADLINE = "a blocked stream read is not bounded by --give-up (issue 22 item 5: readers)"
 LOCK_CLOSED = ("a lock holder or waiter whose connection the server closes, though the server is up, ends "
                "(75 or 69) instead of reconnecting (issue 22 item 3: lock)")
 KNOWN_DEFECTS = {
-    **{("watch", fault): WATCH_NO_DEADLINE for fault in ("proxy_silent", "client_pause", "sigstop")},
-    **{(reader, fault): STREAM_NO_DEADLINE
-       for reader in ("stream_tail", "group_consumer") for fault in LASTING},
     ("lock_holder", "kill_normal"): LOCK_CLOSED,
     ("lock_waiter", "kill_normal"): LOCK_CLOSED,
     ("lock_waiter", "server_timeout"): LOCK_CLOSED,

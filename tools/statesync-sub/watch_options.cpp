@@ -33,7 +33,6 @@ void check_watch_options(const SubOptions& options) {
   };
   refuse(options.sharded, "--sharded");
   refuse(options.retained, "-R");
-  refuse(options.keepalive.has_value(), "--keepalive");
   refuse(options.live, "--live");
   refuse(options.retained_only, "--retained-only");
   refuse(!options.filter_out.empty(), "-T");

@@ -26,10 +26,9 @@ KeyWatcherOptions watcher_options(const SubOptions& options) {
   result.endpoint = checked_endpoint(options.connection);
   result.client_name = client_name("statesync-sub");
   (options.patterns ? result.patterns : result.keys) = options.channels;
-  result.reconnect.enabled = !options.no_reconnect;
-  if (options.give_up) {
-    result.reconnect.give_up_after = to_milliseconds(*options.give_up);
-  }
+  const StayingConnected staying = staying_connected(options);
+  result.reconnect = staying.reconnect;
+  result.keepalive = staying.keepalive;
   return result;
 }
 

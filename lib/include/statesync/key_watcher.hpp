@@ -28,6 +28,7 @@
 #include <statesync/export.hpp>
 #include <statesync/link.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,10 @@ struct STATESYNC_API KeyWatcherOptions {
   std::vector<std::string> keys;     // exact key names (binary-safe)
   std::vector<std::string> patterns; // glob patterns, as KEYS and SCAN MATCH read them
   ReconnectPolicy reconnect;         // as the link's: after a gap, how to get back
+  // PING a connection after this long without traffic; no answer within
+  // the reply timeout is a gap (a silent or frozen server is found so).
+  // nullopt: 15 seconds.
+  std::optional<std::chrono::milliseconds> keepalive;
 };
 
 // A key's value, as its type reads. Set members, hash fields and sorted-set

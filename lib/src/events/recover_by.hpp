@@ -12,8 +12,9 @@
 namespace statesync::detail {
 
 // Link::recover(error), with every wait also ended by `deadline`
-// (nullopt: none): false when it came or the wake fd ended a wait (call
-// again with the same error to go on); throws as Link::recover.
+// (nullopt: none), those of its on_reconnect callbacks too: false when it
+// came or the wake fd ended a wait (call again with the same error to go
+// on); throws as Link::recover.
 bool recover_by(Link& link, const Error& error, std::optional<Clock::time_point> deadline);
 
 } // namespace statesync::detail

@@ -119,6 +119,11 @@ struct StreamReader::Impl {
       // A server not up yet: tried again as a lost connection is.
       lost(error, StreamEvent::Type::not_connected);
     }
+    // Set up again as part of reconnecting: a server that takes the
+    // connection but not the set-up is one more failed attempt, within the
+    // same give-up time (the link's own clock, from the loss). After a
+    // first connection that waited, the set-up is the first one.
+    link.on_reconnect([this] { connect(!set_up); });
   }
 
   std::size_t stream_index(std::string_view key) const {
@@ -551,21 +556,13 @@ struct StreamReader::Impl {
     lost_by = error;
   }
 
-  // Reconnects (the link waits its backoff, and throws when it gives up or
-  // reconnecting is disabled). False when the wake fd ended a wait or
-  // `deadline` came.
+  // Reconnects and sets the streams up again (the link waits its backoff,
+  // and throws when it gives up or reconnecting is disabled: the reader's
+  // end, never a gap to start over). False when the wake fd ended a wait
+  // or `deadline` came.
   bool reconnect(std::optional<Clock::time_point> deadline) {
-    // The link's own end (its give-up time passed, reconnecting disabled)
-    // is the reader's: only a failure to set the streams up again is one
-    // more lost connection.
     if (!link.recover(*lost_by, deadline)) {
       return false;
-    }
-    try {
-      connect(!set_up);
-    } catch (const Error& error) {
-      lost(error);
-      return true;
     }
     lost_by.reset();
     ready.push_back({StreamEvent::Type::reconnected, {}, link.where()});

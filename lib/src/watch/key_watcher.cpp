@@ -97,16 +97,22 @@ struct KeyWatcher::Impl {
   std::vector<Station> stations; // empty while disconnected
   // Each station's listener and reader, 2s and 2s + 1: a reader the server
   // closed is as much a gap as a listener it closed.
-  detail::ConnectionWatch events{detail::reader_keepalive};
+  detail::ConnectionWatch events;
   std::unordered_map<std::string, KeyValue> reported; // keys that exist, as last reported
   std::deque<KeyWatchEvent> pending;
   int wake_fd = -1;
   Clock::time_point next_map_check;
-  std::optional<Error> gap; // why the stations are gone, while they are
+  std::optional<Error> gap;     // why the stations are gone, while they are
+  std::size_t restarted_at = 0; // where in `pending` the changes read at a restart begin
 
   explicit Impl(KeyWatcherOptions o)
       : options(std::move(o)), link(LinkOptions{options.endpoint, options.client_name, options.reconnect}),
-        exact(options.keys.begin(), options.keys.end()) {}
+        exact(options.keys.begin(), options.keys.end()), events(options.keepalive.value_or(detail::reader_keepalive)) {
+    // Started again as part of reconnecting: a server that takes the
+    // connection but does not answer the feed's set-up or the reads is one
+    // more failed attempt, within the same give-up time.
+    link.on_reconnect([this] { restart(); });
+  }
 
   // The pattern `key` is watched through ("" for an exact key); nothing
   // when it is not watched.
@@ -344,34 +350,69 @@ struct KeyWatcher::Impl {
     return event;
   }
 
-  // Gets back after a gap as the link's policy says, and starts again;
-  // true once started (the "reconnected" event and the changes made
-  // meanwhile are then pending), false when the wake fd ended a wait or
-  // `deadline` came.
+  // start() once the link is back (its on_reconnect callback). A gap
+  // meanwhile fails the attempt (an ASK as a lost connection: the link
+  // knows no ASK), leaving nothing of it behind.
+  void restart() {
+    restarted_at = pending.size();
+    try {
+      start();
+    } catch (const Error& error) {
+      pending.resize(restarted_at);
+      drop_stations();
+      if (error.server_error() == ServerError::ask) {
+        throw Error(ErrorKind::unavailable, error.what());
+      }
+      throw;
+    }
+  }
+
+  // Gets back after a gap as the link's policy says, started again (the
+  // link's on_reconnect); true once started (the "reconnected" event and
+  // the changes made meanwhile are then pending), false when the wake fd
+  // ended a wait or `deadline` came. Throws once the link gives up.
   bool reconnect(std::optional<Clock::time_point> deadline) {
-    for (;;) {
-      if ((deadline && Clock::now() >= *deadline) || !link.recover(*gap, deadline)) {
-        return false;
-      }
-      const std::size_t before = pending.size();
-      try {
-        start();
-      } catch (const Error& error) {
-        pending.resize(before);
-        drop_stations();
-        if (!is_gap(error)) {
-          throw;
-        }
-        gap = error;
-        continue;
-      }
-      gap.reset();
-      link.progress();
-      KeyWatchEvent event;
-      event.type = KeyWatchEvent::Type::reconnected;
-      event.detail = where();
-      pending.insert(pending.begin() + static_cast<std::ptrdiff_t>(before), std::move(event));
-      return true;
+    if ((deadline && Clock::now() >= *deadline) || !link.recover(*gap, deadline)) {
+      return false;
+    }
+    gap.reset();
+    link.progress();
+    // Opened while the link's wake fd was the deadline's (recover_by).
+    wake_stations(wake_fd);
+    KeyWatchEvent event;
+    event.type = KeyWatchEvent::Type::reconnected;
+    event.detail = where();
+    pending.insert(pending.begin() + static_cast<std::ptrdiff_t>(restarted_at), std::move(event));
+    return true;
+  }
+
+  // Every wait of the stations' commands also ends by `until`: a server
+  // that does not answer by the caller's deadline is a gap, as one silent
+  // past the reply timeout is. (Reconnecting, recover_by ends by it too;
+  // the stations it opens inherit it, and lose it here.)
+  void limit_waits(std::optional<Clock::time_point> until) noexcept {
+    for (auto& station : stations) {
+      station.feed.listener().set_wait_limit(until);
+      station.feed.reader().set_wait_limit(until);
+    }
+  }
+
+  // limit_waits(deadline) while it lives.
+  class WaitsLimited {
+  public:
+    WaitsLimited(Impl& impl, std::optional<Clock::time_point> deadline) : impl_(impl) { impl_.limit_waits(deadline); }
+    WaitsLimited(const WaitsLimited&) = delete;
+    WaitsLimited& operator=(const WaitsLimited&) = delete;
+    ~WaitsLimited() { impl_.limit_waits(std::nullopt); }
+
+  private:
+    Impl& impl_;
+  };
+
+  void wake_stations(int fd) noexcept {
+    for (auto& station : stations) {
+      station.feed.listener().set_wake_fd(fd);
+      station.feed.reader().set_wake_fd(fd);
     }
   }
 
@@ -416,6 +457,7 @@ struct KeyWatcher::Impl {
         return event;
       }
       if (stations.empty()) {
+        const WaitsLimited limited(*this, deadline);
         if (!reconnect(deadline)) {
           return std::nullopt;
         }
@@ -424,6 +466,7 @@ struct KeyWatcher::Impl {
       try {
         take_buffered();
         if (any_dirty()) {
+          const WaitsLimited limited(*this, deadline);
           read_dirty();
           continue;
         }
@@ -463,10 +506,7 @@ std::optional<KeyWatchEvent> KeyWatcher::poll() {
 void KeyWatcher::set_wake_fd(int fd) noexcept {
   impl_->wake_fd = fd;
   impl_->link.set_wake_fd(fd);
-  for (auto& station : impl_->stations) {
-    station.feed.listener().set_wake_fd(fd);
-    station.feed.reader().set_wake_fd(fd);
-  }
+  impl_->wake_stations(fd);
 }
 
 void KeyWatcher::close() noexcept {

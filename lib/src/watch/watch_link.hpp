@@ -9,6 +9,7 @@
 #include <statesync/endpoint.hpp>
 #include <statesync/link.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ public:
   // cluster's.
   bool recover(const Error& error, std::optional<Clock::time_point> deadline);
   void progress() noexcept { link_.progress(); }
+  // Called as Link::on_reconnect: a failure there is one more failed
+  // attempt, within the same give-up time.
+  void on_reconnect(std::function<void()> callback) { link_.on_reconnect(std::move(callback)); }
 
   const Endpoint& endpoint() const noexcept { return link_.endpoint(); }
   void set_wake_fd(int fd) noexcept { link_.set_wake_fd(fd); }
