@@ -277,7 +277,8 @@ class OnTopology:
     """Mixin: a matrix capability reached through a place; start() before
     the fault, during() while it lasts, after() once it has settled."""
 
-    def __init__(self, place, fault, workdir):
+    def __init__(self, label, place, fault, workdir):
+        self.label = label  # its names begin with it: no two cells or faults share a key
         self.place, self.fault, self.workdir = place, fault, workdir
         self.redis = Router(place)
         self.processes = []
@@ -317,7 +318,7 @@ class TopologyOneShot(OnTopology, OneShotPublish):
     at the new owner."""
 
     def start(self):
-        self.channel = self.place.name("oneshot", lambda n: f"statesync:state:{n}")
+        self.channel = self.place.name(self.label, lambda n: f"statesync:state:{n}")
 
     def keys(self):
         return [f"statesync:state:{self.channel}"]
@@ -349,9 +350,8 @@ class TopologyLineWriter(OnTopology):
     figures = {}  # (fault, capability) -> what was measured, for the report
 
     def start(self):
-        prefix = "ws" if self.stream else "rs"
         key_of = (lambda n: n) if self.stream else (lambda n: f"statesync:state:{n}")
-        self.channel = self.place.name(prefix, key_of)
+        self.channel = self.place.name(self.label, key_of)
         mode = ["--stream", "--maxlen", "100000", "--max-age", "3600"] if self.stream else ["-r"]
         wait = ["--wait-replicas", "1"] if self.wait_replicas else []
         self.process = self.spawn(self.tool, *GIVE_UP, *wait, "-l", *mode, self.channel, stdin=subprocess.PIPE)
@@ -438,7 +438,7 @@ class TopologyChannelSubscriber(OnTopology, ChannelSubscriber):
     a plain channel reaches every node anyway)."""
 
     def start(self):
-        self.channel = self.place.name("ch", lambda n: n)
+        self.channel = self.place.name(self.label, lambda n: n)
         self.sharded = ["--sharded"] if self.place.cluster else []
         self.process = self.spawn(self.tool, *GIVE_UP, "--keepalive", "0.5", *self.sharded, "-C", 2, self.channel)
         self.lines = Lines(self.process.stdout)
@@ -480,7 +480,7 @@ class Stopped(OnTopology):
 
 class TopologyRetainedSubscriber(Stopped, RetainedSubscriber):
     def start(self):
-        self.channel = self.place.name("rsub", lambda n: f"statesync:state:{n}")
+        self.channel = self.place.name(self.label, lambda n: f"statesync:state:{n}")
         self.retain(b"v1")
         self.process = self.spawn(self.tool, *GIVE_UP, "--keepalive", "0.5", "-R", self.channel)
         self.lines = Lines(self.process.stdout)
@@ -506,7 +506,7 @@ class TopologyRetainedSubscriber(Stopped, RetainedSubscriber):
 
 class TopologyWatcher(Stopped, Watcher):
     def start(self):
-        self.key = self.place.name("wk", lambda n: n)
+        self.key = self.place.name(self.label, lambda n: n)
         self.redis.command("SET", self.key, "v0")
         self.replicated(self.key)
         self.process = self.spawn(self.tool, *GIVE_UP, "--watch", self.key)
@@ -529,10 +529,9 @@ class TopologyWatcher(Stopped, Watcher):
 class TopologyStreamTail(OnTopology, StreamTail):
     """Durable: the entry added before the fault and the one after it, each
     read once, in order."""
-    prefix = "tail"
 
     def start(self):
-        self.key = self.place.name(self.prefix, lambda n: n)
+        self.key = self.place.name(self.label, lambda n: n)
         self.redis.command("XADD", self.key, "*", "payload", "before")
         self.process = self.spawn(self.tool, *GIVE_UP, "--stream", *self.extra, "-C", 2, self.key)
         self.lines = Lines(self.process.stdout)
@@ -558,7 +557,6 @@ class TopologyStreamTail(OnTopology, StreamTail):
 
 
 class TopologyGroupConsumer(TopologyStreamTail, GroupConsumer):
-    prefix = "group"
 
     def settled_before(self):
         wait_until(lambda: self.redis.command("XPENDING", self.key, "g")[0] == 0, "'before' acknowledged", LONG)
@@ -572,8 +570,8 @@ class FencedSections:
     """The holder's and a contender's sections log their start and end with
     their fencing token (test_sentinel's sections): no two overlap."""
 
-    def start_holder(self, prefix):
-        self.name = self.place.name(prefix, lock_key)
+    def start_holder(self):
+        self.name = self.place.name(self.label, lock_key)
         self.holder = self.spawn(self.tool, "--ttl", TTL, "--wait-replicas", "1", self.name, "sh", "-c",
                                  HOLDER_SECTION, stdin=subprocess.PIPE, cwd=self.workdir)
         self.log = self.workdir / "log"
@@ -621,7 +619,7 @@ class TopologyLockHolder(OnTopology, FencedSections, LockHolder):
     section runs, kept or about to be reported lost."""
 
     def start(self):
-        self.start_holder("held")
+        self.start_holder()
 
     def after(self):
         contender = self.contender("-w", "60")
@@ -635,7 +633,7 @@ class TopologyLockWaiter(OnTopology, FencedSections, LockWaiter):
     the holder releases it or loses it, by its -w."""
 
     def start(self):
-        self.start_holder("busy")
+        self.start_holder()
         self.replicated(lock_key(self.name))
         self.waiter = self.contender("-w", "60")
         self.blocked(self.waiter)
@@ -690,7 +688,7 @@ def cluster(tmp_path_factory):
 def play(fault, workdir):
     """Every capability through one fault: {capability: its exception}."""
     place = fault.place()
-    cells = {name: kind(place, fault, workdir / name) for name, kind in CAPABILITIES.items()}
+    cells = {name: kind(f"{name}-{type(fault).__name__}", place, fault, workdir / name) for name, kind in CAPABILITIES.items()}
     errors = {}
     try:
         for name, cell in cells.items():
