@@ -688,7 +688,8 @@ def cluster(tmp_path_factory):
 def play(fault, workdir):
     """Every capability through one fault: {capability: its exception}."""
     place = fault.place()
-    cells = {name: kind(f"{name}-{type(fault).__name__}", place, fault, workdir / name) for name, kind in CAPABILITIES.items()}
+    cells = {name: kind(f"{name}-{type(fault).__name__}", place, fault, workdir / name)
+             for name, kind in CAPABILITIES.items()}
     errors = {}
     try:
         for name, cell in cells.items():
