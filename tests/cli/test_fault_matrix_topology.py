@@ -347,7 +347,6 @@ class TopologyLineWriter(OnTopology):
     nothing acknowledged may be lost; without it the cell counts what Redis
     lost (figures), which must lie within the fault."""
     wait_replicas = True
-    figures = {}  # (fault, capability) -> what was measured, for the report
 
     def start(self):
         key_of = (lambda n: n) if self.stream else (lambda n: f"statesync:state:{n}")
@@ -406,12 +405,11 @@ class TopologyLineWriter(OnTopology):
         firsts = list(dict.fromkeys(payloads))  # at least once: a line sent again may come twice
         lost = sorted(set(range(1, LINES + 1)) - set(payloads))
         fault_at, settled_at = self.marks["fault"][0], self.marks["settled"][0]
-        self.figures[(type(self.fault).__name__, self.wait_replicas)] = (
-            f"{len(lost)} of {LINES} lines lost{f' ({lost[0]}..{lost[-1]})' if lost else ''}, "
-            f"{len(payloads) - len(firsts)} sent twice; the fault after line {fault_at}, whole again after line "
-            f"{settled_at}; the tool ended {time.monotonic() - self.marks['fault'][1]:.1f}s after the fault")
-        print(type(self.fault).__name__, "--wait-replicas 1:" if self.wait_replicas else "no --wait-replicas:",
-              self.figures[(type(self.fault).__name__, self.wait_replicas)])
+        # The figures docs/reliability.md gives (pytest -s shows them).
+        print(f"{type(self.fault).__name__}, {'with' if self.wait_replicas else 'without'} --wait-replicas: "
+              f"{len(lost)} of {LINES} lines lost{f' ({lost[0]}..{lost[-1]})' if lost else ''}, "
+              f"{len(payloads) - len(firsts)} stored twice; the fault after line {fault_at}, whole again after "
+              f"line {settled_at}; the tool ended {time.monotonic() - self.marks['fault'][1]:.1f}s after the fault")
         assert firsts == sorted(firsts), "each line first stored in the order read"
         if self.wait_replicas:
             assert lost == [], "every acknowledged line is at the new master"
@@ -666,11 +664,6 @@ FAULTS = {
     "cluster_master_killed": ("cluster", ClusterMasterKilled),
 }
 
-# Cells that show a defect still open: expected to fail until it is fixed
-# (strict=False), when the entry goes.
-KNOWN_DEFECTS = {}
-
-
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
     g = SentinelGroup(str(tmp_path_factory.mktemp("sentinel"))).start()
@@ -726,16 +719,8 @@ def outcome(request, fault_name, tmp_path_factory):
     return OUTCOMES[fault_name]
 
 
-def cells():
-    for fault in FAULTS:
-        for capability in CAPABILITIES:
-            marks = []
-            if (capability, fault) in KNOWN_DEFECTS:
-                marks.append(pytest.mark.xfail(strict=False, reason=KNOWN_DEFECTS[(capability, fault)]))
-            yield pytest.param(fault, capability, id=f"{capability}-{fault}", marks=marks)
-
-
-@pytest.mark.parametrize("fault, capability", list(cells()))
+@pytest.mark.parametrize("fault, capability", [pytest.param(fault, capability, id=f"{capability}-{fault}")
+                                               for fault in FAULTS for capability in CAPABILITIES])
 def test_topology_fault(request, tmp_path_factory, fault, capability):
     errors = outcome(request, fault, tmp_path_factory)
     if capability in errors:
