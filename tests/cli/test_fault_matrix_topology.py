@@ -719,8 +719,24 @@ def outcome(request, fault_name, tmp_path_factory):
     return OUTCOMES[fault_name]
 
 
-@pytest.mark.parametrize("fault, capability", [pytest.param(fault, capability, id=f"{capability}-{fault}")
-                                               for fault in FAULTS for capability in CAPABILITIES])
+# Cells that show a defect still open: expected to fail until it is fixed
+# (strict=False), when the entry goes.
+KNOWN_DEFECTS = {
+    ("group_consumer", "slot_migrated"): (
+        "a group consumer whose stream moves under a blocked XREADGROUP (UNBLOCKED, followed) then creates its "
+        "group at the old owner and takes the ASK that answers as fatal (69) (lib/src/stream: readers)"),
+}
+
+
+def cells():
+    for fault in FAULTS:
+        for capability in CAPABILITIES:
+            reason = KNOWN_DEFECTS.get((capability, fault))
+            marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
+            yield pytest.param(fault, capability, id=f"{capability}-{fault}", marks=marks)
+
+
+@pytest.mark.parametrize("fault, capability", list(cells()))
 def test_topology_fault(request, tmp_path_factory, fault, capability):
     errors = outcome(request, fault, tmp_path_factory)
     if capability in errors:
