@@ -30,6 +30,9 @@ Error server_error(const std::string& words, const std::string& context = "lock 
 TEST_CASE("a demoted master, a moved slot and a cluster in trouble suggest a failover") {
   CHECK(suggests_failover(server_error("READONLY You can't write against a read only replica.")));
   CHECK(suggests_failover(server_error("MOVED 1 127.0.0.1:7001")));
+  // What Redis tells a client blocked (BLPOP, XREAD BLOCK) on a master it demotes.
+  CHECK(suggests_failover(
+      server_error("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")));
   CHECK(suggests_failover(server_error("CLUSTERDOWN The cluster is down")));
   CHECK(suggests_failover(server_error("TRYAGAIN Multiple keys request during rehashing of slot")));
   CHECK(suggests_failover(Error(ErrorKind::unavailable, "connection to 127.0.0.1:1 lost")));

@@ -33,6 +33,8 @@ TEST_CASE("the first word of an error reply is its code") {
   CHECK(server_error_code("ASK 3999 127.0.0.1:6381") == ServerError::ask);
   CHECK(server_error_code("TRYAGAIN Multiple keys request during rehashing of slot") == ServerError::tryagain);
   CHECK(server_error_code("READONLY You can't write against a read only replica.") == ServerError::readonly);
+  CHECK(server_error_code("UNBLOCKED force unblock from blocking operation, instance state changed (master -> "
+                          "replica?)") == ServerError::unblocked);
   CHECK(server_error_code("CLUSTERDOWN The cluster is down") == ServerError::clusterdown);
   CHECK(server_error_code("LOADING Redis is loading the dataset in memory") == ServerError::loading);
   CHECK(server_error_code("BUSY Redis is busy running a script.") == ServerError::busy);

@@ -41,6 +41,7 @@ enum class ServerError {
   ask,         // this key is being migrated: ask the node named, this once
   tryagain,    // keys of a slot half-way through a migration: try again shortly
   readonly,    // a replica (a demoted master) refuses writes
+  unblocked,   // a blocking command (BLPOP, XREAD BLOCK) ended: the master was demoted
   clusterdown, // the cluster cannot serve the slot now
   loading,     // the server is loading its data set
   busy,        // a script runs too long

@@ -14,6 +14,7 @@ constexpr std::array codes = {
     std::pair{"ASK"sv, ServerError::ask},
     std::pair{"TRYAGAIN"sv, ServerError::tryagain},
     std::pair{"READONLY"sv, ServerError::readonly},
+    std::pair{"UNBLOCKED"sv, ServerError::unblocked},
     std::pair{"CLUSTERDOWN"sv, ServerError::clusterdown},
     std::pair{"LOADING"sv, ServerError::loading},
     std::pair{"BUSY"sv, ServerError::busy},

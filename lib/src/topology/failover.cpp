@@ -5,6 +5,7 @@ namespace statesync {
 bool suggests_failover(const Error& error) noexcept {
   switch (error.server_error()) {
   case ServerError::readonly:
+  case ServerError::unblocked:
   case ServerError::moved:
   case ServerError::clusterdown:
   case ServerError::tryagain:

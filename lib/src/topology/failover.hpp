@@ -1,6 +1,7 @@
 #pragma once
 // What a failover looks like to a client that was talking to the old
-// master: the connection lost, the old master demoted (READONLY), the slot
+// master: the connection lost, the old master demoted (READONLY, or
+// UNBLOCKED to a client blocked there, e.g. a lock's waiter), the slot
 // owned by another node (MOVED), the cluster briefly down (CLUSTERDOWN,
 // TRYAGAIN). After such an error a client of a Sentinel group or a cluster
 // connects again (to the master the Sentinels now name, to the slot's new
