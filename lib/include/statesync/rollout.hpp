@@ -1,0 +1,105 @@
+#pragma once
+/// @file
+/// Rolling a change across a fleet: each host applies a new state (its
+/// files, its reload, its health check) in a turn under a lock, so that at
+/// most `parallel` hosts change at once, and a host whose health check
+/// fails halts the rollout of that state for every host after it.
+///
+/// A turn is a LockSession on the lock named NAME (a semaphore when
+/// `parallel` is above 1), its lease renewed by the session's thread for as
+/// long as the turn lasts; LockSession::finish() ends it with the turn's
+/// outcome in the lock's run history (`statesync-lock --history NAME`).
+/// The halt is kept in Redis, beside the lock's keys (the same {NAME} hash
+/// tag, so the same cluster slot):
+///
+///     <prefix>rollout:{NAME}:halt   hash: digest, host, version, reason
+///
+/// `digest` is content_digest() of the state halted: a state is told by its
+/// content, not its version (which starts again after a clear). Every host
+/// reads the halt after it takes its turn and skips a halted state; a newer
+/// state is not halted, and the first turn that applies one clears the
+/// halt of an older one.
+
+#include <statesync/export.hpp>
+#include <statesync/link.hpp>
+#include <statesync/lock_session.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace statesync {
+
+/// Where the rollout's lock is and how it is held.
+struct STATESYNC_API RolloutSpec {
+  /// The server (each turn's LockSession makes its own link from it).
+  LinkOptions link;
+  /// The rollout's name: the lock's name.
+  std::string name;
+  /// The key prefix of the lock and the halt.
+  std::string prefix = "statesync:";
+  /// The lease of a turn, renewed while the turn lasts: how long a host
+  /// that dies in its turn holds the others up.
+  std::chrono::milliseconds ttl{30000};
+  /// How many hosts may take their turn at once (the lock's limit).
+  int parallel = 1;
+  /// This host's name in the lock and the halt; empty: the system's.
+  std::string host;
+};
+
+/// A rollout halted by a failed health check (or a refused validation).
+struct STATESYNC_API RolloutHalt {
+  /// content_digest() of the state halted.
+  std::string digest;
+  /// The host that halted it.
+  std::string host;
+  /// The state's version, where it had one.
+  std::optional<long long> version;
+  /// What failed ("--health 'curl -f ...' exited with status 7").
+  std::string reason;
+};
+
+/// One host's part in a rollout. Not thread-safe: one thread at a time.
+class STATESYNC_API Rollout {
+public:
+  /// Makes the link the halt is read and written through (it connects on
+  /// first use). Throws Error(usage) for an empty name or `parallel` under 1.
+  explicit Rollout(RolloutSpec spec);
+  /// Moves the rollout.
+  Rollout(Rollout&&) noexcept;
+  Rollout(const Rollout&) = delete;
+  Rollout& operator=(const Rollout&) = delete;
+  /// Nothing held outlives a Rollout but the LockSessions it handed out.
+  ~Rollout();
+
+  /// Waits for this host's turn: blocks until the lock is acquired, asking
+  /// `stop` about twice a second whether to give up (nullopt then). Throws
+  /// Error as LockSession::start (unavailable, refused, usage ...).
+  std::optional<LockSession> take_turn(const std::function<bool()>& stop);
+
+  /// The halt in force, if any. One round trip, within the reply timeout;
+  /// throws Error as Link::command (unavailable, server, refused).
+  std::optional<RolloutHalt> halt();
+  /// Halts the rollout of `halt.digest` (in place of any earlier halt).
+  /// Throws as halt().
+  void halt(const RolloutHalt& halt);
+  /// Clears a halt of any other state than `digest`: a newer state has
+  /// been applied. Throws as halt().
+  void clear_halt_unless(const std::string& digest);
+
+  /// This host's name, as the lock and the halt record it.
+  const std::string& host() const noexcept;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The halt of the rollout `name`, for inspection (statesync-lock
+/// --status). One round trip on `link`; throws as Link::command.
+STATESYNC_API std::optional<RolloutHalt> rollout_halt(Link& link, std::string_view prefix, std::string_view name);
+
+} // namespace statesync
