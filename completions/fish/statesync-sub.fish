@@ -67,3 +67,8 @@ complete -c statesync-sub -l keep-on-clear -d 'With --to-dir: keep a file when i
 complete -c statesync-sub -l file-mode -x -d 'Mode of the files written, octal (default 0644)'
 complete -c statesync-sub -l on-change -x -d 'Run COMMAND (sh -c) once the files are in place'
 complete -c statesync-sub -l validate -x -d 'Run COMMAND on $STATESYNC_NEW_FILE first; non-zero keeps the old'
+complete -c statesync-sub -l rollout -x -d 'Change the file in turns under the lock NAME, one host at a time'
+complete -c statesync-sub -l rollout-parallel -x -d 'With --rollout: at most N hosts at once (default 1)'
+complete -c statesync-sub -l rollout-ttl -x -d 'With --rollout: the turn'\''s lease, renewed (default 30s)'
+complete -c statesync-sub -l health -x -d 'With --rollout: the turn ends once COMMAND exits 0; else roll back'
+complete -c statesync-sub -l health-timeout -x -d 'Fail --health after DURATION (default: no limit)'

@@ -2,6 +2,9 @@
 
 #include "options.hpp"
 
+#include "common/duration_text.hpp"
+#include "common/option_checks.hpp"
+
 #include <statesync/error.hpp>
 
 #include <charconv>
@@ -36,6 +39,33 @@ void add_mirror_options(CLI::App& app, MirrorArgs& args) {
   app.add_option("--validate", args.validate, "Run COMMAND on $STATESYNC_NEW_FILE first; non-zero keeps the old")
       ->option_text("COMMAND")
       ->group(files);
+
+  const char* rolling = "Rolling out";
+  auto* rollout =
+      app.add_option("--rollout", args.rollout, "Change the file in turns under the lock NAME, one host at a time")
+          ->option_text("NAME")
+          ->needs(to_file)
+          ->group(rolling);
+  app.add_option("--rollout-parallel", args.rollout_parallel, "With --rollout: at most N hosts at once (default 1)")
+      ->option_text("N")
+      ->check(whole_number_in(1, 1000000))
+      ->needs(rollout)
+      ->group(rolling);
+  app.add_option("--rollout-ttl", args.rollout_ttl, "With --rollout: the turn's lease, renewed (default 30s)")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
+      ->needs(rollout)
+      ->group(rolling);
+  auto* health =
+      app.add_option("--health", args.health, "With --rollout: the turn ends once COMMAND exits 0; else roll back")
+          ->option_text("COMMAND")
+          ->needs(rollout)
+          ->group(rolling);
+  app.add_option("--health-timeout", args.health_timeout, "Fail --health after DURATION (default: no limit)")
+      ->option_text("DURATION")
+      ->transform(duration_option(std::chrono::milliseconds(1)))
+      ->needs(health)
+      ->group(rolling);
 }
 
 void check_mirror_options(SubOptions& options) {

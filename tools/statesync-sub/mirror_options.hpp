@@ -19,6 +19,11 @@ struct MirrorArgs {
   unsigned file_mode = 0644;            // parsed by check_mirror_options
   std::optional<std::string> on_change; // a shell command
   std::optional<std::string> validate;  // a shell command
+  std::optional<std::string> rollout;   // the rollout's lock name
+  int rollout_parallel = 1;
+  double rollout_ttl = 30;              // seconds
+  std::optional<std::string> health;    // a shell command
+  std::optional<double> health_timeout; // seconds
 
   bool enabled() const { return to_file || to_dir; }
 };

@@ -9,6 +9,7 @@
 #include "options.hpp"
 
 #include <statesync/key_watcher.hpp>
+#include <statesync/rollout.hpp>
 #include <statesync/state_mirror.hpp>
 #include <statesync/subscriber.hpp>
 
@@ -18,6 +19,8 @@
 
 namespace statesync::tools {
 
+// --rollout: the files change in this host's turn (Rollout::apply), with
+// --health after --on-change.
 // A shell command (sh -c COMMAND) as the mirror runs it.
 class ShellCommand {
 public:
@@ -25,6 +28,8 @@ public:
   // Runs it with `variables` added to its environment and nothing on its
   // standard input; what went wrong, or nothing when it exited 0.
   std::optional<std::string> run(const std::vector<std::string>& variables) const;
+  // The same, killed (its process group) after `timeout`.
+  std::optional<HealthFailure> run_bounded(std::optional<std::chrono::milliseconds> timeout) const;
 
 private:
   CommandRunner runner_;
@@ -44,20 +49,24 @@ public:
   bool pending() const { return mirror_.pending(); }
   // True when a recorded state differs from its file.
   bool differs() const { return mirror_.differs(); }
-  // Puts the recorded states in place and runs --on-change once when a
-  // file changed. Reports each refusal of --validate and a failed
-  // --on-change on standard error. Returns what changed.
-  MirrorApplied apply();
-  // Puts the files of `changes` back as they were, and runs --on-change.
-  void revert(const std::vector<MirrorChange>& changes);
+  // Puts the recorded states in place (in this host's turn, with
+  // --rollout) and runs --on-change once when a file changed. Reports each
+  // refusal of --validate, a failed --on-change and a rollout's halt on
+  // standard error.
+  void apply();
 
 private:
   void run_on_change(const std::vector<MirrorChange>& changes) const;
+  MirrorValidator validator();
+  void report_refusals(const MirrorApplied& applied) const;
+  void report_turn(const RolloutTurn& turn) const;
 
   const SubOptions& options_;
   StateMirror mirror_;
   std::optional<ShellCommand> on_change_;
   std::optional<ShellCommand> validate_;
+  std::optional<ShellCommand> health_;
+  std::optional<Rollout> rollout_;
 };
 
 } // namespace statesync::tools

@@ -23,6 +23,7 @@
 #include <statesync/export.hpp>
 #include <statesync/link.hpp>
 #include <statesync/lock_session.hpp>
+#include <statesync/state_mirror.hpp>
 
 #include <chrono>
 #include <functional>
@@ -62,6 +63,46 @@ struct STATESYNC_API RolloutHalt {
   std::string reason;
 };
 
+/// A failed health check: why, and the command's exit status (as the
+/// run history keeps it).
+struct STATESYNC_API HealthFailure {
+  /// What failed ("exited with status 7", "timed out after 10s").
+  std::string reason;
+  /// The exit status (128+N: died of signal N).
+  int status = 1;
+};
+
+/// What a host does in its turn, besides writing its files. Each is
+/// optional.
+struct STATESYNC_API RolloutSteps {
+  /// Asked before each new file replaces the old one (StateMirror::apply).
+  MirrorValidator validate;
+  /// Runs after the files changed (and again after a rollback).
+  std::function<void(const std::vector<MirrorChange>&)> on_change;
+  /// Runs after on_change: nullopt when the host is healthy.
+  std::function<std::optional<HealthFailure>()> health;
+  /// Asked while waiting for the turn: true gives up the wait.
+  std::function<bool()> stop;
+};
+
+/// How Rollout::apply() ended.
+struct STATESYNC_API RolloutTurn {
+  enum class Outcome {
+    nothing,     // no recorded state differs from its file: no turn taken
+    applied,     // the files changed, on_change ran, the host is healthy
+    halted,      // the state was halted before this turn: not applied
+    refused,     // the validator refused it: not applied, the rollout halted
+    rolled_back, // the health check failed: the files were put back, halted
+    stopped,     // `stop` ended the wait for the turn: not applied
+  };
+  /// How it ended.
+  Outcome outcome = Outcome::nothing;
+  /// What the files did (and the refusals).
+  MirrorApplied applied;
+  /// The halt in force after the turn (halted, refused, rolled_back).
+  std::optional<RolloutHalt> halt;
+};
+
 /// One host's part in a rollout. Not thread-safe: one thread at a time.
 class STATESYNC_API Rollout {
 public:
@@ -79,6 +120,19 @@ public:
   /// `stop` about twice a second whether to give up (nullopt then). Throws
   /// Error as LockSession::start (unavailable, refused, usage ...).
   std::optional<LockSession> take_turn(const std::function<bool()>& stop);
+
+  /// Puts `mirror`'s recorded states in place in a turn of this host:
+  /// without a turn when none differs from its file; else it waits for the
+  /// turn (take_turn), reads the halt (a halted state is discarded, not
+  /// applied: also when it comes again after a reconnect), applies the
+  /// states (asking steps.validate), runs steps.on_change and
+  /// steps.health; a refusal or a failed health check halts the rollout of
+  /// this state (after putting the old files back and running on_change
+  /// again, for a failed health check). The turn ends with its outcome in
+  /// the lock's run history (ok, or failed with the health check's status).
+  /// Blocks on the lock, the steps and the server; throws Error as the
+  /// calls it makes (StateMirror::apply's output errors included).
+  RolloutTurn apply(StateMirror& mirror, const RolloutSteps& steps);
 
   /// The halt in force, if any. One round trip, within the reply timeout;
   /// throws Error as Link::command (unavailable, server, refused).

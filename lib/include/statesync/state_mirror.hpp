@@ -114,6 +114,14 @@ public:
   /// True when a recorded state differs from its file now (reads the
   /// files: blocks on the file system).
   bool differs() const;
+  /// The identity of the recorded states: content_digest() of the one
+  /// state's content (of every name and content, where there are several).
+  /// Never blocks.
+  std::string pending_digest() const;
+  /// The version of the one recorded state, where it has one. Never blocks.
+  std::optional<long long> pending_version() const;
+  /// Forgets the recorded states: nothing is written for them. Never blocks.
+  void discard() noexcept;
 
   /// Puts the recorded states in place: for each whose content differs
   /// from its file, writes it (as the file comment says), asks `validate`

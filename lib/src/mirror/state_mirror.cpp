@@ -147,6 +147,25 @@ bool StateMirror::differs() const {
   return false;
 }
 
+std::string StateMirror::pending_digest() const {
+  if (impl_->pending.size() == 1) {
+    return content_digest(impl_->pending.begin()->second.content.value_or(""));
+  }
+  std::string all;
+  for (const auto& [name, state] : impl_->pending) {
+    all += name + '\0' + (state.content ? "=" + *state.content : std::string("cleared")) + '\0';
+  }
+  return content_digest(all);
+}
+
+std::optional<long long> StateMirror::pending_version() const {
+  return impl_->pending.size() == 1 ? impl_->pending.begin()->second.version : std::nullopt;
+}
+
+void StateMirror::discard() noexcept {
+  impl_->pending.clear();
+}
+
 MirrorApplied StateMirror::apply(const MirrorValidator& validate) {
   MirrorApplied applied;
   bool index_changed = false;

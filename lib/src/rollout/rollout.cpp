@@ -1,6 +1,7 @@
 #include <statesync/error.hpp>
 #include <statesync/reply.hpp>
 #include <statesync/rollout.hpp>
+#include <statesync/state_mirror.hpp>
 
 #include <fmt/format.h>
 
@@ -82,6 +83,64 @@ std::optional<LockSession> Rollout::take_turn(const std::function<bool()>& stop)
       return session;
     }
   }
+}
+
+RolloutTurn Rollout::apply(StateMirror& mirror, const RolloutSteps& steps) {
+  RolloutTurn turn;
+  if (!mirror.pending()) {
+    return turn;
+  }
+  if (!mirror.differs()) {
+    turn.applied = mirror.apply(); // a host whose files hold the state skips its turn
+    return turn;
+  }
+  const std::string digest = mirror.pending_digest();
+  const std::optional<long long> version = mirror.pending_version();
+  std::optional<LockSession> session = take_turn(steps.stop);
+  if (!session) {
+    turn.outcome = RolloutTurn::Outcome::stopped;
+    return turn;
+  }
+  // Checked under the lock: a host that halts does so in its turn, so no
+  // host that takes its turn after it misses the halt.
+  turn.halt = halt();
+  if (turn.halt && turn.halt->digest == digest) {
+    mirror.discard();
+    session->release();
+    turn.outcome = RolloutTurn::Outcome::halted;
+    return turn;
+  }
+  turn.applied = mirror.apply(steps.validate);
+  if (!turn.applied.refused.empty()) {
+    turn.halt = RolloutHalt{digest, host(), version, "--validate " + turn.applied.refused.front().reason};
+    halt(*turn.halt);
+    session->finish({RunOutcome::failed, 1});
+    turn.outcome = RolloutTurn::Outcome::refused;
+    return turn;
+  }
+  if (turn.applied.changes.empty()) {
+    session->release();
+    return turn;
+  }
+  if (steps.on_change) {
+    steps.on_change(turn.applied.changes);
+  }
+  if (const std::optional<HealthFailure> failure = steps.health ? steps.health() : std::nullopt) {
+    mirror.revert(turn.applied.changes);
+    if (steps.on_change) {
+      steps.on_change(turn.applied.changes);
+    }
+    turn.halt = RolloutHalt{digest, host(), version, "--health " + failure->reason};
+    halt(*turn.halt);
+    session->finish({RunOutcome::failed, failure->status});
+    turn.outcome = RolloutTurn::Outcome::rolled_back;
+    return turn;
+  }
+  clear_halt_unless(digest);
+  turn.halt.reset();
+  session->finish({RunOutcome::ok});
+  turn.outcome = RolloutTurn::Outcome::applied;
+  return turn;
 }
 
 std::optional<RolloutHalt> Rollout::halt() {
