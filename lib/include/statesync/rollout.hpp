@@ -87,13 +87,14 @@ struct STATESYNC_API RolloutSteps {
 
 /// How Rollout::apply() ended.
 struct STATESYNC_API RolloutTurn {
+  /// The ways a turn ends.
   enum class Outcome {
-    nothing,     // no recorded state differs from its file: no turn taken
-    applied,     // the files changed, on_change ran, the host is healthy
-    halted,      // the state was halted before this turn: not applied
-    refused,     // the validator refused it: not applied, the rollout halted
-    rolled_back, // the health check failed: the files were put back, halted
-    stopped,     // `stop` ended the wait for the turn: not applied
+    nothing,     ///< no recorded state differs from its file: no turn taken
+    applied,     ///< the files changed, on_change ran, the host is healthy
+    halted,      ///< the state was halted before this turn: not applied
+    refused,     ///< the validator refused it: not applied, the rollout halted
+    rolled_back, ///< the health check failed: the files were put back, halted
+    stopped,     ///< `stop` ended the wait for the turn: not applied
   };
   /// How it ended.
   Outcome outcome = Outcome::nothing;
@@ -111,7 +112,9 @@ public:
   explicit Rollout(RolloutSpec spec);
   /// Moves the rollout.
   Rollout(Rollout&&) noexcept;
+  /// Not copied.
   Rollout(const Rollout&) = delete;
+  /// Not copied.
   Rollout& operator=(const Rollout&) = delete;
   /// Nothing held outlives a Rollout but the LockSessions it handed out.
   ~Rollout();

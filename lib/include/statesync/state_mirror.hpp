@@ -97,7 +97,9 @@ public:
   StateMirror(StateMirror&&) noexcept;
   /// Moves the mirror.
   StateMirror& operator=(StateMirror&&) noexcept;
+  /// Not copied.
   StateMirror(const StateMirror&) = delete;
+  /// Not copied.
   StateMirror& operator=(const StateMirror&) = delete;
   /// Discards pending states (nothing is written).
   ~StateMirror();
