@@ -103,6 +103,10 @@ def test_a_failing_health_check_halts_the_rollout_and_a_good_state_reaches_all(r
         status.stdout
     history = run("statesync-lock", "-p", redis.port, "--history", "web")
     assert history.returncode == 0 and b"h5" in history.stdout and b"failed" in history.stdout, history.stdout
+    # A reconnect reads the halted state again: the halted host does not apply it.
+    redis.command("CLIENT", "KILL", "TYPE", "pubsub")
+    wait_until(lambda: b"is halted for this state (h5 halted it" in hosts.stderr("h5"), "h5 to read v2 again")
+    assert hosts.file("h5") == b"v1"
     # A later good state reaches all eight, the halted host too.
     retain(redis, "cfg", b"v3")
     hosts.wait_all(b"v3")
@@ -138,3 +142,25 @@ def test_a_host_killed_in_its_turn_holds_the_others_up_only_until_the_ttl(redis,
     hosts.hosts[victim][1].wait()
     hosts.wait_all(b"v2")
     assert all(hosts.file(name) == b"v2" for name in hosts.hosts)
+
+
+def test_a_health_check_past_its_timeout_fails_and_rolls_back(redis, fleet):
+    retain(redis, "cfg", b"v1")
+    hosts = fleet(1, "--health-timeout", "200ms", health="grep -q v1 {file} || sleep 30")
+    hosts.wait_all(b"v1")
+    retain(redis, "cfg", b"v2")
+    wait_until(lambda: b"halted here" in hosts.stderr("h1"), "the halt")
+    assert b"--health timed out; the previous file is back" in hosts.stderr("h1")
+    assert hosts.file("h1") == b"v1"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-R", "--rollout", "web", "cfg"], b"--rollout needs --to-file"),
+    (["-R", "--to-file", "f", "--health", "true", "cfg"], b"--health needs --rollout"),
+    (["-R", "--to-file", "f", "--rollout", "web", "--rollout-parallel", "0", "cfg"], b"--rollout-parallel"),
+    (["-R", "--to-file", "f", "--rollout", "web", "--health-timeout", "1s", "cfg"], b"--health-timeout needs --health"),
+])
+def test_rollout_usage_errors(redis, args, message):
+    result = run(TOOL, "-p", redis.port, *args)
+    assert result.returncode == 64 and result.stderr.startswith(b"statesync-sub: ") and message in result.stderr, \
+        result.stderr
