@@ -242,3 +242,22 @@ def test_mirror_usage_errors(redis, args, message):
     result = run(TOOL, "-p", redis.port, *args)
     assert result.returncode in (64, 74) and result.stderr.startswith(b"statesync-sub: ") and message in result.stderr, \
         result.stderr
+
+
+def test_changes_during_on_change_are_coalesced_into_one_more_run(redis, tmp_path):
+    target, log, go = tmp_path / "app.conf", tmp_path / "runs", tmp_path / "go"
+    retain(redis, "cfg", b"s1")
+    # The first run waits (bounded) for the test's word, while 19 states come.
+    on_change = (f'echo "$STATESYNC_VERSION" >> {log}; [ "$STATESYNC_VERSION" != 1 ] || '
+                 f'for i in $(seq 3000); do [ -e {go} ] && break; sleep 0.01; done')
+    sub = mirror(redis, "-R", "--to-file", target, "--on-change", on_change, "cfg")
+    try:
+        wait_until(lambda: log_lines(log) == ["1"], "the first --on-change", sub)
+        lines = b"".join(b"s%d\n" % i for i in range(2, 21))
+        assert run("statesync-pub", "-p", redis.port, "-r", "-l", "cfg", input=lines).returncode == 0
+        go.touch()
+        wait_until(lambda: log_lines(log)[-1:] == ["20"], "a run for the latest state", sub)
+    finally:
+        stop(sub)
+    assert target.read_bytes() == b"s20"
+    assert len(log_lines(log)) < 20, log_lines(log)  # one run per state would be 20
