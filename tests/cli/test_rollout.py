@@ -90,6 +90,8 @@ def test_a_failing_health_check_halts_the_rollout_and_a_good_state_reaches_all(r
     def settled(name):
         return hosts.file(name) == b"v2 bad" or b"halted" in hosts.stderr(name)
 
+    # h5 holds the new file during its turn, until its health check fails.
+    wait_until(lambda: b"halted here" in hosts.stderr("h5"), "h5's health check to fail")
     for name in hosts.hosts:
         wait_until(lambda: settled(name), f"{name} to take its turn or see the halt")
     assert hosts.file("h5") == b"v1"
