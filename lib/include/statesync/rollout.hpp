@@ -37,9 +37,9 @@ namespace statesync {
 /// Where the rollout's lock is and how it is held.
 struct STATESYNC_API RolloutSpec {
   /// The server (each turn's LockSession makes its own link from it).
-  LinkOptions link;
+  LinkOptions link{};
   /// The rollout's name: the lock's name.
-  std::string name;
+  std::string name{};
   /// The key prefix of the lock and the halt.
   std::string prefix = "statesync:";
   /// The lease of a turn, renewed while the turn lasts: how long a host
@@ -48,7 +48,7 @@ struct STATESYNC_API RolloutSpec {
   /// How many hosts may take their turn at once (the lock's limit).
   int parallel = 1;
   /// This host's name in the lock and the halt; empty: the system's.
-  std::string host;
+  std::string host{};
 };
 
 /// A rollout halted by a failed health check (or a refused validation).

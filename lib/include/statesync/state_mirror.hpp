@@ -37,9 +37,9 @@ namespace statesync {
 /// What a StateMirror writes, and where. Exactly one of `file` and `dir`.
 struct STATESYNC_API StateMirrorOptions {
   /// One file that holds the state of the one name given to set().
-  std::string file;
+  std::string file{};
   /// A directory: one file per name, named by mirror_file_name().
-  std::string dir;
+  std::string dir{};
   /// The permission bits of every file written (a new file's and a
   /// replaced one's alike).
   unsigned mode = 0644;
