@@ -100,7 +100,7 @@ def start_unit(argv, environment, **kwargs):
 def test_every_unit_runs_a_shipped_tool_and_documents_what_to_edit():
     units = sorted(os.listdir(UNITS))
     assert units == ["statesync-lock@.service", "statesync-lock@.timer", "statesync-mirror@.service",
-                     "statesync-singleton@.service"]
+                     "statesync-rollout@.service", "statesync-singleton@.service"]
     for unit in units:
         with open(os.path.join(UNITS, unit)) as f:
             text = f.read()
@@ -164,6 +164,32 @@ def test_mirror_writes_the_retained_state_then_each_new_one_by_rename(redis, tmp
     finally:
         stop(mirror)
     assert one(unit_settings("statesync-mirror@.service"), "Service", "Restart") == "on-failure"
+
+
+# --- statesync-rollout@.service: a file rolled out, validated, reloaded ---
+
+def test_rollout_validates_reloads_and_checks_health(redis, tmp_path):
+    settings, log = tmp_path / "settings.json", tmp_path / "log"
+    assert run("statesync-pub", "-u", redis.url, "-r", "app/settings", '{"v": 1}').returncode == 0
+    argv, environment = exec_start("statesync-rollout@.service", "app", {
+        "/etc/statesync/rollout-app.env": {
+            "STATESYNC_URL": redis.url, "ROLLOUT_CHANNEL": "app/settings", "ROLLOUT_FILE": str(settings),
+            "ROLLOUT_NAME": "app-settings", "ROLLOUT_VALIDATE": "grep -q v $STATESYNC_NEW_FILE",
+            "ROLLOUT_RELOAD": f"echo reload >> {log}", "ROLLOUT_HEALTH": f"echo health >> {log}"}})
+    rollout = start_unit(argv, environment)
+    try:
+        wait_until(lambda: log.exists() and log.read_text() == "reload\nhealth\n", what="the first turn")
+        assert settings.read_bytes() == b'{"v": 1}'
+        # Refused by --validate: the file stays, and the rollout of that state halts.
+        assert run("statesync-pub", "-u", redis.url, "-r", "app/settings", "{}").returncode == 0
+        line = rollout.stderr.readline()
+        assert b"--validate" in line and b"the old file is kept" in line, line
+        assert settings.read_bytes() == b'{"v": 1}'
+        assert rollout.poll() is None
+    finally:
+        stop(rollout)
+    history = run("statesync-lock", "-u", redis.url, "--history", "app-settings")
+    assert b"ok" in history.stdout and b"failed" in history.stdout, history.stdout
 
 
 # --- statesync-singleton@.service: one host at a time, failover -----------

@@ -78,6 +78,13 @@ expect "$(line)" "update (version 1): first"
 wait "${pids[-1]}"
 usage_error "$build/follow_state" examples.config many
 
+# mirror_file: the retained state into a file; the same state again (a
+# restart) writes nothing.
+expect "$("$build/mirror_file" examples.config "$work/config" 1)" "wrote version 2 to $work/config"
+expect "$(cat "$work/config")" "v2"
+expect "$("$build/mirror_file" examples.config "$work/config" 1)" "unchanged"
+usage_error "$build/mirror_file" examples.config "$work/config" many
+
 expect "$("$build/run_under_lock" examples.job)" "step 1 under fencing token 1
 step 2 under fencing token 1
 step 3 under fencing token 1"

@@ -9,6 +9,7 @@
 #include "wait_display.hpp"
 
 #include <statesync/lock_history.hpp>
+#include <statesync/rollout.hpp>
 
 #include <fmt/format.h>
 
@@ -130,6 +131,30 @@ int list(Link& link, const LockOptions& options) {
   return exit_ok;
 }
 
+// A lock used by statesync-sub --rollout: the halt of its rollout, if any.
+std::string halt_text(const std::optional<RolloutHalt>& halt) {
+  if (!halt) {
+    return {};
+  }
+  return fmt::format("  rollout halted: by {}{} (state {}): {}\n", halt->host,
+                     halt->version ? fmt::format(" at version {}", *halt->version) : std::string(), halt->digest,
+                     halt->reason);
+}
+
+std::string halt_json(const std::optional<RolloutHalt>& halt) {
+  if (!halt) {
+    return R"("rollout_halt":null)";
+  }
+  std::string out = R"("rollout_halt":{"host":)";
+  append_json_string(out, halt->host);
+  out += R"(,"version":)" + (halt->version ? std::to_string(*halt->version) : std::string("null"));
+  out += R"(,"state":)";
+  append_json_string(out, halt->digest);
+  out += R"(,"reason":)";
+  append_json_string(out, halt->reason);
+  return out + "}";
+}
+
 } // namespace
 
 int inspect(Link& link, const LockOptions& options) {
@@ -137,8 +162,9 @@ int inspect(Link& link, const LockOptions& options) {
   case LockMode::status: {
     const LockStatus status = lock_status(link, options.key_prefix, options.name);
     const RunSummary runs = lock_run_summary(link, options.key_prefix, options.name);
-    write_stdout(options.json ? status_json(status, summary_json(runs)) + "\n"
-                              : status_text(status) + summary_text(runs));
+    const std::optional<RolloutHalt> halt = rollout_halt(link, options.key_prefix, options.name);
+    write_stdout(options.json ? status_json(status, summary_json(runs) + "," + halt_json(halt)) + "\n"
+                              : status_text(status) + summary_text(runs) + halt_text(halt));
     return status.held ? exit_ok : exit_not_this_time;
   }
   case LockMode::release: {

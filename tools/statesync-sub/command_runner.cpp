@@ -48,8 +48,9 @@ std::string find_program(const std::string& program) {
 // The variables statesync-sub gives its commands: never inherited, so that
 // a command sees only those that describe its own message.
 constexpr std::string_view given_variables[] = {
-    "STATESYNC_CHANNEL=", "STATESYNC_PATTERN=", "STATESYNC_RETAINED=", "STATESYNC_VERSION=",   "STATESYNC_KEY=",
-    "STATESYNC_EVENT=",   "STATESYNC_STREAM=",  "STATESYNC_ID=",       "STATESYNC_REQUEST_ID="};
+    "STATESYNC_CHANNEL=",    "STATESYNC_PATTERN=", "STATESYNC_RETAINED=", "STATESYNC_VERSION=",
+    "STATESYNC_KEY=",        "STATESYNC_EVENT=",   "STATESYNC_STREAM=",   "STATESYNC_ID=",
+    "STATESYNC_REQUEST_ID=", "STATESYNC_FILE=",    "STATESYNC_NEW_FILE=", "STATESYNC_DIR="};
 
 bool is_given(const char* entry) {
   for (const auto name : given_variables) {

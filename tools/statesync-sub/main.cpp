@@ -5,6 +5,7 @@
 #include "connection_notices.hpp"
 #include "live_view.hpp"
 #include "message_printer.hpp"
+#include "mirror_sink.hpp"
 #include "options.hpp"
 #include "reply_run.hpp"
 #include "stream_run.hpp"
@@ -56,10 +57,11 @@ std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a, st
 // The message loop, and what ends it.
 class Session {
 public:
-  // Messages go to `live` when there is one, else to `runner` when there
-  // is one, else to `printer`.
-  Session(const SubOptions& options, const MessagePrinter& printer, const CommandRunner* runner, LiveView* live)
-      : options_(options), printer_(printer), runner_(runner), live_(live) {}
+  // Messages go to `mirror`, `live` or `runner`, the first there is,
+  // else to `printer`.
+  Session(const SubOptions& options, const MessagePrinter& printer, const CommandRunner* runner, LiveView* live,
+          MirrorSink* mirror)
+      : options_(options), printer_(printer), runner_(runner), live_(live), mirror_(mirror) {}
 
   int run(Subscriber& subscriber) {
     const auto start = Clock::now();
@@ -143,6 +145,9 @@ private:
     }
     write_stdout(out_);
     out_.clear();
+    if (mirror_ != nullptr && mirror_->pending()) {
+      mirror_->apply();
+    }
     if (any_message) {
       last_message_ = Clock::now();
     }
@@ -165,6 +170,10 @@ private:
       break;
     }
     ++received_;
+    if (mirror_ != nullptr) {
+      mirror_->take(event.message);
+      return true;
+    }
     if (live_ != nullptr) {
       live_->add(event.message);
       return true;
@@ -194,6 +203,7 @@ private:
   const MessagePrinter& printer_;
   const CommandRunner* runner_;
   LiveView* live_;
+  MirrorSink* mirror_;
   long long received_ = 0;
   Clock::time_point last_message_;
   ConnectionNotices notices_;
@@ -231,10 +241,15 @@ int main(int argc, char** argv) {
     if (options.stream.enabled) {
       return run_stream(options, printer, runner ? &*runner : nullptr, wake.fd());
     }
+    std::optional<MirrorSink> mirror;
+    if (options.mirror.enabled()) {
+      mirror.emplace(options);
+    }
     Subscriber subscriber(subscriber_options(options));
     subscriber.set_wake_fd(wake.fd());
     signal_ready(options.ready, options.channels.size(), options.patterns);
-    Session session(options, printer, runner ? &*runner : nullptr, live ? &*live : nullptr);
+    Session session(options, printer, runner ? &*runner : nullptr, live ? &*live : nullptr,
+                    mirror ? &*mirror : nullptr);
     return options.retained_only ? session.print_current_states(subscriber) : session.run(subscriber);
   });
 }

@@ -91,6 +91,7 @@ std::unique_ptr<CLI::App> make_sub_app(SubOptions& options) {
   add_watch_options(*app, options.watch);
   add_sub_stream_options(*app, options.stream);
   add_reply_options(*app, options.reply);
+  add_mirror_options(*app, options.mirror);
   return app;
 }
 
@@ -120,6 +121,7 @@ void check_options(SubOptions& options) {
                                                            : "a channel name is empty");
   }
   check_reply_options(options);
+  check_mirror_options(options);
   if (options.watch.enabled) {
     check_watch_options(options);
     return;

@@ -1,6 +1,7 @@
 #pragma once
 // statesync-sub's options, defined once for the tool and its generated docs.
 
+#include "mirror_options.hpp"
 #include "reply_options.hpp"
 #include "stream_options.hpp"
 #include "watch_options.hpp"
@@ -48,6 +49,7 @@ struct SubOptions {
   WatchArgs watch;        // --watch: the channels are keys
   SubStreamArgs stream;   // --stream: the channels are stream keys
   ReplyArgs reply;        // --reply: answer requests
+  MirrorArgs mirror;      // --to-file, --to-dir: files that mirror the state
 };
 
 std::unique_ptr<CLI::App> make_sub_app(SubOptions& options);

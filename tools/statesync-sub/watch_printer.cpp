@@ -30,7 +30,9 @@ void append_score(std::string& out, const std::string& score) {
   }
 }
 
-void append_json_value(std::string& out, const KeyValue& value) {
+} // namespace
+
+void append_watch_value_json(std::string& out, const KeyValue& value) {
   switch (value.type) {
   case KeyValue::Type::string:
     append_bytes(out, value.bytes);
@@ -89,7 +91,14 @@ void append_json_value(std::string& out, const KeyValue& value) {
   out += "null";
 }
 
-} // namespace
+std::string shown_name(const std::string& name) {
+  std::string text;
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    text += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
+  }
+  return text;
+}
 
 std::string value_text(const KeyChange& change) {
   if (change.event == KeyChange::Event::deleted) {
@@ -127,7 +136,7 @@ void append_watch_json(std::string& out, const KeyChange& change, SystemTime rec
   } else {
     append_json_string(out, change.value.type_name);
     out += ",\"value\":";
-    append_json_value(out, change.value);
+    append_watch_value_json(out, change.value);
   }
   out += ",\"time\":\"";
   append_iso8601(out, received);

@@ -37,6 +37,13 @@ private:
 // The value as text (empty for a deletion).
 std::string value_text(const KeyChange& change);
 
+// A value as --json prints it in "value".
+void append_watch_value_json(std::string& out, const KeyValue& value);
+
+// One line naming a key or channel in a message, whatever bytes its name
+// has (control bytes as \xNN).
+std::string shown_name(const std::string& name);
+
 // One JSON object (without terminator).
 void append_watch_json(std::string& out, const KeyChange& change, SystemTime received);
 

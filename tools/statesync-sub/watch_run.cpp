@@ -2,6 +2,7 @@
 
 #include "command_runner.hpp"
 #include "connection_notices.hpp"
+#include "mirror_sink.hpp"
 #include "wake_set.hpp"
 #include "watch_debounce.hpp"
 #include "watch_printer.hpp"
@@ -39,20 +40,10 @@ std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a, st
   return std::min(*a, *b);
 }
 
-// One line naming a key in a message, whatever bytes its name has.
-std::string shown(const std::string& key) {
-  std::string text;
-  for (const char c : key) {
-    const auto byte = static_cast<unsigned char>(c);
-    text += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
-  }
-  return text;
-}
-
 class WatchSession {
 public:
-  WatchSession(const SubOptions& options, const WatchPrinter& printer, const CommandRunner* runner)
-      : options_(options), printer_(printer), runner_(runner) {
+  WatchSession(const SubOptions& options, const WatchPrinter& printer, const CommandRunner* runner, MirrorSink* mirror)
+      : options_(options), printer_(printer), runner_(runner), mirror_(mirror) {
     if (options.watch.debounce) {
       debouncer_.emplace(to_milliseconds(*options.watch.debounce));
     }
@@ -151,9 +142,13 @@ private:
 
   void act(const KeyChange& change) {
     ++acted_;
+    if (mirror_ != nullptr) {
+      mirror_->take(change);
+      return;
+    }
     if (runner_ == nullptr) {
       if (!printer_.append(out_, change)) {
-        report(fmt::format("'{}' deleted", shown(change.key)));
+        report(fmt::format("'{}' deleted", shown_name(change.key)));
       }
       return;
     }
@@ -165,19 +160,24 @@ private:
       variables.push_back("STATESYNC_PATTERN=" + change.pattern);
     }
     if (const auto failure = runner_->run(value_text(change), variables)) {
-      report(fmt::format("'{}' {} (key '{}' {}); going on", options_.command.front(), *failure, shown(change.key),
+      report(fmt::format("'{}' {} (key '{}' {}); going on", options_.command.front(), *failure, shown_name(change.key),
                          event_name(change.event)));
     }
   }
 
+  // The output so far, and the files of the states taken.
   void flush() {
     write_stdout(out_);
     out_.clear();
+    if (mirror_ != nullptr && mirror_->pending()) {
+      mirror_->apply();
+    }
   }
 
   const SubOptions& options_;
   const WatchPrinter& printer_;
   const CommandRunner* runner_;
+  MirrorSink* mirror_;
   std::optional<Debouncer> debouncer_;
   long long acted_ = 0;
   Clock::time_point last_change_;
@@ -195,9 +195,13 @@ int run_watch(const SubOptions& options) {
   }
   catch_signals({SIGINT, SIGTERM});
   const WakeSet wake(signal_fd());
+  std::optional<MirrorSink> mirror;
+  if (options.mirror.enabled()) {
+    mirror.emplace(options);
+  }
   KeyWatcher watcher(watcher_options(options));
   watcher.set_wake_fd(wake.fd());
-  WatchSession session(options, printer, runner ? &*runner : nullptr);
+  WatchSession session(options, printer, runner ? &*runner : nullptr, mirror ? &*mirror : nullptr);
   return session.run(watcher);
 }
 

@@ -83,6 +83,11 @@ public:
   // for the server; throws Error(unavailable) when it does not answer (the
   // lease then runs out on its own). Later calls return false.
   bool release();
+  // The same, with the run's history record: how the work ended (`end`),
+  // written and the lock released in one step (Lock::finish). Returns
+  // false, writing nothing, when the lease was lost before. Waits and
+  // throws as release(); later calls (and release()) return false.
+  bool finish(const RunEnd& end);
 
 private:
   struct Impl;

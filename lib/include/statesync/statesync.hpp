@@ -33,6 +33,8 @@
 #include <statesync/reply.hpp>
 #include <statesync/request.hpp>
 #include <statesync/retained.hpp>
+#include <statesync/rollout.hpp>
+#include <statesync/state_mirror.hpp>
 #include <statesync/stream_id.hpp>
 #include <statesync/stream_reader.hpp>
 #include <statesync/stream_writer.hpp>

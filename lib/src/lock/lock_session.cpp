@@ -112,7 +112,8 @@ struct LockSession::Impl {
     raise(lost_fd);
   }
 
-  bool release() {
+  // Ends the keeper thread; true when the lock is still ours to release.
+  bool stop_keeping() {
     if (released) {
       return false;
     }
@@ -126,8 +127,12 @@ struct LockSession::Impl {
     }
     // The stop word stays readable: the release must not be cut short by it.
     link.set_wake_fd(-1);
-    return lock.release();
+    return true;
   }
+
+  bool release() { return stop_keeping() && lock.release(); }
+
+  bool finish(const RunEnd& end) { return stop_keeping() && lock.finish(end).released; }
 };
 
 std::optional<LockSession> LockSession::start(LockSessionOptions options) {
@@ -193,6 +198,10 @@ int LockSession::lost_fd() const noexcept {
 
 bool LockSession::release() {
   return impl_->release();
+}
+
+bool LockSession::finish(const RunEnd& end) {
+  return impl_->finish(end);
 }
 
 } // namespace statesync
