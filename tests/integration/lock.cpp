@@ -377,3 +377,25 @@ TEST_CASE("wait_replicas: acquisition and renewal count once that many replicas 
   CHECK_THROWS_WITH_AS(short_of_replicas.try_acquire(), doctest::Contains("reached 1 of 2 replicas"), Error);
   CHECK(link.command({"EXISTS", lock_keys(two.prefix, two.name).lock}).integer == 0);
 }
+
+// The renewal's WAIT, its reply and every retry after a shortfall end by
+// the give-up point: a replica that stops confirming (frozen) is the lease
+// lost then, whatever the reply and connect timeouts (a minute here).
+TEST_CASE("wait_replicas: a lease whose replica stops confirming is lost by its give-up point") {
+  RedisServer server;
+  RedisServer replica({"--replicaof", "127.0.0.1", std::to_string(server.endpoint().port)});
+  statesync::testing::wait_until([&] { return statesync::testing::replica_caught_up(replica.endpoint()); },
+                                 "the replica to sync");
+  Endpoint slow = server.endpoint();
+  slow.connect_timeout = milliseconds(60000);
+  slow.reply_timeout = milliseconds(60000);
+  Link link(slow, "statesync-test");
+  LockSpec one = spec("replicated", 1, milliseconds(1500));
+  one.wait_replicas = 1;
+  Lock lock(link, one);
+  REQUIRE(lock.try_acquire().acquired);
+  replica.freeze();
+  const LeaseNews news = keep_until_renewed(lock, lock.lease_start());
+  CHECK_FALSE(news.held);
+  CHECK(news.lost == "not renewed within 1.0s");
+}
