@@ -9,6 +9,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <optional>
+#include <poll.h>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -47,7 +50,95 @@ void wait_for_blocked(Link& observer, int count) {
   FAIL("no client blocked in BLPOP");
 }
 
+// statesync-lock's link: one server, which the link's policy does not
+// reconnect to.
+Link without_reconnect(const RedisServer& server) {
+  LinkOptions options{server.endpoint(), "statesync-test", {}, LinkOptions{}.max_failovers};
+  options.reconnect.enabled = false;
+  return Link(options);
+}
+
+// keep() as a holder calls it (by LeaseNews::next, or when the lease's
+// connection is readable) until a renewal after `since` is counted or
+// the lease is lost; bounded by the rounds, not by time.
+LeaseNews keep_until_renewed(Lock& lock, Clock::time_point since) {
+  LeaseNews news;
+  for (int round = 0; round < 1000; ++round) {
+    news = lock.keep();
+    if (!news.held || lock.lease_start() > since) {
+      return news;
+    }
+    pollfd lease{lock.lease_fd(), POLLIN, 0};
+    const auto left = news.next ? std::chrono::ceil<milliseconds>(*news.next - Clock::now()).count() : 10;
+    ::poll(&lease, 1, static_cast<int>(std::clamp<long long>(left, 0, 100)));
+  }
+  return news;
+}
+
+const std::string job_key = "statesync:lock:{job}";
+
 } // namespace
+
+// CLIENT KILL, the server's idle timeout, a proxy's cut: the server is up
+// and still has the lease, under this holder's token. Reconnected and
+// renewed, not lost (issue 22).
+TEST_CASE("a holder whose connection the server closes reconnects and renews its own lease") {
+  RedisServer server;
+  auto link = without_reconnect(server);
+  auto admin = connect(server);
+  Lock lock(link, spec("job", 1, milliseconds(3000)));
+  REQUIRE(lock.try_acquire().acquired);
+  const std::string token = admin.command({"GET", job_key}).str;
+  const auto before = lock.lease_start();
+  REQUIRE(admin.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).integer >= 1);
+  const LeaseNews news = keep_until_renewed(lock, before);
+  INFO("lost: ", news.lost);
+  CHECK(news.held);
+  CHECK(lock.lease_start() > before);
+  CHECK(admin.command({"GET", job_key}).str == token); // the same holder
+  CHECK(lock.release());
+}
+
+// The server restarted (here: not back yet): it may come back without the
+// lock, and another client may take it at once. Lost, not waited for.
+TEST_CASE("a holder whose server cannot be reached again at once loses the lease") {
+  RedisServer server;
+  auto link = without_reconnect(server);
+  Lock lock(link, spec("job", 1, milliseconds(30000)));
+  REQUIRE(lock.try_acquire().acquired);
+  server.stop();
+  const LeaseNews news = keep_until_renewed(lock, lock.lease_start());
+  CHECK_FALSE(news.held);
+  CHECK(news.lost.find("; after it: cannot connect") != std::string::npos);
+}
+
+TEST_CASE("a waiter whose connection the server closes reconnects and goes on waiting") {
+  RedisServer server;
+  auto admin = connect(server);
+  Lock holder(admin, spec("job"));
+  REQUIRE(holder.try_acquire().acquired);
+  auto link = without_reconnect(server);
+  Lock waiter(link, spec("job"));
+  std::optional<AcquireResult> result;
+  std::string failure;
+  {
+    // Joined on every way out of the block (a failed check too); the
+    // waiter's own deadline bounds the join.
+    std::jthread waiting([&] {
+      try {
+        result = waiter.acquire(Clock::now() + milliseconds(20000));
+      } catch (const Error& error) {
+        failure = error.what();
+      }
+    });
+    wait_for_blocked(admin, 1);
+    admin.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+    wait_for_blocked(admin, 1); // waiting again, on a new connection
+    CHECK(holder.release());
+  }
+  INFO("failure: ", failure);
+  CHECK(result == AcquireResult::acquired);
+}
 
 TEST_CASE("try_acquire, conflict, release; the fencing token increases") {
   RedisServer server;
@@ -342,4 +433,26 @@ TEST_CASE("wait_replicas: acquisition and renewal count once that many replicas 
   Lock short_of_replicas(link, two);
   CHECK_THROWS_WITH_AS(short_of_replicas.try_acquire(), doctest::Contains("reached 1 of 2 replicas"), Error);
   CHECK(link.command({"EXISTS", lock_keys(two.prefix, two.name).lock}).integer == 0);
+}
+
+// The renewal's WAIT, its reply and every retry after a shortfall end by
+// the give-up point: a replica that stops confirming (frozen) is the lease
+// lost then, whatever the reply and connect timeouts (a minute here).
+TEST_CASE("wait_replicas: a lease whose replica stops confirming is lost by its give-up point") {
+  RedisServer server;
+  RedisServer replica({"--replicaof", "127.0.0.1", std::to_string(server.endpoint().port)});
+  statesync::testing::wait_until([&] { return statesync::testing::replica_caught_up(replica.endpoint()); },
+                                 "the replica to sync");
+  Endpoint slow = server.endpoint();
+  slow.connect_timeout = milliseconds(60000);
+  slow.reply_timeout = milliseconds(60000);
+  Link link(slow, "statesync-test");
+  LockSpec one = spec("replicated", 1, milliseconds(1500));
+  one.wait_replicas = 1;
+  Lock lock(link, one);
+  REQUIRE(lock.try_acquire().acquired);
+  replica.freeze();
+  const LeaseNews news = keep_until_renewed(lock, lock.lease_start());
+  CHECK_FALSE(news.held);
+  CHECK(news.lost == "not renewed within 1.0s");
 }

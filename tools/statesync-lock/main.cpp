@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
     options.connection.name_with_first_command = true;
     // Failovers (Sentinel, Cluster) are followed by the library: a lease
     // until its give-up point, a wait for as long as it waits. A lost
-    // single server is the lease lost, not reconnected.
+    // single server is the lease lost, not reconnected (a connection it
+    // closes while up is opened again once by the lock: Lock::keep).
     LinkOptions link_options;
     link_options.endpoint = checked_endpoint(options.connection);
     link_options.client_name = client_name("statesync-lock");

@@ -190,7 +190,14 @@ public:
   // Cluster link, READONLY, MOVED, CLUSTERDOWN) is reported (`failing`),
   // then the next call renews at the new master or slot owner, retrying
   // until the give-up point: kept (`kept_at`) if the lock was replicated,
-  // else lost; never shared. Only that call blocks, on the link's waits,
+  // else lost; never shared. On a link whose policy does not reconnect
+  // (one server, ReconnectPolicy::enabled false), a connection that the
+  // server closes after it has answered there is opened again at once and
+  // the renewal sent on it (the lease is kept if the server still has this
+  // token's); a server that cannot be reached at once, or drops the new
+  // connection before answering, is the lease lost (it may have restarted
+  // empty, and another client may take the lock). acquire() connects again
+  // the same way and goes on waiting. Only that call blocks, on the link's waits,
   // which the wake fd ends early (it then returns `held` with `next` now:
   // call again). A slot that is migrating is retried shortly. Throws only
   // what no plan covers (Error(usage), internal errors).

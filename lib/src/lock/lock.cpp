@@ -274,6 +274,8 @@ Attempt Lock::Impl::attempt_once(bool queue) {
   const Reply reply = expect_ok(run({"acquire", token, ttl, meta, limit, history_len, wait_start, once_per,
                                      spec.once_per_any_outcome ? "1" : "0", queue_ms}),
                                 what);
+  answered = true;
+  reopened_after.clear();
   using Type = Reply::Type;
   const long long outcome = detail::lock_reply_element(reply, 0, Type::integer, what).integer;
   const long long value = detail::lock_reply_element(reply, 1, Type::integer, what).integer;
@@ -362,7 +364,49 @@ bool Lock::Impl::recover_waiting(const Error& error, std::optional<Clock::time_p
   // What was owed went with the old connection.
   pending_pop_until.reset();
   renewal_sent.reset();
+  if (reopens()) {
+    if (!may_reopen(error)) {
+      throw Error(error, since_reopen(error));
+    }
+    // The wait goes on at the same server, connected by the caller's
+    // deadline.
+    std::optional<WaitLimited> by;
+    if (deadline) {
+      by.emplace(link, *deadline);
+    }
+    reopen(error);
+    return true;
+  }
   return deadline ? link.recover_before(error, *deadline) : link.recover(error);
+}
+
+bool Lock::Impl::reopens() const {
+  // A Sentinel or Cluster link, or one whose policy reconnects, is mended
+  // by the link (recover_waiting, follow_failover).
+  return link.topology() == Topology::standalone && !link.options().reconnect.enabled;
+}
+
+bool Lock::Impl::may_reopen(const Error& lost) const {
+  return reopens() && lost.kind() == ErrorKind::unavailable && answered;
+}
+
+std::string Lock::Impl::since_reopen(const Error& error) const {
+  return reopened_after.empty() ? error.what() : fmt::format("{}; after it: {}", reopened_after, error.what());
+}
+
+void Lock::Impl::reopen(const Error& lost) {
+  answered = false;
+  reopened_after = lost.what();
+  pending_pop_until.reset();
+  renewal_sent.reset();
+  renewal_reply.reset();
+  link.reset();
+  const WakeSuspended unwatched(link);
+  try {
+    connection();
+  } catch (const Error& again) {
+    throw Error(lost, since_reopen(again));
+  }
 }
 
 std::optional<AcquireResult> Lock::Impl::acquire_step(std::optional<Clock::time_point> deadline,
@@ -411,6 +455,7 @@ std::optional<AcquireResult> Lock::Impl::acquire_step(std::optional<Clock::time_
   if (!reply) {
     if (Clock::now() >= *pending_pop_until) {
       pending_pop_until.reset();
+      answered = false; // a new connection does not mend a server that has stopped answering
       throw Error(ErrorKind::unavailable,
                   fmt::format("no reply from {} within {} while waiting for lock '{}'", at.where(),
                               detail::seconds_text(link.endpoint().reply_timeout), spec.name));
@@ -499,6 +544,8 @@ bool Lock::Impl::apply_renewal(const Reply& reply, std::optional<Reply> waited) 
     outcome = run({"renew", token, ttl, limit});
   }
   expect_ok(outcome, fmt::format("cannot renew lock '{}'", spec.name));
+  answered = true;
+  reopened_after.clear();
   if (outcome.type != Reply::Type::integer) {
     throw Error(ErrorKind::protocol,
                 fmt::format("cannot renew lock '{}': unexpected reply {}", spec.name, outcome.describe()));
@@ -573,8 +620,17 @@ LeaseNews Lock::Impl::keep() {
       failover = error;
       failover_first = error.what();
       return {true, {}, error.what(), {}, now};
+    } else if (may_reopen(error)) {
+      // The lease is still this token's if the server kept it: the
+      // renewal, sent at once on the new connection, says so.
+      try {
+        reopen(error);
+      } catch (const Error& again) {
+        return lose(again.what());
+      }
+      renew_now = true;
     } else {
-      return lose(error.what());
+      return lose(since_reopen(error));
     }
   }
   const auto give_up = lease_start + give_up_after();
@@ -582,7 +638,9 @@ LeaseNews Lock::Impl::keep() {
     return lose(fmt::format("not renewed within {}", detail::seconds_text(give_up_after())));
   }
   news.held = true;
-  news.next = renewal_sent ? give_up : std::min(give_up, std::max(lease_start + renew_after(), renewal_retry_at));
+  news.next = renew_now      ? now
+              : renewal_sent ? give_up
+                             : std::min(give_up, std::max(lease_start + renew_after(), renewal_retry_at));
   return news;
 }
 

@@ -81,6 +81,20 @@ struct Lock::Impl {
                                             std::optional<std::chrono::milliseconds> wake_every);
   LeaseNews lose(std::string why);
   LeaseNews follow_failover();
+  // A connection the server closed while it is up (CLIENT KILL, its idle
+  // timeout, a proxy's cut) on a link whose policy does not reconnect (one
+  // server, ReconnectPolicy::enabled false): this lock opens it again at
+  // once itself (only when `answered`).
+  bool reopens() const;
+  // True when `lost` is such a loss, and reopen() may follow it.
+  bool may_reopen(const Error& lost) const;
+  // `error`'s text, after the loss a reopen followed, if one did.
+  std::string since_reopen(const Error& error) const;
+  // Connects again now, by the link's wait limit, with the wake fd not
+  // watched (a signal must not cost a lease); throws `lost` followed by
+  // why connecting failed: a server that cannot be reached at once may
+  // have restarted without the lock, and another client may take it.
+  void reopen(const Error& lost);
 
   Link& link;
   LockSpec spec;
@@ -111,6 +125,13 @@ struct Lock::Impl {
   // then waits and tries again, at the master the Sentinels name then).
   bool short_of_replicas = false;
   Clock::time_point renewal_retry_at{};
+  // The server has answered on the lock's connection, and no wait on it
+  // has gone unanswered since: only then is a loss reopen()ed (never a
+  // connection that has not worked yet, nor twice in a row: no loop with
+  // a server that takes connections and drops them; and a new connection
+  // does not mend a server that has stopped answering).
+  bool answered = false;
+  std::string reopened_after; // the loss the last reopen() followed
 };
 
 } // namespace statesync

@@ -1,5 +1,6 @@
 // TCP and Unix sockets: non-blocking connect with a deadline, keepalive.
 
+#include "transport/resolve.hpp"
 #include "transport/transport.hpp"
 #include "util/deadline.hpp"
 
@@ -10,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -100,19 +100,11 @@ int connect_socket(const Endpoint& endpoint, Clock::time_point deadline) {
     return fd;
   }
 
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(endpoint.port);
-  if (const int rc = ::getaddrinfo(endpoint.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    cannot_connect(endpoint, ::gai_strerror(rc));
-  }
+  const Addresses found = resolve(endpoint, deadline);
   int fd = -1;
-  for (const addrinfo* candidate = found; candidate != nullptr && fd < 0; candidate = candidate->ai_next) {
+  for (const addrinfo* candidate = found.get(); candidate != nullptr && fd < 0; candidate = candidate->ai_next) {
     fd = try_connect(candidate->ai_family, candidate->ai_addr, candidate->ai_addrlen, deadline, endpoint, why);
   }
-  ::freeaddrinfo(found);
   if (fd < 0) {
     cannot_connect(endpoint, why);
   }
