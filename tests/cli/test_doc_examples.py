@@ -457,7 +457,7 @@ def force_release(sh, example):
 
 SCENARIOS = {
     "scripts/package": build_step,
-    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync0_*.deb": system_step,
+    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync1_*.deb": system_step,
     "apt install ./build-packages/libstatesync-dev_*.deb": system_step,
     "cp /usr/share/doc/statesync/examples/systemd/statesync-lock@.* /etc/systemd/system/": system_step,
     "mkdir -p /etc/statesync && install -m 600 /dev/null /etc/statesync/lock-report.env": system_step,
@@ -501,7 +501,7 @@ SCENARIOS = {
     "statesync-sub --watch -P --json 'flag:*'": watch_flags_json,
     "statesync-sub --watch --debounce 1 config:web --exec -- systemctl reload web": watch_reload,
     "scripts/package": build_step,
-    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync0_*.deb": elsewhere("tests/package/run.sh"),
+    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync1_*.deb": elsewhere("tests/package/run.sh"),
     "apt install ./build-packages/libstatesync-dev_*.deb": elsewhere("tests/package/run.sh"),
     "cp /usr/share/doc/statesync/examples/systemd/statesync-lock@.* /etc/systemd/system/":
         elsewhere("tests/package/run.sh and test_systemd_units.py"),
