@@ -4,6 +4,7 @@
 # library would change it, the built library (BUILD_DIR) is
 #   - refused when a public struct's size differs (a field added or removed),
 #   - refused when an exported function is gone,
+#   - accepted when a pimpl's Impl lost a function (exported, not interface),
 #   - accepted when it exports a function the baseline lacks (an addition),
 #   - refused when its SONAME is not the baseline's (a baseline not updated).
 # The check against the baseline itself is the ctest abi.baseline.
@@ -42,6 +43,11 @@ expect 1 "$work/field-added.abi" "type size changed from $((bits - 64)) to $bits
 sed "/<elf-function-symbols>/a\\    <elf-symbol name='_ZN9statesync10gone_againEv' type='func-type' binding='global-binding' visibility='default-visibility' is-defined='yes'/>" \
   "$baseline" >"$work/function-removed.abi"
 expect 1 "$work/function-removed.abi" "_ZN9statesync10gone_againEv" "changed incompatibly"
+
+# A pimpl's function gone: exported, but no interface.
+sed "/<elf-function-symbols>/a\\    <elf-symbol name='_ZN9statesync4Lock4Impl10gone_againEv' type='func-type' binding='global-binding' visibility='default-visibility' is-defined='yes'/>" \
+  "$baseline" >"$work/impl-changed.abi"
+expect 0 "$work/impl-changed.abi" "compatible with its baseline"
 
 # A function the library exports and the baseline does not.
 symbol=_ZN9statesync15error_kind_nameENS_9ErrorKindE
