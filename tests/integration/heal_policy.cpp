@@ -33,18 +33,26 @@ ReconnectPolicy give_up_soon() {
   return policy;
 }
 
-// Calls next() until it throws (a bounded number of times: a reader that
-// never gave up fails the test rather than hanging it); returns the error.
-template <class Reader>
-std::optional<Error> error_after_the_loss(Reader& reader) {
+// The Error `call` throws, if any.
+template <class Call>
+std::optional<Error> error_of(Call&& call) {
   try {
-    for (int i = 0; i < 40; ++i) {
-      reader.next(Clock::now() + 1s);
-    }
+    call();
   } catch (const Error& error) {
     return error;
   }
   return std::nullopt;
+}
+
+// next() until it throws, a bounded number of times: a reader that never
+// gave up fails the test rather than hanging it.
+template <class Reader>
+std::optional<Error> error_after_the_loss(Reader& reader) {
+  return error_of([&] {
+    for (int i = 0; i < 40; ++i) {
+      reader.next(Clock::now() + 1s);
+    }
+  });
 }
 
 void gave_up_by_the_policy(const char* who, const std::optional<Error>& error) {
@@ -78,19 +86,8 @@ TEST_CASE("one reconnect policy, set once, and every reader and the link give up
   server.stop();
   gave_up_by_the_policy("Subscriber", error_after_the_loss(subscriber));
   gave_up_by_the_policy("KeyWatcher", error_after_the_loss(watcher));
-  std::optional<Error> lost;
-  try {
-    link.command({"PING"});
-  } catch (const Error& error) {
-    lost = error;
-  }
+  const std::optional<Error> lost = error_of([&] { link.command({"PING"}); });
   REQUIRE(lost);
   CHECK(lost->kind() == ErrorKind::unavailable);
-  std::optional<Error> given_up;
-  try {
-    link.recover(*lost);
-  } catch (const Error& error) {
-    given_up = error;
-  }
-  gave_up_by_the_policy("Link", given_up);
+  gave_up_by_the_policy("Link", error_of([&] { link.recover(*lost); }));
 }
