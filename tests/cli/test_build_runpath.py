@@ -54,7 +54,7 @@ def test_no_binary_searches_the_current_directory():
 def test_a_library_file_in_the_current_directory_is_not_loaded(tmp_path):
     # What the issue saw: run from a directory holding a file named like a
     # library the tool needs, the loader took that file and the tool died.
-    for name in ("libm.so.6", "libc.so.6", "libstatesync.so.0", "libstdc++.so.6", "libgcc_s.so.1"):
+    for name in ("libm.so.6", "libc.so.6", "libstatesync.so.1", "libstdc++.so.6", "libgcc_s.so.1"):
         (tmp_path / name).write_bytes(b"not a library")
     result = subprocess.run([tool_path("statesync-pub"), "--version"], cwd=tmp_path, capture_output=True,
                             env=clean_env(), timeout=60)

@@ -457,7 +457,7 @@ def force_release(sh, example):
 
 SCENARIOS = {
     "scripts/package": build_step,
-    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync0_*.deb": system_step,
+    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync1_*.deb": system_step,
     "apt install ./build-packages/libstatesync-dev_*.deb": system_step,
     "scripts/quickstart": build_step,
     "scripts/test": build_step,
@@ -496,7 +496,7 @@ SCENARIOS = {
     "statesync-sub --watch -P --json 'flag:*'": watch_flags_json,
     "statesync-sub --watch --debounce 1 config:web --exec -- systemctl reload web": watch_reload,
     "scripts/package": build_step,
-    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync0_*.deb": elsewhere("tests/package/run.sh"),
+    "apt install ./build-packages/statesync_*.deb ./build-packages/libstatesync1_*.deb": elsewhere("tests/package/run.sh"),
     "apt install ./build-packages/libstatesync-dev_*.deb": elsewhere("tests/package/run.sh"),
     "statesync-sub -R config --exec -- sh -c \\\n  'if [ \"$STATESYNC_EVENT\" = clear ]; then rm -f config; else "
     "cat > config.new && mv config.new config; fi'": mirror,

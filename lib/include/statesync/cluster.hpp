@@ -9,6 +9,7 @@
 
 namespace statesync {
 
+// How many hash slots a Redis Cluster has: key_slot() is below it.
 inline constexpr int cluster_slots = 16384;
 
 // CRC16 (XMODEM) of the key mod 16384; only the part inside the first

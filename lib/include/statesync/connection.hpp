@@ -28,8 +28,11 @@
 
 namespace statesync {
 
+// The clock of every deadline in the library: monotonic, never the wall clock.
 using Clock = std::chrono::steady_clock;
 
+// One connection to one server; how it waits and its thread rules are in this
+// file's description above. Throws Error, as each call says.
 class STATESYNC_API Connection {
 public:
   // Connects (within the connect timeout), authenticates, selects the db
@@ -44,6 +47,8 @@ public:
   static Connection open(const Endpoint& endpoint, const std::string& client_name,
                          std::optional<Clock::time_point> wait_limit);
 
+  // Movable (a moved-from one may only be destroyed or assigned to);
+  // the destructor closes the socket without waiting.
   Connection(Connection&&) noexcept;
   Connection& operator=(Connection&&) noexcept;
   ~Connection();

@@ -13,12 +13,13 @@
 
 namespace statesync {
 
+// TLS for rediss:// URLs (OpenSSL, loaded on first use).
 struct STATESYNC_API TlsOptions {
-  bool enabled = false;
-  std::string ca_file; // empty: the system store
-  std::string ca_dir;
+  bool enabled = false;  // TLS on
+  std::string ca_file;   // empty: the system store
+  std::string ca_dir;    // a directory of CA certificates (c_rehash names)
   std::string cert_file; // client certificate for mutual TLS
-  std::string key_file;
+  std::string key_file;  // the client certificate's private key
   std::string sni;       // empty: the host name
   bool insecure = false; // skip certificate and host-name verification
 };
@@ -29,21 +30,25 @@ struct STATESYNC_API TlsOptions {
 // and routes the cluster; Connection::open connects to one server only.
 enum class Topology { standalone, sentinel, cluster };
 
+// A server's address: a Sentinel's, or a cluster node's.
 struct STATESYNC_API HostPort {
-  std::string host;
-  int port = 0;
+  std::string host; // a name or an address
+  int port = 0;     // TCP port
 };
 
+// Where the servers are and how to talk to them: an address, credentials, TLS,
+// timeouts and the topology. Plain data: parse_url() and
+// endpoint_from_environment() fill one.
 struct STATESYNC_API Endpoint {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string socket_path; // when set, a Unix socket instead of host and port
-  int db = 0;
-  std::optional<std::string> user;
-  std::optional<std::string> password;
-  TlsOptions tls;
-  std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::milliseconds reply_timeout{10000};
+  std::string host = "127.0.0.1";                  // the server (a cluster's seed node)
+  int port = 6379;                                 // its TCP port
+  std::string socket_path;                         // when set, a Unix socket instead of host and port
+  int db = 0;                                      // SELECTed on connecting (0: none sent)
+  std::optional<std::string> user;                 // AUTH user (ACL); nullopt: "default"
+  std::optional<std::string> password;             // AUTH password; nullopt: no AUTH
+  TlsOptions tls;                                  // rediss://
+  std::chrono::milliseconds connect_timeout{5000}; // bounds each connection attempt
+  std::chrono::milliseconds reply_timeout{10000};  // bounds each wait for a reply or a write
   // Sends the handshake's CLIENT SETNAME with the first command and reads
   // its reply then: a round trip less per connection. A server that wants
   // a password and got none then says so (NOAUTH) when the first reply is
@@ -51,13 +56,13 @@ struct STATESYNC_API Endpoint {
   // Connection::open.
   bool name_with_first_command = false;
 
-  Topology topology = Topology::standalone;
+  Topology topology = Topology::standalone; // how the servers are found
   // Sentinel only: whom to ask, for which master, with the Sentinels' own
   // credentials (user and password above are the data nodes').
   std::vector<HostPort> sentinels;
-  std::string master_name;
-  std::optional<std::string> sentinel_user;
-  std::optional<std::string> sentinel_password;
+  std::string master_name;                      // the master's name the Sentinels know
+  std::optional<std::string> sentinel_user;     // the Sentinels' AUTH user
+  std::optional<std::string> sentinel_password; // the Sentinels' AUTH password
 
   // "host:port", "[::1]:port" or the socket path: for messages.
   std::string where() const;

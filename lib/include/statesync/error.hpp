@@ -17,6 +17,7 @@ namespace statesync {
 
 struct Reply;
 
+// What an error means to a caller (and which exit status the tools end with).
 enum class ErrorKind {
   usage,       // a bad argument from the caller: URL that does not parse, bad option value
   bad_data,    // input data that does not have the expected shape
@@ -64,8 +65,8 @@ enum class ServerError {
 // serves it (an empty host: the node asked does not know the address; ask
 // at the same host).
 struct STATESYNC_API Redirection {
-  int slot = 0;
-  HostPort node;
+  int slot = 0;  // the key's hash slot
+  HostPort node; // the node that serves it
 };
 
 // "unavailable", "lock_lost" ...: the kind as its enumerator is spelled,
@@ -82,6 +83,7 @@ STATESYNC_API int exit_status_for(ErrorKind kind) noexcept;
 // Immutable once thrown; copies may be used from any thread.
 class STATESYNC_API Error : public std::runtime_error {
 public:
+  // An error of `kind` with `message` (no server code).
   Error(ErrorKind kind, const std::string& message);
   // The server's error reply `reply` (Reply::is_error()), quoted after
   // `context`: "<context>: <the server's words>". Its kind, code and
@@ -90,7 +92,8 @@ public:
   // `cause` told with another message: the same kind, code and redirection.
   Error(const Error& cause, const std::string& message);
 
-  ErrorKind kind() const noexcept { return kind_; }
+  ErrorKind kind() const noexcept { return kind_; } // what it means to the caller
+  // The server's code; none when the error is not a server's reply.
   ServerError server_error() const noexcept { return server_error_; }
   // The slot and node a MOVED or ASK reply names; nullptr for any other
   // error.

@@ -37,9 +37,10 @@
 
 namespace statesync {
 
+// What a KeyWatcher watches, and where.
 struct STATESYNC_API KeyWatcherOptions {
-  Endpoint endpoint;
-  std::string client_name;
+  Endpoint endpoint;                 // where the keys are
+  std::string client_name;           // CLIENT SETNAME on each connection
   std::vector<std::string> keys;     // exact key names (binary-safe)
   std::vector<std::string> patterns; // glob patterns, as KEYS and SCAN MATCH read them
   ReconnectPolicy reconnect;         // as the link's: after a gap, how to get back
@@ -53,39 +54,46 @@ struct STATESYNC_API KeyWatcherOptions {
 // members come in a stable order (sorted by name, by score for a sorted set),
 // so that an unchanged value compares equal.
 struct STATESYNC_API KeyValue {
-  enum class Type { string, hash, list, set, zset, other };
-  Type type = Type::string;
-  std::string type_name;                                  // "string", "hash", ..., "stream"
-  std::string bytes;                                      // string
-  std::vector<std::string> elements;                      // list, set
-  std::vector<std::pair<std::string, std::string>> pairs; // hash: field, value; zset: member, score
+  enum class Type { string, hash, list, set, zset, other }; // the Redis type; other: not read (a stream)
+  Type type = Type::string;                                 // which of the fields below hold the value
+  std::string type_name;                                    // "string", "hash", ..., "stream"
+  std::string bytes;                                        // string
+  std::vector<std::string> elements;                        // list, set
+  std::vector<std::pair<std::string, std::string>> pairs;   // hash: field, value; zset: member, score
 
-  bool operator==(const KeyValue&) const = default;
+  bool operator==(const KeyValue&) const = default; // the same value (in its stable order)
 };
 
+// A watched key's new state.
 struct STATESYNC_API KeyChange {
-  enum class Event { set, deleted };
-  std::string key;
-  std::string pattern; // the pattern that matched it, empty for an exact key
-  Event event = Event::set;
-  KeyValue value; // meaningful for `set` only
+  enum class Event { set, deleted }; // set: it has a value (new or changed); deleted: it is gone (or expired)
+  std::string key;                   // the key (binary-safe)
+  std::string pattern;               // the pattern that matched it, empty for an exact key
+  Event event = Event::set;          // what happened to it
+  KeyValue value;                    // meaningful for `set` only
 };
 
+// What KeyWatcher::next() hands out: a change, or news of the connection.
 struct STATESYNC_API KeyWatchEvent {
+  // Which kind of event.
   enum class Type {
     change,          // `change` is set
     connection_lost, // `detail` says why; reconnecting follows (unless disabled)
     not_connected,   // the first connection failed (`detail` says why); tried again until the give-up time
     reconnected,     // `detail` says where; changes made meanwhile follow (after `not_connected`: connected)
   };
-  Type type = Type::change;
-  KeyChange change;
+  Type type = Type::change; // which kind
+  KeyChange change;         // change only
   std::string detail;
 };
 
 // "set" or "deleted".
 STATESYNC_API const char* event_name(KeyChange::Event event) noexcept;
 
+// Watches keys (this file's description says how). It makes a link of its own
+// from its options. Blocks only in its constructor and next(); throws Error as
+// each call says. Threads: one thread at a time; set_wake_fd() is how another
+// thread (or a signal handler) ends a wait in next().
 class STATESYNC_API KeyWatcher {
 public:
   // Connects, starts tracking and reads every watched key: their current
@@ -96,6 +104,7 @@ public:
   // notifications are off, and as a connection does. The first connection
   // is not retried.
   explicit KeyWatcher(KeyWatcherOptions options);
+  // Movable (a moved-from one may only be destroyed or assigned to).
   KeyWatcher(KeyWatcher&&) noexcept;
   KeyWatcher& operator=(KeyWatcher&&) noexcept;
   ~KeyWatcher();

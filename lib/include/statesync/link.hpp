@@ -36,6 +36,10 @@
 
 namespace statesync {
 
+// How a lost connection is got back: set once, in the options of the entry
+// point (LinkOptions, SubscriberOptions, StreamReaderOptions,
+// StreamWriterOptions, KeyWatcherOptions, ResponderOptions); every entry point
+// follows it the same way (the link's recover()).
 struct STATESYNC_API ReconnectPolicy {
   // False: a lost connection is the caller's failure at once (recover()
   // rethrows it); Sentinel and Cluster failovers are still followed.
@@ -45,7 +49,7 @@ struct STATESYNC_API ReconnectPolicy {
   // a random amount of up to half (jitter, so that many clients that lost
   // the same server do not come back in lockstep).
   std::chrono::milliseconds first_delay{100};
-  std::chrono::milliseconds max_delay{10000};
+  std::chrono::milliseconds max_delay{10000}; // the ceiling of that wait
   // Give up (Error(unavailable)) when the connection is not back this long
   // after it was lost. With it, the first connection is retried too (a
   // server not up yet). nullopt: try forever, and a first connection that
@@ -53,10 +57,11 @@ struct STATESYNC_API ReconnectPolicy {
   std::optional<std::chrono::milliseconds> give_up_after;
 };
 
+// What a Link is made from.
 struct STATESYNC_API LinkOptions {
-  Endpoint endpoint;
-  std::string client_name; // CLIENT SETNAME on every connection
-  ReconnectPolicy reconnect;
+  Endpoint endpoint;         // where the deployment is
+  std::string client_name;   // CLIENT SETNAME on every connection
+  ReconnectPolicy reconnect; // how a lost connection is got back
   // Failovers in a row without progress() in between: after that many the
   // deployment is not coming back, and the last failure is the answer.
   int max_failovers = 5;
@@ -65,10 +70,13 @@ struct STATESYNC_API LinkOptions {
 // A connection of its own for push traffic (SUBSCRIBE, CLIENT TRACKING's
 // REDIRECT target), and its CLIENT ID.
 struct STATESYNC_API PushConnection {
-  Connection connection;
-  long long client_id = 0;
+  Connection connection;   // subscribed or redirected to by the caller; the caller owns it
+  long long client_id = 0; // its CLIENT ID (a CLIENT TRACKING REDIRECT target)
 };
 
+// The way to one deployment: this file's description says what it holds,
+// how it waits (deadlines and the wake fd) and its thread rules (one thread at
+// a time, with everything built on it). Each call says what it throws.
 class STATESYNC_API Link {
 public:
   // Does not connect: the first use does (or connect()). Throws
@@ -81,7 +89,7 @@ public:
   Link& operator=(Link&&) noexcept;
   ~Link();
 
-  const LinkOptions& options() const noexcept;
+  const LinkOptions& options() const noexcept; // what it was made from
   // The endpoint as given; its topology becomes `cluster` once a MOVED
   // has shown that a server named as a single one is a cluster node.
   const Endpoint& endpoint() const noexcept;

@@ -56,10 +56,24 @@
 
 namespace statesync {
 
+// The Redis keys of one lock (lock_keys()): in a cluster all in the lock's slot.
 struct STATESYNC_API LockKeys {
-  std::string lock, fence, signal, info, holders, limit, history, runs, window, refusals, queue, xsignal, serial;
+  std::string lock;     // the lock (its holder's token); its hash tag is the lock's slot
+  std::string fence;    // the fencing counter
+  std::string signal;   // the list waiters block on (BLPOP), pushed on release
+  std::string info;     // each holder's metadata (fence, since, ttl, host:pid)
+  std::string holders;  // a semaphore's holders
+  std::string limit;    // a semaphore's limit
+  std::string history;  // the stream of run records
+  std::string runs;     // the runs in progress, by token (written to history when they end)
+  std::string window;   // the --once-per window that has run
+  std::string refusals; // the stream of refusals and skips
+  std::string queue;    // exclusive waiters kept out by shared holders, in arrival order
+  std::string xsignal;  // the list a queued exclusive waiter blocks on
+  std::string serial;   // the counter every acquisition's fencing token is drawn from
 };
 
+// The keys of the lock `name` under `prefix`. No I/O, no throw but std::bad_alloc.
 STATESYNC_API LockKeys lock_keys(std::string_view prefix, std::string_view name);
 
 // One holder of a lock, as inspection and a refused attempt see it.
@@ -80,11 +94,12 @@ struct STATESYNC_API Holder {
   std::string who() const;
 };
 
+// Which lock, and how it is held.
 struct STATESYNC_API LockSpec {
-  std::string name;
-  std::string prefix = "statesync:";
-  std::chrono::milliseconds ttl{30000};
-  int limit = 1; // above 1: a counting semaphore
+  std::string name;                     // the lock's name (a {hash tag} in it decides its cluster slot)
+  std::string prefix = "statesync:";    // its keys' prefix
+  std::chrono::milliseconds ttl{30000}; // the lease: it ends this long after the last renewal
+  int limit = 1;                        // above 1: a counting semaphore
   // Held shared (as flock -s): with any number of other shared holders,
   // never with an exclusive one. An exclusive waiter kept out by shared
   // holders is queued, and no new shared holder joins while it waits; one
@@ -97,7 +112,7 @@ struct STATESYNC_API LockSpec {
   // across all users of the name; a failed run leaves the window open
   // unless `once_per_any_outcome`.
   std::chrono::milliseconds once_per{0};
-  bool once_per_any_outcome = false;
+  bool once_per_any_outcome = false; // a failed run uses up the window too
   // Replicas that must have the lock before an acquisition or a renewal
   // counts (WAIT, a sixth of the TTL, at most 1 s). nullopt: from the
   // deployment, never from what a server says of itself (a demoted master
@@ -113,7 +128,7 @@ inline constexpr std::chrono::milliseconds shared_queue_lapse{3000};
 
 // Outcome of one acquisition attempt.
 struct STATESYNC_API Attempt {
-  bool acquired = false;
+  bool acquired = false;               // the lock is ours now
   long long fence = 0;                 // acquired: the fencing token
   std::vector<Holder> holders;         // refused: the holder whose lease ends first
   long long holder_count = 0;          // refused: how many hold it
@@ -247,8 +262,8 @@ public:
   // After AcquireResult::already_ran: the run that used up the window.
   const std::optional<WindowRun>& window_run() const noexcept;
 
-  bool held() const noexcept;
-  long long fence() const noexcept;
+  bool held() const noexcept;       // acquired and not known lost or released (no I/O)
+  long long fence() const noexcept; // the fencing token of the current hold (0: none)
   // Send time of the last successful acquisition or renewal: the lease
   // runs at least until lease_start() + ttl.
   Clock::time_point lease_start() const noexcept;
@@ -265,7 +280,7 @@ private:
 // Releases on destruction (errors ignored: the lease expires anyway).
 class STATESYNC_API LockGuard {
 public:
-  explicit LockGuard(Lock& lock) : lock_(lock) {}
+  explicit LockGuard(Lock& lock) : lock_(lock) {} // `lock` must outlive the guard
   LockGuard(const LockGuard&) = delete;
   LockGuard& operator=(const LockGuard&) = delete;
   ~LockGuard();
@@ -276,12 +291,12 @@ private:
 
 // Inspection and repair, for operators.
 struct STATESYNC_API LockStatus {
-  std::string name;
-  bool held = false;
-  int limit = 1;            // above 1: a semaphore
-  bool shared = false;      // held by shared holders (limit is then 0)
-  long long last_fence = 0; // the last fencing token handed out (0: none)
-  std::vector<Holder> holders;
+  std::string name;            // the lock's name
+  bool held = false;           // someone holds it
+  int limit = 1;               // above 1: a semaphore
+  bool shared = false;         // held by shared holders (limit is then 0)
+  long long last_fence = 0;    // the last fencing token handed out (0: none)
+  std::vector<Holder> holders; // who, the lease that ends first first
 };
 
 // Each runs on the server of the lock's key (redirections followed) and

@@ -26,24 +26,25 @@
 
 namespace statesync {
 
+// One run (or refusal, or skip) of a lock's history.
 struct STATESYNC_API RunRecord {
-  std::string id; // the stream entry's ID
-  std::string host;
-  long long pid = 0;
-  long long fence = 0;         // the fencing token (0: refused, skipped)
-  long long wait_start_ms = 0; // when it started waiting
-  long long start_ms = 0;      // when it acquired the lock (0: refused, skipped)
-  long long end_ms = 0;        // when it released, gave up, or its lease ended (vanished)
-  RunOutcome outcome = RunOutcome::ok;
-  int exit_status = 0;
-  int signal = 0;
-  bool max_runtime_hit = false;
-  bool shared = false;    // a run that held the lock shared (LockSpec::shared)
-  std::string refused_by; // refused: the holder; skipped: who ran the window ("host:pid")
+  std::string id;                      // the stream entry's ID
+  std::string host;                    // who ran it
+  long long pid = 0;                   // its process ID
+  long long fence = 0;                 // the fencing token (0: refused, skipped)
+  long long wait_start_ms = 0;         // when it started waiting
+  long long start_ms = 0;              // when it acquired the lock (0: refused, skipped)
+  long long end_ms = 0;                // when it released, gave up, or its lease ended (vanished)
+  RunOutcome outcome = RunOutcome::ok; // how it ended
+  int exit_status = 0;                 // failed: the command's status
+  int signal = 0;                      // signal: the signal's number
+  bool max_runtime_hit = false;        // stopped at its maximum run time
+  bool shared = false;                 // a run that held the lock shared (LockSpec::shared)
+  std::string refused_by;              // refused: the holder; skipped: who ran the window ("host:pid")
 
-  std::chrono::milliseconds duration() const;
-  std::chrono::milliseconds waited() const;
-  bool success() const { return outcome == RunOutcome::ok || outcome == RunOutcome::released; }
+  std::chrono::milliseconds duration() const; // start to end (0 for a refusal or a skip)
+  std::chrono::milliseconds waited() const;   // how long it waited for the lock
+  bool success() const { return outcome == RunOutcome::ok || outcome == RunOutcome::released; } // ok or released
   // False for a refusal or a skip.
   bool ran() const { return outcome != RunOutcome::refused && outcome != RunOutcome::skipped; }
   // The time a record is shown and sorted by: its start, or when a
@@ -64,26 +65,30 @@ struct STATESYNC_API HistoryQuery {
   std::optional<RunOutcome> outcome{}; // only records that ended so
 };
 
+// lock_history()'s answer.
 struct STATESYNC_API LockHistory {
   std::vector<RunRecord> records; // newest first by shown_ms()
   std::size_t refusals_kept = 0;  // refusals and skips in their stream, asked for or not
 };
 
+// The lock's records that `query` selects.
 STATESYNC_API LockHistory lock_history(Link& link, std::string_view prefix, std::string_view name,
                                        const HistoryQuery& query = {});
 
+// The last runs of a lock, as --list and --check read them.
 struct STATESYNC_API RunSummary {
-  std::optional<RunRecord> last; // refusals are not runs
-  std::optional<RunRecord> last_success;
-  std::optional<RunRecord> last_failure;
+  std::optional<RunRecord> last;         // refusals are not runs
+  std::optional<RunRecord> last_success; // the last run that succeeded
+  std::optional<RunRecord> last_failure; // the last run that did not
 };
 
+// The lock's last run, last success and last failure.
 STATESYNC_API RunSummary lock_run_summary(Link& link, std::string_view prefix, std::string_view name);
 
 // A lock as --list shows it: who holds it, and how its last run ended.
 struct STATESYNC_API LockOverview {
-  LockStatus status;
-  RunSummary runs;
+  LockStatus status; // who holds it
+  RunSummary runs;   // how its last runs ended
 };
 
 // The locks matching the glob `pattern` that are held or have a history,

@@ -37,9 +37,10 @@
 
 namespace statesync {
 
+// What LockSession::start() takes.
 struct STATESYNC_API LockSessionOptions {
   LinkOptions link; // where the lock is (the session's own link is made from it)
-  LockSpec lock;
+  LockSpec lock;    // which lock, and its lease
   // How long start() waits for the lock; nullopt: as long as it takes;
   // zero: one attempt.
   std::optional<std::chrono::milliseconds> wait = std::nullopt;
@@ -48,6 +49,8 @@ struct STATESYNC_API LockSessionOptions {
   std::function<void(const std::string& why)> on_lost = {};
 };
 
+// A lock held, its lease kept from a thread of its own: this file's
+// description says how, and its thread rules.
 class STATESYNC_API LockSession {
 public:
   // Acquires the lock, waiting as `options.wait` says, then starts the
@@ -57,6 +60,7 @@ public:
   // Link and Lock do (unavailable, refused, usage ...).
   static std::optional<LockSession> start(LockSessionOptions options);
 
+  // Movable (a moved-from one may only be destroyed or assigned to).
   LockSession(LockSession&&) noexcept;
   LockSession& operator=(LockSession&&) noexcept;
   LockSession(const LockSession&) = delete;

@@ -35,6 +35,7 @@ struct STATESYNC_API Fence {
   std::string lock_prefix{"statesync:"}; // the lock's key prefix (statesync-lock --key-prefix)
 };
 
+// How a Publisher or a RecordStream publishes.
 struct STATESYNC_API PublisherOptions {
   std::string key_prefix{default_key_prefix}; // where retained state is kept
   bool sharded = false;                       // SPUBLISH (Redis 7 sharded pub/sub) instead of PUBLISH
@@ -43,10 +44,11 @@ struct STATESYNC_API PublisherOptions {
 
 // What the server said about one retained publish.
 struct STATESYNC_API Retained {
-  long long receivers = 0;
-  long long version = 0; // the state's new version: 1, 2, 3 ...
+  long long receivers = 0; // subscribers that received the message
+  long long version = 0;   // the state's new version: 1, 2, 3 ...
 };
 
+// What the server said about one clear.
 struct STATESYNC_API Cleared {
   long long receivers = 0; // of the empty message that announces it
   bool existed = false;    // whether there was retained state to delete
@@ -62,6 +64,8 @@ struct STATESYNC_API Cleared {
 // (unavailable). Threads: as its link, one thread at a time.
 class STATESYNC_API Publisher {
 public:
+  // Publishes over `link` (no I/O here: the first call connects). Throws
+  // Error(usage) for a fence with a sharded channel's options that cannot fit.
   explicit Publisher(Link& link, PublisherOptions options = {});
   // A copy publishes over the same link, with the same options.
   Publisher(const Publisher& other);
@@ -88,8 +92,8 @@ public:
   // cluster (Error usage there). Returns how many states were cleared.
   long long clear_matching(std::string_view pattern);
 
-  const PublisherOptions& options() const noexcept;
-  Link& link() noexcept;
+  const PublisherOptions& options() const noexcept; // what it was made with
+  Link& link() noexcept;                            // the link it borrows
 
 private:
   struct Impl;
@@ -99,16 +103,16 @@ private:
 // One acknowledged message of a stream.
 struct STATESYNC_API Acknowledgement {
   std::uint64_t message = 0; // 1, 2, 3 ...: in the order acknowledgements came
-  long long receivers = 0;
-  long long version = 0; // retained messages: the state's new version; else 0
-  std::string entry_id;  // a stream entry's ID (stream_writer.hpp); else empty
+  long long receivers = 0;   // subscribers that received it (0 for a stream entry)
+  long long version = 0;     // retained messages: the state's new version; else 0
+  std::string entry_id;      // a stream entry's ID (stream_writer.hpp); else empty
 };
 
 // How much a stream keeps in flight per server: commands sent but not yet
 // acknowledged, and bytes encoded but not yet written.
 struct STATESYNC_API StreamWindow {
-  std::size_t commands = 4096;
-  std::size_t bytes = std::size_t{1} << 20;
+  std::size_t commands = 4096;              // commands in flight per server, at most
+  std::size_t bytes = std::size_t{1} << 20; // bytes encoded and not yet written, at most
   // Above 0: a message counts as acknowledged only once this many
   // replicas have it (a WAIT pipelined behind each half window, waiting at
   // most half the reply timeout or a second). A shortfall, or WAIT
@@ -122,7 +126,7 @@ struct STATESYNC_API StreamWindow {
 // RecordStream (channels) or a StreamWriter (stream_writer.hpp, entries).
 class STATESYNC_API MessageStream {
 public:
-  using OnAck = std::function<void(const Acknowledgement&)>;
+  using OnAck = std::function<void(const Acknowledgement&)>; // called once per acknowledged message, in order
 
   virtual ~MessageStream() = default;
 

@@ -38,39 +38,42 @@
 
 namespace statesync {
 
+// How a Requester publishes its requests.
 struct STATESYNC_API RequesterOptions {
-  bool sharded = false; // SPUBLISH, the reply channel in the request's slot
-  std::string key_prefix{default_key_prefix};
+  bool sharded = false;                       // SPUBLISH, the reply channel in the request's slot
+  std::string key_prefix{default_key_prefix}; // where the responders' presence entries are
 };
 
 // A responder that held a presence entry when the request was published.
 struct STATESYNC_API PresentResponder {
-  std::string instance;
-  std::string host;
+  std::string instance; // the responder process (the envelope's INSTANCE)
+  std::string host;     // its host name
 };
 
+// One responder's reply to a request.
 struct STATESYNC_API RequestReply {
   std::string instance; // the responder process (see the envelope)
-  std::string host;
+  std::string host;     // the responder's host name
   // The command's exit status (128+N when it died of signal N); with
   // `timed_out` the command was stopped at the responder's time limit.
   int status = 0;
-  bool timed_out = false;
+  bool timed_out = false;             // stopped at the responder's time limit
   std::string output;                 // its standard output, byte for byte
   std::chrono::nanoseconds latency{}; // from the publish to this reply's arrival
 
-  bool failed() const noexcept { return timed_out || status != 0; }
+  bool failed() const noexcept { return timed_out || status != 0; } // timed out or a non-zero status
 };
 
 // One request on its way: the replies as they come.
 // Threads: one thread at a time.
 class STATESYNC_API PendingRequest {
 public:
+  // Movable (a moved-from one may only be destroyed or assigned to).
   PendingRequest(PendingRequest&&) noexcept;
   PendingRequest& operator=(PendingRequest&&) noexcept;
   ~PendingRequest();
 
-  const std::string& id() const noexcept;
+  const std::string& id() const noexcept; // the request's ID (the envelope's)
   // How many received the request (the PUBLISH's count).
   long long receivers() const noexcept;
   // The responders present when it was published.
@@ -124,31 +127,34 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
+// What a Responder answers, and where.
 struct STATESYNC_API ResponderOptions {
-  Endpoint endpoint;
-  std::string client_name;
-  std::vector<std::string> channels;
-  bool sharded = false; // SSUBSCRIBE; replies with SPUBLISH
-  std::string host;     // in every reply and the presence entries
-  std::string key_prefix{default_key_prefix};
-  ReconnectPolicy reconnect;
-  std::optional<std::chrono::milliseconds> keepalive;
+  Endpoint endpoint;                                  // where the channels are
+  std::string client_name;                            // CLIENT SETNAME on each connection
+  std::vector<std::string> channels;                  // the channels it answers requests on
+  bool sharded = false;                               // SSUBSCRIBE; replies with SPUBLISH
+  std::string host;                                   // in every reply and the presence entries
+  std::string key_prefix{default_key_prefix};         // where its presence entries are kept
+  ReconnectPolicy reconnect;                          // as the subscriber's: how a lost connection is got back
+  std::optional<std::chrono::milliseconds> keepalive; // as SubscriberOptions::keepalive
   // A presence entry expires this long after its last refresh; it is
   // refreshed at a third of it while next() is being called.
   std::chrono::milliseconds presence_ttl{15000};
 };
 
+// A request Responder::next() hands out.
 struct STATESYNC_API IncomingRequest {
-  std::string channel; // where it came
-  std::string id;
-  std::string reply_channel;
-  std::string payload; // byte for byte as the requester gave it
+  std::string channel;       // where it came
+  std::string id;            // the requester's ID for it
+  std::string reply_channel; // where reply() publishes the answer
+  std::string payload;       // byte for byte as the requester gave it
 };
 
+// What Responder::reply() sends.
 struct STATESYNC_API ReplyBody {
-  std::string output;
-  int status = 0; // exit status, 128+N for signal N
-  bool timed_out = false;
+  std::string output;     // the command's standard output, byte for byte
+  int status = 0;         // exit status, 128+N for signal N
+  bool timed_out = false; // stopped at the time limit
 };
 
 // Answers requests: subscribes to the channels (as Subscriber does, with
@@ -183,6 +189,7 @@ public:
   // Publishes the reply. Throws Error as Publisher::publish does.
   void reply(const IncomingRequest& request, const ReplyBody& body);
 
+  // While waiting in next(), `fd` becoming readable ends the wait early. -1: none.
   void set_wake_fd(int fd) noexcept;
 
   // Removes the presence entries (best effort) and disconnects.

@@ -22,17 +22,21 @@
 
 namespace statesync {
 
-inline constexpr std::string_view default_key_prefix = "statesync:";
-inline constexpr std::string_view retained_payload_field = "payload";
-inline constexpr std::string_view retained_version_field = "version";
+// The names of the layout above; each function builds a name, no I/O.
+inline constexpr std::string_view default_key_prefix = "statesync:";  // the tools' --key-prefix default
+inline constexpr std::string_view retained_payload_field = "payload"; // the state hash's message field
+inline constexpr std::string_view retained_version_field = "version"; // the state hash's version field
 
-STATESYNC_API std::string retained_state_key(std::string_view prefix, std::string_view channel);
-STATESYNC_API std::string retained_index_key(std::string_view prefix);
-STATESYNC_API std::string retained_version_channel(std::string_view prefix, std::string_view channel);
+STATESYNC_API std::string retained_state_key(std::string_view prefix,
+                                             std::string_view channel); // \<prefix\>state:\<channel\>
+STATESYNC_API std::string retained_index_key(std::string_view prefix);  // \<prefix\>retained
+STATESYNC_API std::string retained_version_channel(std::string_view prefix,
+                                                   std::string_view channel); // \<prefix\>version:\<channel\>
 
+// A channel's retained state as read.
 struct STATESYNC_API RetainedState {
-  std::string payload;
-  long long version = 0;
+  std::string payload;   // the message, byte for byte
+  long long version = 0; // 1, 2, 3 ...
 };
 
 // Reads `channel`'s retained state once: nullopt when none is retained (or

@@ -13,9 +13,10 @@
 
 namespace statesync {
 
+// A stream entry's ID: milliseconds, then a sequence number. Plain data.
 struct STATESYNC_API StreamId {
-  std::uint64_t ms = 0;
-  std::uint64_t seq = 0;
+  std::uint64_t ms = 0;  // the server's Unix time in ms when it was added (for "*")
+  std::uint64_t seq = 0; // the sequence within that millisecond
 
   // "1700000000000-3", or "1700000000000" (sequence 0). Throws
   // Error(usage) for anything else, its message starting "WHAT: " when
@@ -24,24 +25,25 @@ struct STATESYNC_API StreamId {
   // The smallest ID at or after `time` (its millisecond, sequence 0).
   static StreamId at(std::chrono::system_clock::time_point time);
 
-  std::string str() const;
+  std::string str() const; // "ms-seq"
   // The ID just before this one (0-0 stays 0-0): reading "after" it
   // includes this one.
   StreamId previous() const noexcept;
 
-  auto operator<=>(const StreamId&) const = default;
+  auto operator<=>(const StreamId&) const = default; // the stream's order
 };
 
 // Where a reader starts in each stream.
 struct STATESYNC_API StreamStart {
+  // Which start.
   enum class Kind {
     new_entries, // "$": only entries added from now on
     after,       // "0", an ID: the entries after `id` ("0": all)
     last,        // "-N": the last `count` entries, then new ones
   };
-  Kind kind = Kind::new_entries;
-  StreamId id;
-  std::uint64_t count = 0;
+  Kind kind = Kind::new_entries; // which start
+  StreamId id;                   // after: the ID
+  std::uint64_t count = 0;       // last: how many
 };
 
 // Parses "$", "0", an ID, "-N" or "@TIME" (@ followed by Unix seconds,

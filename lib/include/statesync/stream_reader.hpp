@@ -30,9 +30,10 @@
 
 namespace statesync {
 
+// Reading as a consumer group's worker.
 struct STATESYNC_API StreamGroupOptions {
-  std::string name;
-  std::string consumer;
+  std::string name;     // the group (created when missing)
+  std::string consumer; // this worker's name in it
   // Where the group starts when this reader creates it (with MKSTREAM):
   // "$" (new entries), "0" (all) or an ID.
   std::string start{"$"};
@@ -43,14 +44,15 @@ struct STATESYNC_API StreamGroupOptions {
   // being handed out again. In a cluster the dead-letter key must share
   // the stream's slot (a {hash tag}).
   std::optional<std::uint64_t> max_deliveries;
-  std::string dead_letter;
+  std::string dead_letter; // the dead-letter stream's key
 };
 
+// What a StreamReader reads, and where.
 struct STATESYNC_API StreamReaderOptions {
-  Endpoint endpoint;
-  std::string client_name;
-  std::vector<std::string> keys;
-  StreamStart from;
+  Endpoint endpoint;             // where the streams are
+  std::string client_name;       // CLIENT SETNAME on each connection
+  std::vector<std::string> keys; // the stream keys
+  StreamStart from;              // where each stream starts
   // Per stream key: the last entry handled before (a resume point); the
   // stream starts after it, whatever `from` says.
   std::map<std::string, StreamId> resume;
@@ -58,21 +60,24 @@ struct STATESYNC_API StreamReaderOptions {
   std::optional<StreamId> until;
   // End each stream at its last entry as it was when the reader started.
   bool stop_at_end = false;
-  std::size_t batch = 1000; // entries per read
-  std::optional<StreamGroupOptions> group;
-  ReconnectPolicy reconnect;
+  std::size_t batch = 1000;                // entries per read
+  std::optional<StreamGroupOptions> group; // read as a consumer group's worker; nullopt: plain reads
+  ReconnectPolicy reconnect;               // how a lost connection is got back
 };
 
+// One entry of a stream.
 struct STATESYNC_API StreamEntry {
-  std::string stream;
-  StreamId id;
+  std::string stream;                                      // its stream's key
+  StreamId id;                                             // its ID
   std::vector<std::pair<std::string, std::string>> fields; // in order, binary-safe
 
   // The first field so named, or nullptr.
   const std::string* field(std::string_view name) const;
 };
 
+// What StreamReader::next() hands out: an entry, or news of the connection.
 struct STATESYNC_API StreamEvent {
+  // Which kind of event.
   enum class Type {
     entry,           // `entry` is set
     connection_lost, // `detail` says why; reconnecting follows (unless disabled)
@@ -80,11 +85,15 @@ struct STATESYNC_API StreamEvent {
     reconnected,     // `detail` says where; each stream goes on after its last ID (after `not_connected`: connected)
     dead_lettered,   // `entry` (its stream and ID) went to the dead-letter stream; `detail` says so
   };
-  Type type = Type::entry;
-  StreamEntry entry;
+  Type type = Type::entry; // which kind
+  StreamEntry entry;       // entry, dead_lettered
   std::string detail;
 };
 
+// Reads streams (this file's description says how). It makes a link of its
+// own from its options. Blocks only in its constructor, next() and flush();
+// throws Error as each call says. Threads: one thread at a time;
+// set_wake_fd() is how another thread (or a signal handler) ends a wait.
 class STATESYNC_API StreamReader {
 public:
   // Connects, checks every key (a key of another type: Error(server) with
@@ -92,6 +101,7 @@ public:
   // all before anything is read or acknowledged. Throws Error like a
   // connection; Error(usage) for options that do not fit together.
   explicit StreamReader(StreamReaderOptions options);
+  // Movable (a moved-from one may only be destroyed or assigned to).
   StreamReader(StreamReader&&) noexcept;
   StreamReader& operator=(StreamReader&&) noexcept;
   ~StreamReader();

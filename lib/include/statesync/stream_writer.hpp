@@ -36,15 +36,16 @@ struct STATESYNC_API StreamTrim {
   std::optional<std::chrono::milliseconds> max_age;
   // Exact ("=") trimming, for each limit; by default approximate ("~"),
   // which Redis does a whole node at a time and is much cheaper.
-  bool exact_length = false;
-  bool exact_age = false;
+  bool exact_length = false; // "=" for max_length
+  bool exact_age = false;    // "=" for max_age
 };
 
+// How a StreamWriter adds entries, and where.
 struct STATESYNC_API StreamWriterOptions {
   std::string field{"payload"}; // the field that holds the payload
   std::string id{"*"};          // the entry ID: "*" lets the server choose
-  StreamTrim trim;
-  StreamWindow window;
+  StreamTrim trim;              // how the stream is kept short
+  StreamWindow window;          // how much is in flight per server
   // When it reconnects. While it can (enabled, or a Sentinel or cluster
   // deployment), a copy of each entry is kept until the server confirms
   // it, and entries not confirmed when a connection is lost or a failover

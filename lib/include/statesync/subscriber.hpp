@@ -40,34 +40,37 @@
 
 namespace statesync {
 
+// What SubscriberOptions::names are.
 enum class SubscriptionMode {
   channels, // SUBSCRIBE
   patterns, // PSUBSCRIBE: glob patterns
   sharded,  // SSUBSCRIBE
 };
 
+// What a Subscriber follows, and where.
 struct STATESYNC_API SubscriberOptions {
-  Endpoint endpoint;
-  std::string client_name;
-  SubscriptionMode mode = SubscriptionMode::channels;
-  std::vector<std::string> names; // channels, or patterns in patterns mode
+  Endpoint endpoint;                                  // where the channels are
+  std::string client_name;                            // CLIENT SETNAME on each connection
+  SubscriptionMode mode = SubscriptionMode::channels; // what `names` are
+  std::vector<std::string> names;                     // channels, or patterns in patterns mode
   // Deliver the retained state of each channel first (of each channel a
   // pattern matches, in patterns mode; not in sharded mode).
   bool retained = false;
-  std::string key_prefix{default_key_prefix};
+  std::string key_prefix{default_key_prefix}; // where retained states are kept (as the publisher's)
   // Glob patterns (as PSUBSCRIBE reads them): a message or retained state
   // on a channel one matches is not delivered (mosquitto_sub's -T).
   std::vector<std::string> filter_out;
-  ReconnectPolicy reconnect;
+  ReconnectPolicy reconnect; // how a lost connection is got back
   // PING after this long without traffic; no answer within the reply
   // timeout counts as a lost connection. nullopt: never.
   std::optional<std::chrono::milliseconds> keepalive;
 };
 
+// A message (or a retained state) as delivered.
 struct STATESYNC_API Message {
-  std::string channel;
+  std::string channel; // the channel it was published on
   std::string pattern; // the pattern that matched (patterns mode), else empty
-  std::string payload;
+  std::string payload; // byte for byte
   // With `retained`: set for a retained state and for a live update
   // published with retain (its version); unset for a plain message.
   std::optional<long long> version;
@@ -80,21 +83,26 @@ struct STATESYNC_API Message {
   // (a live retained update included, which has a version too).
   bool current_state = false;
 
-  bool retained() const noexcept { return version.has_value(); }
+  bool retained() const noexcept { return version.has_value(); } // it has a version: a retained state or update
 };
 
+// What Subscriber::next() hands out: a message, or news of the connection.
 struct STATESYNC_API SubscriberEvent {
+  // Which kind of event.
   enum class Type {
     message,         // `message` is set
     connection_lost, // `detail` says why; reconnecting follows (unless disabled)
     not_connected,   // the first connection failed (`detail` says why); tried again until the give-up time
     reconnected,     // `detail` says where; retained states follow again (after `not_connected`: connected)
   };
-  Type type = Type::message;
-  Message message;
+  Type type = Type::message; // which kind
+  Message message;           // message only
   std::string detail;
 };
 
+// Subscribes, and hands out what arrives: this file's description says how,
+// what it blocks on and its thread rules. It makes a link of its own from its
+// options. Throws Error as each call says.
 class STATESYNC_API Subscriber {
 public:
   // Connects and subscribes, waiting for the confirmations (and the
@@ -105,6 +113,7 @@ public:
   // give-up time (a server not up yet); otherwise a wrong address fails
   // at once.
   explicit Subscriber(SubscriberOptions options);
+  // Movable (a moved-from one may only be destroyed or assigned to).
   Subscriber(Subscriber&&) noexcept;
   Subscriber& operator=(Subscriber&&) noexcept;
   ~Subscriber();

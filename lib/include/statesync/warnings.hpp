@@ -11,7 +11,7 @@
 
 namespace statesync {
 
-using WarningHandler = void (*)(std::string_view message);
+using WarningHandler = void (*)(std::string_view message); // gets one line, without a newline
 
 // nullptr (the default): warnings are dropped. Safe from any thread.
 STATESYNC_API void set_warning_handler(WarningHandler handler) noexcept;

@@ -25,9 +25,6 @@ inline bool is_pair_of_integers(const Reply& reply) {
          reply.elements[0].type == Reply::Type::integer && reply.elements[1].type == Reply::Type::integer;
 }
 
-// Error(protocol) for a reply that is not what `what` answers.
-Error unexpected_reply(std::string_view where, const char* what, const Reply& reply);
-
 // The retain script's keys and arguments, owning what the views need.
 struct RetainArgs {
   std::string key;

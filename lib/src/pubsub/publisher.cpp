@@ -3,6 +3,7 @@
 
 #include "lock/fence.hpp"
 #include "protocol/script.hpp"
+#include "protocol/unexpected_reply.hpp"
 #include "pubsub/publish_commands.hpp"
 #include "util/printable.hpp"
 #include "watch/glob.hpp"
@@ -18,14 +19,6 @@
 #include <vector>
 
 namespace statesync {
-namespace detail {
-
-Error unexpected_reply(std::string_view where, const char* what, const Reply& reply) {
-  return Error(ErrorKind::protocol, fmt::format("unexpected reply to {} from {}: {}", what, where, reply.describe()));
-}
-
-} // namespace detail
-
 namespace {
 
 using detail::printable;

@@ -2,9 +2,9 @@
 // healing that sends what a lost connection or a failover left
 // unacknowledged to where it belongs now.
 
+#include "pubsub/healing_pipeline.hpp"
 #include "pubsub/stream_lane.hpp"
 
-#include "topology/failover.hpp"
 #include <statesync/cluster.hpp>
 #include <statesync/error.hpp>
 #include <statesync/publisher.hpp>
@@ -17,7 +17,9 @@
 
 namespace statesync {
 
-struct RecordStream::Impl {
+// Hidden: its vtable (HealingPipeline's hooks) is not part of the library's ABI.
+struct __attribute__((visibility("hidden"))) RecordStream::Impl final
+    : detail::HealingPipeline<detail::PendingMessage> {
   Link& link;
   PublisherOptions options;
   OnAck on_ack;
@@ -25,14 +27,11 @@ struct RecordStream::Impl {
   std::vector<std::unique_ptr<detail::StreamLane>> lanes;
   std::uint64_t sent = 0;
   std::uint64_t acknowledged = 0; // on every lane, also those closed
-  std::optional<Error> error;
 
+  // Copies are worth keeping unless the link cannot reconnect.
   Impl(Link& l, PublisherOptions o, OnAck acked, StreamWindow w)
-      : link(l), options(std::move(o)), on_ack(std::move(acked)), window(w) {}
-
-  // Whether copies are worth keeping: only a link that cannot reconnect
-  // never sends anything again.
-  bool heals() const { return link.options().reconnect.enabled || link.topology() != Topology::standalone; }
+      : HealingPipeline(l.options().reconnect.enabled || l.topology() != Topology::standalone), link(l),
+        options(std::move(o)), on_ack(std::move(acked)), window(w) {}
 
   void acknowledge(Acknowledgement ack) {
     ack.message = ++acknowledged;
@@ -66,65 +65,29 @@ struct RecordStream::Impl {
       }
     }
     lanes.push_back(std::make_unique<detail::StreamLane>(
-        link, connection, options, [this](Acknowledgement ack) { acknowledge(ack); }, acknowledged, window, heals()));
+        link, connection, options, [this](Acknowledgement ack) { acknowledge(ack); }, acknowledged, window, heals(),
+        copies_taken()));
     return *lanes.back();
   }
 
-  void deliver(bool retained, std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
-    for (;;) {
-      if (error) {
-        throw *error;
-      }
-      detail::StreamLane* lane = nullptr;
-      std::uint64_t before = 0;
-      try {
-        link.check_failover();
-        lane = &lane_for(routing_key(retained, channel));
-        before = lane->put_count();
-        lane->put(retained, channel, payload, ttl);
-        return;
-      } catch (const Error& failure) {
-        const bool taken = lane && heals() && lane->put_count() != before;
-        heal(failure);
-        if (taken) {
-          return; // it was among the unacknowledged, sent again
-        }
-      }
-    }
+  void put(bool retained, std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
+    deliver([&] { lane_for(routing_key(retained, channel)).put(retained, channel, payload, ttl); });
   }
 
-  // send() or finish() on every lane; a lane that fails heals the stream,
-  // and the lanes are gone through again (they are new).
+  // send() or finish() on every lane (HealingPipeline::on_every_lane).
   void on_every_lane(void (detail::StreamLane::*operation)()) {
-    if (error) {
-      throw *error;
-    }
-    for (std::size_t i = 0; i < lanes.size();) {
-      try {
-        link.check_failover();
-        ((*lanes[i]).*operation)();
-        ++i;
-      } catch (const Error& failure) {
-        heal(failure);
-        i = 0;
+    HealingPipeline::on_every_lane([&](std::size_t i) {
+      if (i >= lanes.size()) {
+        return false;
       }
-    }
+      ((*lanes[i]).*operation)();
+      return true;
+    });
   }
 
-  [[noreturn]] void fail(const Error& failure) {
-    error = failure;
-    lanes.clear();
-    throw failure;
-  }
+  void check_failover() override { link.check_failover(); }
 
-  // A lost connection or a failover: the link connects again (or says it
-  // cannot), and every unacknowledged message goes, in order, to where
-  // its slot is now. The connections are all new: every lane's copies are
-  // taken, also those of lanes that had not failed (at least once).
-  void heal(const Error& failure) {
-    if (!heals() || !suggests_failover(failure)) {
-      fail(failure);
-    }
+  std::vector<detail::PendingMessage> take_unacknowledged() override {
     std::vector<detail::PendingMessage> again;
     for (const auto& lane : lanes) {
       for (auto& message : lane->take_unacknowledged()) {
@@ -132,19 +95,15 @@ struct RecordStream::Impl {
       }
     }
     lanes.clear();
-    try {
-      if (!link.recover(failure)) {
-        fail(Error(ErrorKind::unavailable, fmt::format("{}; interrupted while reconnecting", failure.what())));
-      }
-    } catch (const Error& final) {
-      if (!error) {
-        fail(final);
-      }
-      throw;
-    }
-    for (const auto& message : again) {
-      deliver(message.retained, message.channel, message.payload, message.ttl);
-    }
+    return again;
+  }
+
+  void drop_lanes() noexcept override { lanes.clear(); }
+
+  bool recover(const Error& failure) override { return link.recover(failure); }
+
+  void deliver_again(const detail::PendingMessage& message) override {
+    put(message.retained, message.channel, message.payload, message.ttl);
   }
 };
 
@@ -166,12 +125,12 @@ RecordStream::~RecordStream() = default;
 
 void RecordStream::publish(std::string_view channel, std::string_view payload) {
   ++impl_->sent;
-  impl_->deliver(false, channel, payload, {});
+  impl_->put(false, channel, payload, {});
 }
 
 void RecordStream::retain(std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
   ++impl_->sent;
-  impl_->deliver(true, channel, payload, ttl);
+  impl_->put(true, channel, payload, ttl);
 }
 
 void RecordStream::send() {

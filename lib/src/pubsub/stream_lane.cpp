@@ -3,6 +3,7 @@
 #include "pubsub/stream_lane.hpp"
 
 #include "protocol/script.hpp"
+#include "protocol/unexpected_reply.hpp"
 #include "pubsub/publish_commands.hpp"
 #include "topology/redirect.hpp"
 
@@ -17,9 +18,9 @@ namespace statesync::detail {
 
 StreamLane::StreamLane(Link& link, Connection& connection, const PublisherOptions& options,
                        std::function<void(Acknowledgement)> acknowledge, const std::uint64_t& acknowledged,
-                       StreamWindow window, bool keep_copies)
+                       StreamWindow window, bool keep_copies, std::uint64_t& copied)
     : link_(link), connection_(&connection), options_(options), acknowledge_(std::move(acknowledge)),
-      acknowledged_(acknowledged), window_(window), keep_copies_(keep_copies),
+      acknowledged_(acknowledged), window_(window), keep_copies_(keep_copies), copied_(copied),
       replicas_(window.wait_replicas, connection.endpoint().reply_timeout, link.options().reconnect.give_up_after) {
   if (window_.commands == 0) {
     window_.commands = 1;
@@ -28,7 +29,6 @@ StreamLane::StreamLane(Link& link, Connection& connection, const PublisherOption
 
 void StreamLane::put(bool retained, std::string_view channel, std::string_view payload, std::chrono::milliseconds ttl) {
   fail_if_failed();
-  ++put_;
   if (!retained && !keep_copies_ && !send_next_alone_) {
     // The common case, kept as short as it can be.
     connection_->append({publish_command(options_), channel, payload});
@@ -38,6 +38,7 @@ void StreamLane::put(bool retained, std::string_view channel, std::string_view p
   // Copied before anything can fail, so that a failure keeps it.
   if (keep_copies_) {
     copies_.push_back({retained, std::string(channel), std::string(payload), ttl});
+    ++copied_;
   }
   const std::array<std::string_view, 3> publish_args = {publish_command(options_), channel, payload};
   std::optional<RetainArgs> retain_args;

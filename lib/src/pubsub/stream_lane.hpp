@@ -29,10 +29,11 @@ class StreamLane {
 public:
   // `connection`: the link's connection to this lane's server.
   // `acknowledge` numbers and reports an acknowledgement; `acknowledged`
-  // is the stream's count, for messages about a failure.
+  // is the stream's count, for messages about a failure. `copied` counts
+  // each copy kept (when keeping copies: HealingPipeline::copies_taken).
   StreamLane(Link& link, Connection& connection, const PublisherOptions& options,
              std::function<void(Acknowledgement)> acknowledge, const std::uint64_t& acknowledged, StreamWindow window,
-             bool keep_copies);
+             bool keep_copies, std::uint64_t& copied);
 
   Connection& connection() const noexcept { return *connection_; }
 
@@ -42,8 +43,6 @@ public:
   void send();
   void finish();
 
-  // Messages put, copied (when keeping copies) before anything could fail.
-  std::uint64_t put_count() const noexcept { return put_; }
   // After a failure, or to abandon the lane: every copy not acknowledged,
   // in order. The lane is then empty.
   std::deque<PendingMessage> take_unacknowledged();
@@ -69,12 +68,12 @@ private:
   const std::uint64_t& acknowledged_;
   StreamWindow window_;
   bool keep_copies_;
+  std::uint64_t& copied_;
   ReplicaWait replicas_;
   // The first command goes alone and is answered before anything is
   // pipelined: a NOSCRIPT is answered with EVAL, a MOVED followed, with
   // nothing in flight; the EVALSHAs behind it then find the script.
   bool send_next_alone_ = true;
-  std::uint64_t put_ = 0;
   std::uint64_t failed_ = 0; // error replies taken
   enum class Sent { publish, retain, wait };
   std::deque<Sent> in_flight_;                // per command sent

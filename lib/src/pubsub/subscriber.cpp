@@ -63,14 +63,6 @@ struct Subscription {
   std::vector<std::string> names;
 };
 
-LinkOptions link_options(const SubscriberOptions& options) {
-  LinkOptions link;
-  link.endpoint = options.endpoint;
-  link.client_name = options.client_name;
-  link.reconnect = options.reconnect;
-  return link;
-}
-
 } // namespace
 
 struct Subscriber::Impl {
@@ -94,8 +86,8 @@ struct Subscriber::Impl {
   std::optional<Clock::time_point> settle_until;
 
   explicit Impl(SubscriberOptions o)
-      : options(std::move(o)), link(link_options(options)), events(options.keepalive),
-        internal_prefix(retained_version_channel(options.key_prefix, "")) {
+      : options(std::move(o)), link(LinkOptions{options.endpoint, options.client_name, options.reconnect}),
+        events(options.keepalive), internal_prefix(retained_version_channel(options.key_prefix, "")) {
     if (options.retained) {
       versions.emplace(options.key_prefix, options.mode);
     }

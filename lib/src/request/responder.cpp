@@ -29,15 +29,6 @@ SubscriberOptions subscriber_options(const ResponderOptions& options) {
   return result;
 }
 
-// The second link: replies and presence entries.
-LinkOptions reply_link_options(const ResponderOptions& options) {
-  LinkOptions result;
-  result.endpoint = options.endpoint;
-  result.client_name = options.client_name;
-  result.reconnect = options.reconnect;
-  return result;
-}
-
 const ResponderOptions& checked(const ResponderOptions& options) {
   if (options.channels.empty()) {
     throw Error(ErrorKind::usage, "a responder needs a channel to answer on");
@@ -57,12 +48,13 @@ struct Responder::Impl {
   std::string instance = detail::random_id();
   std::string member;
   Subscriber requests;
-  Link link;
+  Link link; // the second link: replies and presence entries, made as the subscriber makes its own
   Clock::time_point refresh_at{};
 
   explicit Impl(const ResponderOptions& given)
       : options(checked(given)), member(detail::presence_member(instance, options.host)),
-        requests(subscriber_options(options)), link(reply_link_options(options)) {
+        requests(subscriber_options(options)),
+        link(LinkOptions{options.endpoint, options.client_name, options.reconnect}) {
     refresh_presence();
   }
 

@@ -1,5 +1,7 @@
 #include "stream/stream_reply.hpp"
 
+#include "protocol/unexpected_reply.hpp"
+
 #include <statesync/error.hpp>
 
 #include <fmt/format.h>
@@ -7,8 +9,7 @@
 namespace statesync::detail {
 
 void unexpected_reply(const Connection& from, std::string_view what, const Reply& reply) {
-  throw Error(ErrorKind::protocol,
-              fmt::format("unexpected reply to {} from {}: {}", what, from.where(), reply.describe()));
+  throw unexpected_reply(from.where(), what, reply);
 }
 
 void throw_if_error(const Connection& from, std::string_view what, const Reply& reply) {

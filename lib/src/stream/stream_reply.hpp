@@ -39,6 +39,7 @@ std::vector<ReadEntry> parse_entries(const Connection& from, std::string_view st
 // An error reply becomes Error naming what was asked of whom.
 void throw_if_error(const Connection& from, std::string_view what, const Reply& reply);
 
+// Throws unexpected_reply() (protocol/unexpected_reply.hpp) for `from`.
 [[noreturn]] void unexpected_reply(const Connection& from, std::string_view what, const Reply& reply);
 
 } // namespace statesync::detail

@@ -5,6 +5,8 @@
 
 #include "lock/fence.hpp"
 #include "protocol/lua_scripts.hpp"
+#include "protocol/unexpected_reply.hpp"
+#include "pubsub/healing_pipeline.hpp"
 #include "stream/stream_link.hpp"
 #include "stream/stream_reply.hpp"
 
@@ -54,7 +56,8 @@ struct EntryCopy {
 
 } // namespace
 
-struct StreamWriter::Impl {
+// Hidden: its vtable (HealingPipeline's hooks) is not part of the library's ABI.
+struct __attribute__((visibility("hidden"))) StreamWriter::Impl final : detail::HealingPipeline<EntryCopy> {
   // One server's pipeline.
   enum class Owed { xadd, xtrim, wait };
   struct Lane {
@@ -74,19 +77,17 @@ struct StreamWriter::Impl {
   detail::StreamLink link;
   StreamWriterOptions options;
   OnAck on_ack;
-  bool heals;
   std::vector<Lane> lanes; // by server index
   std::uint64_t sent = 0;
   std::uint64_t acknowledged = 0;
   std::uint64_t failed = 0; // error replies taken
-  std::uint64_t copied = 0; // entries whose copy a lane holds: taken, whatever fails next
-  std::optional<Error> error;
   detail::ReplicaWait replicas;
 
+  // Copies are worth keeping unless the link cannot reconnect.
   Impl(const Endpoint& endpoint, std::string client_name, StreamWriterOptions writer_options, OnAck acked)
-      : link(LinkOptions{endpoint, std::move(client_name), writer_options.reconnect, 5}),
+      : HealingPipeline(writer_options.reconnect.enabled || endpoint.topology != Topology::standalone),
+        link(LinkOptions{endpoint, std::move(client_name), writer_options.reconnect}),
         options(std::move(writer_options)), on_ack(std::move(acked)),
-        heals(options.reconnect.enabled || endpoint.topology != Topology::standalone),
         replicas(options.window.wait_replicas, endpoint.reply_timeout, options.reconnect.give_up_after) {
     if (options.window.commands < 2) {
       options.window.commands = 2;
@@ -102,24 +103,9 @@ struct StreamWriter::Impl {
     return lanes[index];
   }
 
-  // Adds one entry; a failure that a reconnection mends is healed, and
-  // the entry goes with the others not confirmed.
-  void deliver(std::string_view key, std::string_view payload) {
-    for (;;) {
-      fail_if_failed();
-      const std::uint64_t before = copied;
-      try {
-        link.link().check_failover();
-        put(key, payload);
-        return;
-      } catch (const Error& failure) {
-        const bool taken = copied != before;
-        heal(failure);
-        if (taken) {
-          return;
-        }
-      }
-    }
+  // Adds one entry (HealingPipeline::deliver).
+  void add_entry(std::string_view key, std::string_view payload) {
+    deliver([&] { put(key, payload); });
   }
 
   void put(std::string_view key, std::string_view payload) {
@@ -129,9 +115,9 @@ struct StreamWriter::Impl {
     if (options.trim.max_age && !this_lane.clock) {
       this_lane.clock = ServerClock::read(connection); // before anything is in flight
     }
-    if (heals) {
+    if (heals()) {
       this_lane.copies.push_back({std::string(key), std::string(payload)});
-      ++copied;
+      ++copies_taken();
     }
     add(connection, this_lane, key, payload);
     if (replicas.enabled() && ++this_lane.since_wait >= detail::ReplicaWait::batch(options.window.commands)) {
@@ -234,7 +220,7 @@ struct StreamWriter::Impl {
     connection.flush();
     // After an error reply every reply still in flight is read all the
     // same: the entries behind it were added, and are counted.
-    while (this_lane.in_flight.size() > (error || this_lane.failover ? 0 : keep_in_flight)) {
+    while (this_lane.in_flight.size() > (has_failed() || this_lane.failover ? 0 : keep_in_flight)) {
       take_reply(this_lane, connection, connection.read_reply());
     }
     fail_if_failed();
@@ -255,7 +241,7 @@ struct StreamWriter::Impl {
       }
       take_reply(this_lane, connection, std::move(*reply));
     }
-    if (error || this_lane.failover) {
+    if (has_failed() || this_lane.failover) {
       take(index, 0);
     }
   }
@@ -281,7 +267,7 @@ struct StreamWriter::Impl {
     }
     answered.asked_key.clear();
     std::optional<EntryCopy> copy;
-    if (heals) {
+    if (heals()) {
       copy = std::move(answered.copies.front());
       answered.copies.pop_front();
     }
@@ -340,7 +326,7 @@ struct StreamWriter::Impl {
   void take_wait_reply(Lane& answered, Connection& connection, const Reply& reply) {
     try {
       if (!replicas.confirmed(reply, connection, link.link())) {
-        if (error || answered.failover) {
+        if (has_failed() || answered.failover) {
           resend_held(answered); // the lane is failing: no more waiting here
           return;
         }
@@ -352,9 +338,7 @@ struct StreamWriter::Impl {
     } catch (const Error& failure) {
       resend_held(answered);
       if (!suggests_failover(failure)) {
-        if (!error) {
-          error = failure;
-        }
+        keep_first(failure);
       } else if (!answered.failover) {
         answered.failover = failure;
       }
@@ -403,56 +387,34 @@ struct StreamWriter::Impl {
   // writer fails once every reply in flight is read.
   void refused(const Reply& reply, const Connection& connection, std::string_view command) {
     ++failed;
-    if (!error) {
+    if (!has_failed()) {
       const std::uint64_t message = acknowledged + failed;
-      error = reply.is_error() ? Error(reply, fmt::format("message {} failed at {}", message, connection.where()))
-                               : Error(ErrorKind::protocol, fmt::format("unexpected reply to {} from {}: {}", command,
-                                                                        connection.where(), reply.describe()));
+      keep_first(reply.is_error() ? Error(reply, fmt::format("message {} failed at {}", message, connection.where()))
+                                  : detail::unexpected_reply(connection.where(), command, reply));
     }
   }
 
-  // take_ready() or finish on every lane; a lane that fails heals the
-  // writer, and the lanes are gone through again (they are new).
+  // take_ready() or finish on every lane that owes replies
+  // (HealingPipeline::on_every_lane).
   void on_every_lane(void (Impl::*step)(std::size_t)) {
-    fail_if_failed();
-    for (std::size_t i = 0; i < lanes.size();) {
-      try {
-        link.link().check_failover();
-        if (!lanes[i].in_flight.empty()) {
-          (this->*step)(i);
-        }
-        ++i;
-      } catch (const Error& failure) {
-        heal(failure);
-        i = 0;
+    HealingPipeline::on_every_lane([&](std::size_t i) {
+      if (i >= lanes.size()) {
+        return false;
       }
-    }
+      if (!lanes[i].in_flight.empty()) {
+        (this->*step)(i);
+      }
+      return true;
+    });
   }
 
   void finish_lane(std::size_t index) { take(index, 0); }
 
-  void fail_if_failed() const {
-    if (error) {
-      throw *error;
-    }
-  }
+  void check_failover() override { link.link().check_failover(); }
 
-  [[noreturn]] void fail(const Error& failure) {
-    if (!error) {
-      error = failure;
-    }
-    lanes.clear();
-    throw *error;
-  }
-
-  // A lost connection or a failover: the link connects again (or says it
-  // cannot), and every entry not confirmed is added again, in order, where
-  // its key lives now. The connections are all new: every lane's copies
-  // are taken, also those of lanes that had not failed (at least once).
-  void heal(const Error& failure) {
-    if (error || !heals || !suggests_failover(failure)) {
-      fail(error ? *error : failure);
-    }
+  // Entries whose WAIT had not answered, then those refused for a
+  // failover, then those not answered: in order, lane by lane.
+  std::vector<EntryCopy> take_unacknowledged() override {
     std::vector<EntryCopy> again;
     for (Lane& each : lanes) {
       resend_held(each);
@@ -460,17 +422,14 @@ struct StreamWriter::Impl {
       std::move(each.copies.begin(), each.copies.end(), std::back_inserter(again));
     }
     lanes.clear();
-    try {
-      if (!link.recover(failure)) {
-        fail(Error(ErrorKind::unavailable, fmt::format("{}; interrupted while reconnecting", failure.what())));
-      }
-    } catch (const Error& final) {
-      fail(final);
-    }
-    for (const EntryCopy& entry : again) {
-      deliver(entry.key, entry.payload);
-    }
+    return again;
   }
+
+  void drop_lanes() noexcept override { lanes.clear(); }
+
+  bool recover(const Error& failure) override { return link.recover(failure); }
+
+  void deliver_again(const EntryCopy& entry) override { add_entry(entry.key, entry.payload); }
 };
 
 StreamWriter::StreamWriter(const Endpoint& endpoint, std::string client_name, StreamWriterOptions options, OnAck on_ack)
@@ -481,7 +440,7 @@ StreamWriter::~StreamWriter() = default;
 void StreamWriter::publish(std::string_view key, std::string_view payload) {
   impl_->fail_if_failed();
   ++impl_->sent;
-  impl_->deliver(key, payload);
+  impl_->add_entry(key, payload);
 }
 
 void StreamWriter::retain(std::string_view, std::string_view, std::chrono::milliseconds) {

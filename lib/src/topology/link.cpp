@@ -27,10 +27,6 @@ namespace {
 // failed one for a moment: routing looks again after this pause, until the
 // connect timeout has passed.
 constexpr std::chrono::milliseconds routing_retry{100};
-// A slot that keeps moving (a resharding going back and forth) is an error
-// after this many redirections, not a loop.
-constexpr int max_hops = 5;
-
 // A wait of the link ended by the wake fd: caught where the public calls
 // say what that means (false, or Error(unavailable)).
 struct Woken {};
@@ -183,7 +179,7 @@ struct Link::Impl {
   Reply command(std::span<const std::string_view> args, std::string_view key) {
     Connection* at = &connection(key);
     Reply reply = command_on(*at, args);
-    for (int hop = 0; hop < max_hops; ++hop) {
+    for (int hop = 0; hop < detail::max_redirections; ++hop) {
       const auto to = detail::redirection(reply);
       if (!to) {
         return reply;

@@ -6,13 +6,6 @@
 #include <statesync/error.hpp>
 
 namespace statesync::detail {
-namespace {
-
-// A slot that keeps moving (a resharding going back and forth) is an
-// error after this many, not a loop.
-constexpr int max_hops = 5;
-
-} // namespace
 
 std::optional<Redirection> redirection(const Reply& reply) {
   return parse_redirection(reply.error_code, reply.str);
@@ -55,7 +48,7 @@ Reply ask(const Connection& asking, const HostPort& node, std::span<const std::s
 
 Reply follow_redirections(Connection& connection, std::span<const std::string_view> args, Reply reply) {
   std::optional<Connection> asked;
-  for (int hop = 0; hop < max_hops; ++hop) {
+  for (int hop = 0; hop < max_redirections; ++hop) {
     const auto to = redirection(reply);
     if (!to) {
       return reply;

@@ -14,6 +14,11 @@
 
 namespace statesync::detail {
 
+// Redirections followed for one command, by the link's routing and by
+// follow_redirections() alike: a slot that keeps moving (a resharding
+// going back and forth) is an error after this many, not a loop.
+inline constexpr int max_redirections = 5;
+
 // The redirection a MOVED or ASK reply names (its error_code says which:
 // ASK for this command only, MOVED from now on); nullopt for any other
 // reply.
