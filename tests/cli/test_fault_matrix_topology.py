@@ -719,23 +719,10 @@ def outcome(request, fault_name, tmp_path_factory):
     return OUTCOMES[fault_name]
 
 
-# Cells that show a defect still open: expected to fail until it is fixed
-# (strict=False), when the entry goes.
-STREAM_READ_ASK = ("a stream reader does not follow ASK while its slot migrates: XREAD (when it meets the "
-                   "half-moved slot) or its group's creation (after UNBLOCKED) answered ASK ends it with 69 "
-                   "(lib/src/stream: readers)")
-KNOWN_DEFECTS = {
-    ("stream_tail", "slot_migrated"): STREAM_READ_ASK,  # when the read is sent during the migration: not always
-    ("group_consumer", "slot_migrated"): STREAM_READ_ASK,
-}
-
-
 def cells():
     for fault in FAULTS:
         for capability in CAPABILITIES:
-            reason = KNOWN_DEFECTS.get((capability, fault))
-            marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
-            yield pytest.param(fault, capability, id=f"{capability}-{fault}", marks=marks)
+            yield pytest.param(fault, capability, id=f"{capability}-{fault}")
 
 
 @pytest.mark.parametrize("fault, capability", list(cells()))

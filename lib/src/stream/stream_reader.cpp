@@ -5,6 +5,7 @@
 
 #include "connection/first_connection.hpp"
 #include "events/connection_watch.hpp"
+#include "events/reader_gap.hpp"
 #include "stream/stream_group.hpp"
 #include "stream/stream_link.hpp"
 #include "stream/stream_reply.hpp"
@@ -123,7 +124,13 @@ struct StreamReader::Impl {
     // connection but not the set-up is one more failed attempt, within the
     // same give-up time (the link's own clock, from the loss). After a
     // first connection that waited, the set-up is the first one.
-    link.on_reconnect([this] { connect(!set_up); });
+    link.on_reconnect([this] {
+      try {
+        connect(!set_up);
+      } catch (const Error& error) {
+        throw detail::as_failed_attempt(error);
+      }
+    });
   }
 
   std::size_t stream_index(std::string_view key) const {
@@ -539,7 +546,7 @@ struct StreamReader::Impl {
   // confirmed are started over after reconnecting. Throws what cannot be
   // mended by reconnecting.
   void lost(const Error& error, StreamEvent::Type told_as = StreamEvent::Type::connection_lost) {
-    if (error.kind() != ErrorKind::unavailable && !suggests_failover(error)) {
+    if (error.kind() != ErrorKind::unavailable && !detail::is_reader_gap(error)) {
       throw error;
     }
     for (Stream& stream : streams) {
@@ -553,7 +560,7 @@ struct StreamReader::Impl {
     if (!lost_by) {
       ready.push_back({told_as, {}, error.what()});
     }
-    lost_by = error;
+    lost_by = detail::as_failed_attempt(error); // what the link reconnects from
   }
 
   // Reconnects and sets the streams up again (the link waits its backoff,

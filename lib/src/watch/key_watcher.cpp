@@ -3,6 +3,7 @@
 
 #include "connection/first_connection.hpp"
 #include "events/connection_watch.hpp"
+#include "events/reader_gap.hpp"
 #include "watch/change_feed.hpp"
 #include "watch/glob.hpp"
 #include "watch/key_reader.hpp"
@@ -41,12 +42,6 @@ std::optional<Clock::time_point> earliest(std::optional<Clock::time_point> a, st
     return a ? a : b;
   }
   return std::min(*a, *b);
-}
-
-// Errors after which everything is read again at wherever the keys live
-// now: a lost connection, a failover, a slot that moved or is moving.
-bool is_gap(const Error& error) {
-  return suggests_failover(error) || error.server_error() == ServerError::ask;
 }
 
 void validate(const KeyWatcherOptions& options) {
@@ -360,10 +355,7 @@ struct KeyWatcher::Impl {
     } catch (const Error& error) {
       pending.resize(restarted_at);
       drop_stations();
-      if (error.server_error() == ServerError::ask) {
-        throw Error(ErrorKind::unavailable, error.what());
-      }
-      throw;
+      throw detail::as_failed_attempt(error);
     }
   }
 
@@ -476,7 +468,7 @@ struct KeyWatcher::Impl {
           return std::nullopt;
         }
       } catch (const Error& error) {
-        if (!is_gap(error)) {
+        if (!detail::is_reader_gap(error)) {
           throw;
         }
         pending.push_back(lose(error));
