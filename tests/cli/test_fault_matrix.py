@@ -29,7 +29,7 @@ HANG = 10  # seconds: far past every deadline below (2 s at most); only a hang r
 # Short deadlines, so that a lasting fault ends each cell in a second or two.
 FAST = ["--connect-timeout", "0.5", "--timeout", "0.5"]
 GIVE_UP = ["--give-up", "1"]
-PAUSE_MS = 3000  # CLIENT PAUSE: longer than any deadline here
+PAUSE_MS = 6000  # CLIENT PAUSE: longer than any deadline here (a stream reader: the read before, 1 s, its own 1 s block and 0.5 s reply timeout, then --give-up 1)
 
 LASTING = ["proxy_silent", "proxy_reset", "client_pause", "sigstop"]
 PASSING = ["kill_normal", "server_timeout"]  # kill_pubsub too, for the tools that subscribe
