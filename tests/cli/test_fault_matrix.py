@@ -304,10 +304,17 @@ class LockHolder(Capability):
 
     def after(self):
         # The lease must be renewed after the fault (every half second), by
-        # this holder: its time to live goes up again.
-        left = self.redis.command("PTTL", key("held"))
-        wait_until(lambda: self.process.poll() is not None or self.redis.command("PTTL", key("held")) > left,
-                   "a renewal after the fault")
+        # this holder: its time to live, which only falls between renewals,
+        # goes up again. (Compared with the reading before, not with the
+        # first: one taken just after a renewal is already the most it can be.)
+        last = [self.redis.command("PTTL", key("held"))]
+
+        def renewed():
+            now = self.redis.command("PTTL", key("held"))
+            rose, last[0] = now > last[0], now
+            return rose
+
+        wait_until(lambda: self.process.poll() is not None or renewed(), "a renewal after the fault")
         try:
             self.process.stdin.write(b"done\n")
             self.process.stdin.close()
